@@ -1,0 +1,92 @@
+/**
+ * Stable error codes shared by server and client. A code never changes meaning once released;
+ * the human-readable message may.
+ */
+export const ErrorCode = {
+  /** The request did not match its schema (wrong shape, wrong types, unknown keys). */
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  /** The request or one of its fields exceeds a size limit (for example message text). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** No token, or a token that cannot be verified. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The token was valid once but has expired. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The client speaks a protocol version the server does not support. */
+  PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  /** The browser Origin of the connection is not on the server's allow-list. */
+  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
+  /** The token does not carry the grant this action needs. */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  /** The caller is not a member of the conversation. */
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
+  /** The caller is a member but their role does not allow this action. */
+  FORBIDDEN_ROLE: 'FORBIDDEN_ROLE',
+  /** No conversation with that id. */
+  CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
+  /** No message with that id in that conversation. */
+  MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
+  /** The user is not known to the server (never connected and never added). */
+  USER_NOT_FOUND: 'USER_NOT_FOUND',
+  /** The action conflicts with the current state (for example editing a deleted message). */
+  CONFLICT: 'CONFLICT',
+  /** Too many requests; retry after `details.retryAfterMs`. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The event name is not part of the protocol. */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  /** The server is shutting down or not ready; retry later. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** No answer in time (raised by the client). */
+  TIMEOUT: 'TIMEOUT',
+  /** The connection closed before an answer arrived (raised by the client). */
+  DISCONNECTED: 'DISCONNECTED',
+  /** Something unexpected failed on the server; the details are in its log, not here. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Whether `value` is a known {@link ErrorCode}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCode, value);
+}
+
+/** One schema problem, as reported in {@link WireError.details}. */
+export interface WireIssue {
+  /** Path to the offending field, for example `['text']`. */
+  path: (string | number)[];
+  /** What is wrong with it. */
+  message: string;
+}
+
+/** An error as it travels on the wire. Never carries a stack trace. */
+export interface WireError {
+  /** Stable machine-readable code. */
+  code: ErrorCode;
+  /** Human-readable explanation, safe to show to a developer. */
+  message: string;
+  /** Extra machine-readable facts for some codes. */
+  details?: {
+    /** For `RATE_LIMITED`: how long to wait before trying again. */
+    retryAfterMs?: number;
+    /** For `INVALID_REQUEST`: what did not match the schema. */
+    issues?: WireIssue[];
+    /** For `PAYLOAD_TOO_LARGE`: the limit that was exceeded, in bytes. */
+    limit?: number;
+  };
+}
+
+/**
+ * The answer to every request: the data on success or a {@link WireError}.
+ *
+ * @typeParam T - the data of a successful answer
+ */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: WireError };
+
+/** Codes after which repeating the same request later may succeed. */
+export const RETRYABLE_ERROR_CODES: readonly ErrorCode[] = [
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.UNAVAILABLE,
+  ErrorCode.TIMEOUT,
+  ErrorCode.DISCONNECTED,
+];

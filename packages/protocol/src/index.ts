@@ -1,0 +1,50 @@
+export { PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, isSupportedProtocolVersion } from './version.js';
+export { ErrorCode, RETRYABLE_ERROR_CODES, isErrorCode } from './errors.js';
+export type { Ack, WireError, WireIssue } from './errors.js';
+export { ConversationKind, MemberRole, MessageKind, PresenceStatus, TrackSource } from './entities.js';
+export type {
+  Conversation,
+  ConversationWithState,
+  Member,
+  MembershipState,
+  Message,
+  Presence,
+  Reaction,
+  User,
+} from './entities.js';
+export { grantDefaults, resolveGrants } from './grants.js';
+export type { Grants, ResolvedGrants } from './grants.js';
+export { limitDefaults } from './limits.js';
+export type { Limits } from './limits.js';
+export {
+  TEXT_HARD_LIMIT,
+  clientIdSchema,
+  emojiSchema,
+  externalRefSchema,
+  handshakeAuthSchema,
+  idSchema,
+  limitSchema,
+  requestSchemas,
+  roleSchema,
+  seqSchema,
+  textSchema,
+  titleSchema,
+  topicSchema,
+  userIdSchema,
+} from './schemas.js';
+export type { HandshakeAuth, RequestPayloads } from './schemas.js';
+export type {
+  ClientToServerEvents,
+  ConversationRemovedReason,
+  HistoryPage,
+  MemberChange,
+  ReadState,
+  RequestMap,
+  RequestName,
+  RequestOf,
+  ResponseOf,
+  ServerEventName,
+  ServerToClientEvents,
+  SessionInfo,
+  SyncPage,
+} from './events.js';

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * Hard upper bound on any text field in a request, in characters. The server applies its own,
+ * usually much smaller, byte limit (`maxTextBytes`) on top and answers `PAYLOAD_TOO_LARGE`.
+ */
+export const TEXT_HARD_LIMIT = 1024 * 1024;
+
+// Printable characters only: no C0/C1 control characters in names, titles and ids.
+const noControl = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+
+/** A server-generated or integrator-chosen id: letters, digits, `_`, `-`; 1–64 characters. */
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an id of 1-64 letters, digits, "_" or "-"');
+/** A user id (the token's `sub`): 1–128 printable characters without spaces. */
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, 'expected a user id without spaces or control characters');
+/** A client-chosen idempotency key: 1–64 letters, digits, `_`, `-`. */
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a clientId of 1-64 letters, digits, "_" or "-"');
+/** A title: 1–200 printable characters. */
+export const titleSchema = z.string().trim().min(1).max(200).regex(noControl, 'control characters are not allowed');
+/** A topic: 1–100 printable characters. */
+export const topicSchema = z.string().trim().min(1).max(100).regex(noControl, 'control characters are not allowed');
+/** An external reference (for example a CRM case id): 1–200 printable characters. */
+export const externalRefSchema = z.string().min(1).max(200).regex(noControl, 'control characters are not allowed');
+/** Message text. Line breaks and tabs are allowed. */
+export const textSchema = z.string().max(TEXT_HARD_LIMIT);
+/** A sequence number. */
+export const seqSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A page size. */
+export const limitSchema = z.int().min(1).max(200);
+/** An emoji or short code used as a reaction: 1–32 characters, no whitespace. */
+export const emojiSchema = z.string().min(1).max(32).regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, 'expected an emoji without whitespace');
+/** A member role. */
+export const roleSchema = z.enum(['owner', 'moderator', 'member']);
+
+const empty = z.strictObject({});
+
+/**
+ * The zod schema of every client→server request, by event name. The server parses every request
+ * with it before doing anything else; unknown keys are refused, not ignored.
+ */
+export const requestSchemas = {
+  'session:hello': empty,
+  'conversation:create': z.strictObject({
+    kind: z.enum(['group', 'channel']),
+    title: titleSchema,
+    memberIds: z.array(userIdSchema).max(1000).optional(),
+    topic: topicSchema.optional(),
+    externalRef: externalRefSchema.optional(),
+  }),
+  'conversation:openDirect': z.strictObject({ userId: userIdSchema }),
+  'conversation:list': empty,
+  'conversation:get': z.strictObject({ conversationId: idSchema }),
+  'conversation:members': z.strictObject({ conversationId: idSchema }),
+  'conversation:update': z.strictObject({
+    conversationId: idSchema,
+    title: titleSchema.optional(),
+    topic: topicSchema.nullable().optional(),
+  }),
+  'conversation:addMembers': z.strictObject({
+    conversationId: idSchema,
+    userIds: z.array(userIdSchema).min(1).max(1000),
+    role: roleSchema.optional(),
+  }),
+  'conversation:removeMember': z.strictObject({ conversationId: idSchema, userId: userIdSchema }),
+  'conversation:setRole': z.strictObject({ conversationId: idSchema, userId: userIdSchema, role: roleSchema }),
+  'conversation:join': z.strictObject({ conversationId: idSchema }),
+  'conversation:leave': z.strictObject({ conversationId: idSchema }),
+  'message:send': z.strictObject({
+    conversationId: idSchema,
+    clientId: clientIdSchema,
+    text: textSchema,
+    replyTo: idSchema.optional(),
+    mentions: z.array(userIdSchema).max(100).optional(),
+  }),
+  'message:edit': z.strictObject({ conversationId: idSchema, messageId: idSchema, text: textSchema }),
+  'message:delete': z.strictObject({ conversationId: idSchema, messageId: idSchema }),
+  'message:react': z.strictObject({ conversationId: idSchema, messageId: idSchema, emoji: emojiSchema, add: z.boolean() }),
+  'message:history': z.strictObject({
+    conversationId: idSchema,
+    beforeSeq: seqSchema.optional(),
+    afterSeq: seqSchema.optional(),
+    limit: limitSchema.optional(),
+  }),
+  'message:sync': z.strictObject({ conversationId: idSchema, afterRev: seqSchema, limit: limitSchema.optional() }),
+  'read:mark': z.strictObject({ conversationId: idSchema, seq: seqSchema }),
+  'typing:set': z.strictObject({ conversationId: idSchema, typing: z.boolean() }),
+  'presence:set': z.strictObject({
+    status: z.enum(['online', 'away', 'busy']),
+    statusText: z.string().max(200).regex(noControl, 'control characters are not allowed').nullable().optional(),
+  }),
+  'presence:get': z.strictObject({ userIds: z.array(userIdSchema).min(1).max(500) }),
+} as const;
+
+/** Request payload types, inferred from {@link requestSchemas}. */
+export type RequestPayloads = { [K in keyof typeof requestSchemas]: z.infer<(typeof requestSchemas)[K]> };
+
+/** The handshake `auth` object a client sends when it connects. */
+export const handshakeAuthSchema = z.object({
+  token: z.string().min(1).max(8192),
+  protocolVersion: z.int(),
+  sdk: z.string().max(100).optional(),
+});
+
+/** The handshake `auth` object a client sends when it connects. */
+export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
