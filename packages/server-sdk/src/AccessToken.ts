@@ -1,0 +1,105 @@
+import { SignJWT } from 'jose';
+import type { Grants } from '@plaza/protocol';
+
+/** Options of an {@link AccessToken}. */
+export interface AccessTokenOptions {
+  /** The user's identity, unique in your system; becomes the token's `sub` and the Plaza user id. */
+  identity: string;
+  /** Display name shown to other users. @default the identity */
+  name?: string;
+  /** Free-form metadata shown to other users (never used for access control). */
+  metadata?: Record<string, unknown>;
+  /**
+   * Lifetime: seconds as a number, or a string such as `'10m'`, `'6h'`, `'7d'`.
+   * @default '6h'
+   */
+  ttl?: number | string;
+}
+
+/** Defaults of {@link AccessTokenOptions}. */
+export const accessTokenDefaults = { ttl: '6h' } as const;
+
+const TTL_PATTERN = /^(\d+)\s*(s|m|h|d)$/;
+const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Turns a ttl option into seconds; throws a `TypeError` on anything else. */
+export function ttlToSeconds(ttl: number | string): number {
+  if (typeof ttl === 'number') {
+    if (!Number.isInteger(ttl) || ttl <= 0) throw new TypeError(`ttl must be a positive integer of seconds, got ${ttl}`);
+    return ttl;
+  }
+  const match = TTL_PATTERN.exec(ttl.trim());
+  if (!match) throw new TypeError(`ttl must look like '30s', '10m', '6h' or '7d', got '${ttl}'`);
+  const seconds = Number(match[1]) * (TTL_UNITS[match[2] as string] as number);
+  if (seconds <= 0) throw new TypeError(`ttl must be positive, got '${ttl}'`);
+  return seconds;
+}
+
+/**
+ * A Plaza access token: a JWT signed with HS256 by one of your API key/secret pairs, carrying a
+ * user's identity, display name, lifetime and grants. Mint it in your backend and hand it to the
+ * client, which passes it to `PlazaClient.connect()`.
+ *
+ * @example
+ * ```ts
+ * const token = await new AccessToken(apiKey, apiSecret, { identity: 'resident-42', name: 'Ana' })
+ *   .grant({ canPublish: ['microphone', 'camera'], canUploadFiles: true })
+ *   .toJwt();
+ * ```
+ */
+export class AccessToken {
+  readonly #apiKey: string;
+  readonly #apiSecret: string;
+  readonly #options: AccessTokenOptions;
+  #grants: Grants = {};
+
+  /**
+   * @param apiKey - the public half of an API key pair; becomes the token's `iss` and `kid`
+   * @param apiSecret - the secret half, at least 32 characters
+   * @param options - identity, name, metadata and lifetime
+   */
+  constructor(apiKey: string, apiSecret: string, options: AccessTokenOptions) {
+    if (typeof apiKey !== 'string' || apiKey.length === 0) throw new TypeError('apiKey must be a non-empty string');
+    if (typeof apiSecret !== 'string' || apiSecret.length < 32) {
+      throw new TypeError('apiSecret must be a string of at least 32 characters');
+    }
+    if (!options || typeof options.identity !== 'string' || !/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/.test(options.identity)) {
+      throw new TypeError('options.identity must be 1-128 characters without spaces or control characters');
+    }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length > 200)) {
+      throw new TypeError('options.name must be a string of at most 200 characters');
+    }
+    ttlToSeconds(options.ttl ?? accessTokenDefaults.ttl);
+    this.#apiKey = apiKey;
+    this.#apiSecret = apiSecret;
+    this.#options = options;
+  }
+
+  /** The identity this token is for. */
+  get identity(): string {
+    return this.#options.identity;
+  }
+
+  /** Adds grants; later calls override the fields they set. Returns `this` for chaining. */
+  grant(grants: Grants): this {
+    this.#grants = { ...this.#grants, ...grants };
+    return this;
+  }
+
+  /** Signs the token. */
+  async toJwt(): Promise<string> {
+    const ttl = ttlToSeconds(this.#options.ttl ?? accessTokenDefaults.ttl);
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = { name: this.#options.name ?? this.#options.identity, grants: this.#grants };
+    if (this.#options.metadata !== undefined) claims.metadata = this.#options.metadata;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.#apiKey })
+      .setIssuer(this.#apiKey)
+      .setSubject(this.#options.identity)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + ttl)
+      .setJti(crypto.randomUUID())
+      .sign(new TextEncoder().encode(this.#apiSecret));
+  }
+}

@@ -1,0 +1,159 @@
+import type {
+  Conversation,
+  ConversationKind,
+  ConversationWithState,
+  HistoryPage,
+  Member,
+  MemberRole,
+  Message,
+  ReadState,
+  SyncPage,
+  User,
+} from '@plaza/protocol';
+
+/** A new conversation. `members` must include the creator. */
+export interface NewConversation {
+  kind: ConversationKind;
+  title: string | null;
+  topic: string | null;
+  externalRef: string | null;
+  createdBy: string;
+  members: { userId: string; role: MemberRole }[];
+}
+
+/** A message to append. The store assigns `id`, `seq`, `rev` and `createdAt`. */
+export interface NewMessage {
+  conversationId: string;
+  senderId: string;
+  /** Idempotency key: the same (conversationId, senderId, clientId) returns the first message. */
+  clientId: string | null;
+  kind: 'user' | 'system';
+  text: string;
+  replyTo: string | null;
+  mentions: string[];
+}
+
+/** What appending one message produced. */
+export interface AppendResult {
+  /** The stored message (the first one, when `duplicate`). */
+  message: Message;
+  /** Whether a message with the same clientId existed already (nothing new was stored). */
+  duplicate: boolean;
+}
+
+/** The bare membership row of a user in a conversation. */
+export interface Membership {
+  conversationId: string;
+  userId: string;
+  role: MemberRole;
+  lastReadSeq: number;
+  joinedAt: string;
+}
+
+/** One audit record. Never a token and never message text. */
+export interface AuditEntry {
+  /** What happened, for example `connection.accepted`, `connection.refused`, `grant.denied`, `member.added`. */
+  action: string;
+  /** Who did it (user id), or `null` when unknown (a refused connection without a valid token). */
+  actorId: string | null;
+  /** What it was done to, for example a conversation id or a user id. */
+  target: string | null;
+  /** Whether it was allowed. */
+  outcome: 'allowed' | 'denied';
+  /** Why, for a denial: an error code or a short reason. */
+  reason: string | null;
+  /** Where from: remote address. */
+  ip: string | null;
+  /** Extra facts (never secrets). */
+  details: Record<string, unknown> | null;
+}
+
+/** A stored audit record. */
+export interface AuditRecord extends AuditEntry {
+  id: number;
+  /** ISO 8601, UTC. */
+  at: string;
+}
+
+/**
+ * Everything the server persists for chat. One implementation per database: SQLite (the default,
+ * one machine) now, PostgreSQL later with the same Kysely queries. Every method is async so a
+ * networked database fits. Methods throw `PlazaError` for expected failures (not found, conflict).
+ *
+ * Atomicity: each mutating method is one transaction that also writes its outbox event(s)
+ * (`message.created`, `message.updated`, `conversation.created`, `member.added`, …) so webhooks
+ * can later be delivered at least once.
+ */
+export interface ChatStore {
+  /** Creates or upgrades the schema. Idempotent. */
+  migrate(): Promise<void>;
+  /** Waits for pending writes, then closes the database. Idempotent. */
+  close(): Promise<void>;
+  /** Whether the database answers (for `/readyz`). */
+  ping(): Promise<boolean>;
+
+  /** Inserts or updates a user's display name and metadata (called on every accepted connection). */
+  upsertUser(user: User): Promise<void>;
+  /** Users by id; unknown ids are left out. */
+  getUsers(ids: readonly string[]): Promise<User[]>;
+
+  /** Creates a group or channel (or a direct conversation, but prefer `openDirect`). */
+  createConversation(input: NewConversation): Promise<Conversation>;
+  /** Returns the one direct conversation between two users, creating it if needed. Race-free. */
+  openDirect(userA: string, userB: string): Promise<{ conversation: Conversation; created: boolean }>;
+  /** A conversation by id, or `null`. */
+  getConversation(conversationId: string): Promise<Conversation | null>;
+  /** A conversation with `userId`'s own state, or `null` if it does not exist or they are not a member. */
+  getConversationWithState(conversationId: string, userId: string): Promise<ConversationWithState | null>;
+  /** Every conversation `userId` belongs to, most recently active first. */
+  listConversations(userId: string): Promise<ConversationWithState[]>;
+  /** Updates title and/or topic (`topic: null` clears it). Throws `CONVERSATION_NOT_FOUND`. */
+  updateConversation(conversationId: string, patch: { title?: string; topic?: string | null }): Promise<Conversation>;
+
+  /** `userId`'s membership, or `null`. */
+  getMembership(conversationId: string, userId: string): Promise<Membership | null>;
+  /** All members with names, owners first, then by join time. */
+  listMembers(conversationId: string): Promise<Member[]>;
+  /** All member ids. */
+  listMemberIds(conversationId: string): Promise<string[]>;
+  /** Adds members (unknown users are created with their id as name); returns only those newly added. */
+  addMembers(conversationId: string, members: { userId: string; role: MemberRole }[]): Promise<Member[]>;
+  /** Removes a member; returns the removed member or `null` if they were not one. */
+  removeMember(conversationId: string, userId: string): Promise<Member | null>;
+  /** Changes a member's role. Throws `NOT_A_MEMBER`. */
+  setRole(conversationId: string, userId: string, role: MemberRole): Promise<Member>;
+  /** Ids of all conversations `userId` belongs to. */
+  conversationIdsOf(userId: string): Promise<string[]>;
+  /** Ids of all users who share at least one conversation with `userId` (not including them). */
+  contactsOf(userId: string): Promise<string[]>;
+
+  /**
+   * Appends a message: assigns the next gapless `seq` and `rev`, stores it and its outbox event, and
+   * resolves only after the commit. Calls that arrive together are committed in one transaction
+   * (group commit), each still resolving after that commit. Same clientId again → the first message
+   * with `duplicate: true`. Throws `CONVERSATION_NOT_FOUND`.
+   */
+  appendMessage(input: NewMessage): Promise<AppendResult>;
+  /** A message by id within a conversation, or `null`. */
+  getMessage(conversationId: string, messageId: string): Promise<Message | null>;
+  /** Replaces the text; bumps `rev`; sets `editedAt`. Throws `MESSAGE_NOT_FOUND`, `CONFLICT` if deleted. */
+  editMessage(conversationId: string, messageId: string, text: string, mentions: string[]): Promise<Message>;
+  /** Tombstones a message: empties text, mentions and reactions; sets `deletedAt`; bumps `rev`. Idempotent. */
+  deleteMessage(conversationId: string, messageId: string): Promise<Message>;
+  /** Adds or removes `userId`'s reaction; bumps `rev` when something changed. `CONFLICT` if deleted. */
+  react(conversationId: string, messageId: string, userId: string, emoji: string, add: boolean): Promise<Message>;
+  /**
+   * A page of messages ascending by seq: with `beforeSeq` the `limit` messages just before it,
+   * with `afterSeq` the `limit` messages just after it, with neither the latest `limit`.
+   */
+  history(conversationId: string, query: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
+  /** Messages whose `rev` is greater than `afterRev`, ascending by rev, at most `limit`. */
+  changesSince(conversationId: string, afterRev: number, limit: number): Promise<SyncPage>;
+  /** Moves `userId`'s read position forward to `seq` (clamped to lastSeq; never backwards). */
+  markRead(conversationId: string, userId: string, seq: number): Promise<ReadState>;
+
+  /** Records an audit entry. */
+  audit(entry: AuditEntry): Promise<void>;
+  /** Audit records, newest first. */
+  listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]>;
+}
