@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import type { Grants } from '@plaza/protocol';
+import { MAX_TOKEN_LENGTH, describeIssue, grantsSchema, metadataSchema, nameSchema } from './tokenFormat.js';
 
 /** Options of an {@link AccessToken}. */
 export interface AccessTokenOptions {
@@ -22,16 +23,28 @@ export const accessTokenDefaults = { ttl: '6h' } as const;
 const TTL_PATTERN = /^(\d+)\s*(s|m|h|d)$/;
 const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** Turns a ttl option into seconds; throws a `TypeError` on anything else. */
+/** Longest lifetime a token may have: 366 days. */
+const MAX_TTL_SECONDS = 366 * 86400;
+
+/**
+ * Turns a ttl option into seconds: a positive integer number of seconds, or a string of digits
+ * followed by `s`, `m`, `h` or `d`. Throws a `TypeError` on anything else, and on lifetimes of
+ * more than 366 days.
+ */
 export function ttlToSeconds(ttl: number | string): number {
+  let seconds: number;
   if (typeof ttl === 'number') {
     if (!Number.isInteger(ttl) || ttl <= 0) throw new TypeError(`ttl must be a positive integer of seconds, got ${ttl}`);
-    return ttl;
+    seconds = ttl;
+  } else if (typeof ttl === 'string') {
+    const match = TTL_PATTERN.exec(ttl.trim());
+    if (!match) throw new TypeError(`ttl must look like '30s', '10m', '6h' or '7d', got '${ttl}'`);
+    seconds = Number(match[1]) * (TTL_UNITS[match[2] as string] as number);
+    if (seconds <= 0) throw new TypeError(`ttl must be positive, got '${ttl}'`);
+  } else {
+    throw new TypeError(`ttl must be a number of seconds or a string such as '6h', got ${typeof ttl}`);
   }
-  const match = TTL_PATTERN.exec(ttl.trim());
-  if (!match) throw new TypeError(`ttl must look like '30s', '10m', '6h' or '7d', got '${ttl}'`);
-  const seconds = Number(match[1]) * (TTL_UNITS[match[2] as string] as number);
-  if (seconds <= 0) throw new TypeError(`ttl must be positive, got '${ttl}'`);
+  if (seconds > MAX_TTL_SECONDS) throw new TypeError(`ttl must be at most 366 days, got ${seconds} seconds`);
   return seconds;
 }
 
@@ -66,13 +79,26 @@ export class AccessToken {
     if (!options || typeof options.identity !== 'string' || !/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/.test(options.identity)) {
       throw new TypeError('options.identity must be 1-128 characters without spaces or control characters');
     }
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length > 200)) {
-      throw new TypeError('options.name must be a string of at most 200 characters');
+    if (options.name !== undefined && !nameSchema.safeParse(options.name).success) {
+      throw new TypeError('options.name must be 1-200 characters without control characters');
+    }
+    let metadata: Record<string, unknown> | undefined;
+    if (options.metadata !== undefined) {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(options.metadata);
+      } catch (cause) {
+        throw new TypeError('options.metadata must be JSON-serialisable', { cause });
+      }
+      const parsed = json === undefined ? undefined : metadataSchema.safeParse(JSON.parse(json));
+      if (!parsed?.success || Array.isArray(options.metadata)) throw new TypeError('options.metadata must be a plain object');
+      metadata = parsed.data;
     }
     ttlToSeconds(options.ttl ?? accessTokenDefaults.ttl);
     this.#apiKey = apiKey;
     this.#apiSecret = apiSecret;
-    this.#options = options;
+    // A copy, so later changes to the caller's object cannot bypass the checks above.
+    this.#options = { identity: options.identity, name: options.name, metadata, ttl: options.ttl };
   }
 
   /** The identity this token is for. */
@@ -80,19 +106,28 @@ export class AccessToken {
     return this.#options.identity;
   }
 
-  /** Adds grants; later calls override the fields they set. Returns `this` for chaining. */
+  /**
+   * Adds grants; later calls override the fields they set. Returns `this` for chaining.
+   * Throws a `TypeError` for unknown grant names or values of the wrong kind.
+   */
   grant(grants: Grants): this {
-    this.#grants = { ...this.#grants, ...grants };
+    const parsed = grantsSchema.safeParse(grants);
+    if (!parsed.success) throw new TypeError(`invalid grants: ${describeIssue(parsed.error)}`);
+    const defined = Object.entries(parsed.data).filter(([, value]) => value !== undefined);
+    this.#grants = { ...this.#grants, ...(Object.fromEntries(defined) as Grants) };
     return this;
   }
 
-  /** Signs the token. */
+  /**
+   * Signs the token. Throws a `TypeError` when the token would be longer than the server accepts
+   * (8192 characters), which only very large metadata can cause.
+   */
   async toJwt(): Promise<string> {
     const ttl = ttlToSeconds(this.#options.ttl ?? accessTokenDefaults.ttl);
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = { name: this.#options.name ?? this.#options.identity, grants: this.#grants };
     if (this.#options.metadata !== undefined) claims.metadata = this.#options.metadata;
-    return new SignJWT(claims)
+    const jwt = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.#apiKey })
       .setIssuer(this.#apiKey)
       .setSubject(this.#options.identity)
@@ -101,5 +136,9 @@ export class AccessToken {
       .setExpirationTime(now + ttl)
       .setJti(crypto.randomUUID())
       .sign(new TextEncoder().encode(this.#apiSecret));
+    if (jwt.length > MAX_TOKEN_LENGTH) {
+      throw new TypeError(`the token is ${jwt.length} characters long, more than the ${MAX_TOKEN_LENGTH} a server accepts; use less metadata`);
+    }
+    return jwt;
   }
 }

@@ -1,7 +1,7 @@
 import { errors, jwtVerify, decodeProtectedHeader } from 'jose';
-import { z } from 'zod';
-import { resolveGrants, userIdSchema } from '@plaza/protocol';
+import { resolveGrants } from '@plaza/protocol';
 import type { ResolvedGrants } from '@plaza/protocol';
+import { MAX_TOKEN_LENGTH, claimsSchema, describeIssue } from './tokenFormat.js';
 
 /** Why a token was refused: `TOKEN_EXPIRED` for an expired one, `UNAUTHENTICATED` for anything else. */
 export class TokenError extends Error {
@@ -45,29 +45,6 @@ export interface VerifyOptions {
   clockToleranceSec?: number;
 }
 
-const grantsSchema = z
-  .object({
-    canCreate: z.array(z.enum(['direct', 'group', 'channel'])).optional(),
-    canJoin: z.array(z.string().max(64)).max(1000).optional(),
-    canPublish: z.array(z.enum(['camera', 'microphone', 'screen', 'screen-audio'])).optional(),
-    canSubscribe: z.boolean().optional(),
-    canUploadFiles: z.boolean().optional(),
-    admin: z.boolean().optional(),
-    bot: z.boolean().optional(),
-  })
-  .strict();
-
-const claimsSchema = z.object({
-  iss: z.string().min(1),
-  sub: userIdSchema,
-  name: z.string().max(200).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  grants: grantsSchema.optional(),
-  jti: z.string().optional(),
-  iat: z.number(),
-  exp: z.number(),
-});
-
 /**
  * Verifies a Plaza access token: HS256 signature with the secret of the API key named in its
  * header, expiry, not-before, and the shape of its claims. Throws a {@link TokenError}.
@@ -80,7 +57,7 @@ export async function verifyAccessToken(
   resolveSecret: SecretResolver | Readonly<Record<string, string>>,
   options: VerifyOptions = {},
 ): Promise<VerifiedToken> {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
     throw new TokenError('UNAUTHENTICATED', 'missing or malformed token');
   }
   let apiKey: string;
@@ -108,7 +85,9 @@ export async function verifyAccessToken(
     throw new TokenError('UNAUTHENTICATED', 'token signature or claims are invalid', { cause });
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new TokenError('UNAUTHENTICATED', 'token claims do not match the Plaza token format');
+  if (!claims.success) {
+    throw new TokenError('UNAUTHENTICATED', `token claims do not match the Plaza token format (${describeIssue(claims.error)})`);
+  }
   const c = claims.data;
   return {
     identity: c.sub,
