@@ -1,0 +1,397 @@
+import Database from 'better-sqlite3';
+import { ErrorCode } from '@plaza/protocol';
+import type {
+  Conversation,
+  ConversationWithState,
+  HistoryPage,
+  Member,
+  MemberRole,
+  Message,
+  ReadState,
+  SyncPage,
+  User,
+} from '@plaza/protocol';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { PlazaError } from '../errors.js';
+import type { AppendResult, AuditEntry, AuditRecord, ChatStore, Membership, NewConversation, NewMessage } from './ChatStore.js';
+import * as conversations from './conversationQueries.js';
+import { nowIso } from './ids.js';
+import { MessageAppender } from './MessageAppender.js';
+import type { AppendStats } from './MessageAppender.js';
+import * as messages from './messageQueries.js';
+import { chatMigrationProvider } from './migrations.js';
+import { parseJson, toConversation, toJson } from './rows.js';
+import type { ChatDatabase } from './schema.js';
+import type { StoreLogger } from './StoreLogger.js';
+
+/** Options of {@link createSqliteChatStore}. */
+export interface SqliteChatStoreOptions {
+  /** Path of the SQLite file (created if missing; its directory must exist). */
+  filename: string;
+  /**
+   * `PRAGMA synchronous`: `full` syncs the WAL on every commit (an acknowledged message survives a
+   * power cut); `normal` syncs at checkpoints only (it survives a crash of the process, not of the
+   * machine).
+   * @default 'full'
+   */
+  synchronous?: 'full' | 'normal';
+  /**
+   * How long a statement waits for a lock held by another connection, in milliseconds.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Most appended messages committed in one transaction (group commit). `1` disables batching.
+   * @default 500
+   */
+  maxBatchSize?: number;
+  /** A pino-compatible logger (a child with `component: 'storage'` is used when it has `child`). */
+  logger?: StoreLogger;
+}
+
+/** Defaults of {@link SqliteChatStoreOptions}. */
+export const sqliteChatStoreDefaults = {
+  synchronous: 'full',
+  busyTimeoutMs: 5000,
+  maxBatchSize: 500,
+} as const satisfies Partial<SqliteChatStoreOptions>;
+
+/**
+ * Opens (creating if needed) a SQLite chat database and starts migrating it. Every method waits
+ * for the migrations; `await store.migrate()` to learn at once whether they succeeded.
+ *
+ * @param options - file, durability and logging
+ */
+export function createSqliteChatStore(options: SqliteChatStoreOptions): SqliteChatStore {
+  return new SqliteChatStore(options);
+}
+
+/**
+ * The {@link ChatStore} on SQLite: better-sqlite3 in WAL mode under Kysely. Appends use group
+ * commit (see {@link MessageAppender}); everything else is one Kysely transaction per call.
+ * Kysely's SQLite driver serialises all use of the single connection, and a batch of appends takes
+ * that same connection, so a batch never lands inside another method's open transaction.
+ */
+export class SqliteChatStore implements ChatStore {
+  readonly #sqlite: Database.Database;
+  readonly #db: Kysely<ChatDatabase>;
+  readonly #appender: MessageAppender;
+  readonly #logger: StoreLogger | undefined;
+  readonly #ready: Promise<void>;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** @param options - see {@link SqliteChatStoreOptions} */
+  constructor(options: SqliteChatStoreOptions) {
+    const opts = { ...sqliteChatStoreDefaults, ...options };
+    if (typeof opts.filename !== 'string' || opts.filename.length === 0) throw new TypeError('filename must be a non-empty string');
+    if (opts.synchronous !== 'full' && opts.synchronous !== 'normal') throw new TypeError("synchronous must be 'full' or 'normal'");
+    if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) throw new TypeError('maxBatchSize must be a positive integer');
+    const parent = options.logger as (StoreLogger & { child?: (b: object) => StoreLogger }) | undefined;
+    this.#logger = parent?.child ? parent.child({ component: 'storage' }) : parent;
+
+    this.#sqlite = new Database(opts.filename);
+    this.#sqlite.pragma('journal_mode = WAL');
+    this.#sqlite.pragma('foreign_keys = ON');
+    this.#sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
+    this.#sqlite.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#db = new Kysely<ChatDatabase>({ dialect: new SqliteDialect({ database: this.#sqlite }) });
+    this.#appender = new MessageAppender(
+      this.#sqlite,
+      (fn) => this.#db.connection().execute(async () => fn()),
+      () => this.#ready,
+      { maxBatchSize: opts.maxBatchSize, logger: this.#logger },
+    );
+    this.#ready = this.#runMigrations();
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Counters of the group commit (transactions, messages, duplicates, largest batch). */
+  get appendStats(): AppendStats {
+    return this.#appender.stats;
+  }
+
+  /** The Kysely instance (for tests and maintenance; the store's methods are the supported API). */
+  get kysely(): Kysely<ChatDatabase> {
+    return this.#db;
+  }
+
+  async #runMigrations(): Promise<void> {
+    const migrator = new Migrator({ db: this.#db, provider: chatMigrationProvider('sqlite') });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) this.#logger?.debug({ migration: r.migrationName, status: r.status }, 'migration');
+    if (error) {
+      this.#logger?.error({ err: error }, 'migration failed');
+      throw error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  /** The database once migrated; `UNAVAILABLE` after `close()`. */
+  async #open(): Promise<Kysely<ChatDatabase>> {
+    if (this.#closed) throw new PlazaError(ErrorCode.UNAVAILABLE, 'the store is closed');
+    await this.#ready;
+    return this.#db;
+  }
+
+  /** Runs `fn` in one transaction with one timestamp. */
+  async #tx<T>(fn: (trx: Kysely<ChatDatabase>, now: string) => Promise<T>): Promise<T> {
+    const db = await this.#open();
+    return db.transaction().execute((trx) => fn(trx, nowIso()));
+  }
+
+  migrate(): Promise<void> {
+    return this.#ready;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      await this.#ready.catch(() => undefined);
+      await this.#appender.drain();
+      // Wait for whatever holds the connection now, then close it.
+      await this.#db.connection().execute(async () => undefined);
+      await this.#db.destroy();
+      this.#logger?.debug({}, 'closed');
+    })();
+    return this.#closing;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const db = await this.#open();
+      await sql`select 1`.execute(db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async upsertUser(user: User): Promise<void> {
+    const db = await this.#open();
+    const now = nowIso();
+    const metadata = toJson(user.metadata);
+    await db
+      .insertInto('users')
+      .values({ id: user.id, name: user.name, metadata, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ name: user.name, metadata, updated_at: now }))
+      .execute();
+  }
+
+  async getUsers(ids: readonly string[]): Promise<User[]> {
+    const db = await this.#open();
+    const users: User[] = [];
+    for (const part of conversations.chunks([...new Set(ids)])) {
+      const rows = await db.selectFrom('users').select(['id', 'name', 'metadata']).where('id', 'in', part).execute();
+      users.push(...rows.map((r) => ({ id: r.id, name: r.name, metadata: parseJson<Record<string, unknown>>(r.metadata) })));
+    }
+    return users;
+  }
+
+  createConversation(input: NewConversation): Promise<Conversation> {
+    return this.#tx((trx, now) => conversations.insertConversation(trx, input, now));
+  }
+
+  async openDirect(userA: string, userB: string): Promise<{ conversation: Conversation; created: boolean }> {
+    if (userA === userB) throw new PlazaError(ErrorCode.INVALID_REQUEST, 'a direct conversation needs two different users');
+    const [low, high] = userA < userB ? [userA, userB] : [userB, userA];
+    // Select, else create and claim the pair; losing the claim (another writer on PostgreSQL)
+    // rolls back and reads the winner's conversation.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#tx(async (trx, now) => {
+          const pair = await trx.selectFrom('direct_pairs').select('conversation_id').where('user_a', '=', low).where('user_b', '=', high).executeTakeFirst();
+          if (pair) return { conversation: await this.#conversationOrThrow(trx, pair.conversation_id), created: false };
+          const conversation = await conversations.insertConversation(
+            trx,
+            { kind: 'direct', title: null, topic: null, externalRef: null, createdBy: userA, members: [{ userId: userA, role: 'member' }, { userId: userB, role: 'member' }] },
+            now,
+          );
+          const claimed = await trx
+            .insertInto('direct_pairs')
+            .values({ user_a: low, user_b: high, conversation_id: conversation.id })
+            .onConflict((oc) => oc.columns(['user_a', 'user_b']).doNothing())
+            .executeTakeFirst();
+          if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) throw new LostPairRace();
+          return { conversation, created: true };
+        });
+      } catch (error) {
+        if (!(error instanceof LostPairRace) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  async #conversationOrThrow(db: Kysely<ChatDatabase>, id: string): Promise<Conversation> {
+    const conversation = await this.#getConversation(db, id);
+    if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${id}`);
+    return conversation;
+  }
+
+  async #getConversation(db: Kysely<ChatDatabase>, id: string): Promise<Conversation | null> {
+    const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toConversation(row) : null;
+  }
+
+  async getConversation(conversationId: string): Promise<Conversation | null> {
+    return this.#getConversation(await this.#open(), conversationId);
+  }
+
+  async getConversationWithState(conversationId: string, userId: string): Promise<ConversationWithState | null> {
+    const db = await this.#open();
+    const row = await conversations.selectWithState(db, userId).where('conversations.id', '=', conversationId).executeTakeFirst();
+    return row ? conversations.toConversationWithState(row) : null;
+  }
+
+  async listConversations(userId: string): Promise<ConversationWithState[]> {
+    const db = await this.#open();
+    const rows = await conversations
+      .selectWithState(db, userId)
+      .orderBy('conversations.last_activity_at', 'desc')
+      .orderBy('conversations.id')
+      .execute();
+    return rows.map((r) => conversations.toConversationWithState(r));
+  }
+
+  updateConversation(conversationId: string, patch: { title?: string; topic?: string | null }): Promise<Conversation> {
+    return this.#tx((trx, now) => conversations.updateConversation(trx, conversationId, patch, now));
+  }
+
+  async getMembership(conversationId: string, userId: string): Promise<Membership | null> {
+    return conversations.getMembership(await this.#open(), conversationId, userId);
+  }
+
+  async listMembers(conversationId: string): Promise<Member[]> {
+    return conversations.listMembers(await this.#open(), conversationId);
+  }
+
+  async listMemberIds(conversationId: string): Promise<string[]> {
+    const db = await this.#open();
+    const rows = await db.selectFrom('members').select('user_id').where('conversation_id', '=', conversationId).execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  addMembers(conversationId: string, members: { userId: string; role: MemberRole }[]): Promise<Member[]> {
+    return this.#tx((trx, now) => conversations.addMembers(trx, conversationId, members, now));
+  }
+
+  removeMember(conversationId: string, userId: string): Promise<Member | null> {
+    return this.#tx((trx, now) => conversations.removeMember(trx, conversationId, userId, now));
+  }
+
+  setRole(conversationId: string, userId: string, role: MemberRole): Promise<Member> {
+    return this.#tx((trx, now) => conversations.setRole(trx, conversationId, userId, role, now));
+  }
+
+  async conversationIdsOf(userId: string): Promise<string[]> {
+    const db = await this.#open();
+    const rows = await db.selectFrom('members').select('conversation_id').where('user_id', '=', userId).execute();
+    return rows.map((r) => r.conversation_id);
+  }
+
+  async contactsOf(userId: string): Promise<string[]> {
+    const db = await this.#open();
+    const rows = await db
+      .selectFrom('members as mine')
+      .innerJoin('members as theirs', 'theirs.conversation_id', 'mine.conversation_id')
+      .where('mine.user_id', '=', userId)
+      .where('theirs.user_id', '<>', userId)
+      .select('theirs.user_id')
+      .distinct()
+      .orderBy('theirs.user_id')
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  appendMessage(input: NewMessage): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new PlazaError(ErrorCode.UNAVAILABLE, 'the store is closed'));
+    try {
+      assertNewMessage(input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#appender.append(input);
+  }
+
+  async getMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    return messages.getMessage(await this.#open(), conversationId, messageId);
+  }
+
+  editMessage(conversationId: string, messageId: string, text: string, mentions: string[]): Promise<Message> {
+    return this.#tx((trx, now) => messages.editMessage(trx, conversationId, messageId, text, mentions, now));
+  }
+
+  deleteMessage(conversationId: string, messageId: string): Promise<Message> {
+    return this.#tx((trx, now) => messages.deleteMessage(trx, conversationId, messageId, now));
+  }
+
+  react(conversationId: string, messageId: string, userId: string, emoji: string, add: boolean): Promise<Message> {
+    return this.#tx((trx, now) => messages.react(trx, conversationId, messageId, userId, emoji, add, now));
+  }
+
+  history(conversationId: string, query: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage> {
+    return this.#tx((trx) => messages.history(trx, conversationId, query));
+  }
+
+  changesSince(conversationId: string, afterRev: number, limit: number): Promise<SyncPage> {
+    return this.#tx((trx) => messages.changesSince(trx, conversationId, afterRev, limit));
+  }
+
+  markRead(conversationId: string, userId: string, seq: number): Promise<ReadState> {
+    return this.#tx((trx) => messages.markRead(trx, conversationId, userId, seq));
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    const db = await this.#open();
+    await db
+      .insertInto('audit')
+      .values({
+        at: nowIso(),
+        action: entry.action,
+        actor_id: entry.actorId,
+        target: entry.target,
+        outcome: entry.outcome,
+        reason: entry.reason,
+        ip: entry.ip,
+        details: toJson(entry.details),
+      })
+      .execute();
+  }
+
+  async listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]> {
+    const db = await this.#open();
+    let q = db.selectFrom('audit').selectAll();
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+    if (query.actorId !== undefined) q = q.where('actor_id', '=', query.actorId);
+    if (query.action !== undefined) q = q.where('action', '=', query.action);
+    const rows = await q.orderBy('id', 'desc').limit(Math.max(1, Math.floor(query.limit))).execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      action: r.action,
+      actorId: r.actor_id,
+      target: r.target,
+      outcome: r.outcome as AuditRecord['outcome'],
+      reason: r.reason,
+      ip: r.ip,
+      details: parseJson<Record<string, unknown>>(r.details),
+    }));
+  }
+}
+
+/** Thrown inside `openDirect`'s transaction when another writer claimed the pair first. */
+class LostPairRace extends Error {}
+
+/** Rejects malformed input before it can join (and fail) a batch of other callers' messages. */
+function assertNewMessage(input: NewMessage): void {
+  const ok =
+    typeof input === 'object' &&
+    input !== null &&
+    typeof input.conversationId === 'string' &&
+    typeof input.senderId === 'string' &&
+    (input.clientId === null || typeof input.clientId === 'string') &&
+    (input.kind === 'user' || input.kind === 'system') &&
+    typeof input.text === 'string' &&
+    (input.replyTo === null || typeof input.replyTo === 'string') &&
+    Array.isArray(input.mentions) &&
+    input.mentions.every((m) => typeof m === 'string');
+  if (!ok) throw new TypeError('appendMessage: malformed NewMessage');
+}

@@ -1,0 +1,216 @@
+import { ErrorCode } from '@plaza/protocol';
+import type { HistoryPage, Message, ReadState, SyncPage } from '@plaza/protocol';
+import type { Kysely } from 'kysely';
+import { PlazaError } from '../errors.js';
+import { chunks, requireConversation } from './conversationQueries.js';
+import { OutboxEventType, writeOutbox } from './outbox.js';
+import { groupReactions, toMessage } from './rows.js';
+import type { MessageRow } from './rows.js';
+import type { ChatDatabase } from './schema.js';
+
+type Db = Kysely<ChatDatabase>;
+
+/** Maps rows to messages with their reactions (one query per 500 messages). */
+export async function withReactions(db: Db, conversationId: string, rows: readonly MessageRow[]): Promise<Message[]> {
+  const ids = rows.filter((r) => r.deleted_at === null).map((r) => r.id);
+  const reactionRows = [];
+  for (const part of chunks(ids)) {
+    reactionRows.push(
+      ...(await db
+        .selectFrom('reactions')
+        .select(['message_id', 'emoji', 'user_id'])
+        .where('conversation_id', '=', conversationId)
+        .where('message_id', 'in', part)
+        .orderBy('created_at')
+        .orderBy('user_id')
+        .execute()),
+    );
+  }
+  const grouped = groupReactions(reactionRows);
+  return rows.map((r) => toMessage(r, grouped.get(r.id)));
+}
+
+/** One message with its reactions, or `null`. */
+export async function getMessage(db: Db, conversationId: string, messageId: string): Promise<Message | null> {
+  const row = await findRow(db, conversationId, messageId);
+  if (!row) return null;
+  const [message] = await withReactions(db, conversationId, [row]);
+  return message ?? null;
+}
+
+function findRow(db: Db, conversationId: string, messageId: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('id', '=', messageId).executeTakeFirst();
+}
+
+async function requireRow(db: Db, conversationId: string, messageId: string): Promise<MessageRow> {
+  const row = await findRow(db, conversationId, messageId);
+  if (!row) throw new PlazaError(ErrorCode.MESSAGE_NOT_FOUND, `no message ${messageId} in ${conversationId}`);
+  return row;
+}
+
+/** Allocates the conversation's next change revision (inside a transaction). */
+async function nextRev(trx: Db, conversationId: string): Promise<number> {
+  const row = await trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_rev: eb('last_rev', '+', 1) }))
+    .where('id', '=', conversationId)
+    .returning('last_rev')
+    .executeTakeFirstOrThrow();
+  return Number(row.last_rev);
+}
+
+/** Replaces a message's text (inside `trx`). */
+export async function editMessage(trx: Db, conversationId: string, messageId: string, text: string, mentions: string[], now: string): Promise<Message> {
+  const row = await requireRow(trx, conversationId, messageId);
+  if (row.deleted_at !== null) throw new PlazaError(ErrorCode.CONFLICT, `message ${messageId} is deleted`);
+  const rev = await nextRev(trx, conversationId);
+  const updated = await trx
+    .updateTable('messages')
+    .set({ text, mentions: JSON.stringify(mentions), edited_at: now, rev })
+    .where('id', '=', messageId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const [message] = await withReactions(trx, conversationId, [updated]);
+  await writeOutbox(trx, OutboxEventType.messageUpdated, { conversationId, message }, now);
+  return message as Message;
+}
+
+/** Tombstones a message (inside `trx`); a deleted message is returned as it is. */
+export async function deleteMessage(trx: Db, conversationId: string, messageId: string, now: string): Promise<Message> {
+  const row = await requireRow(trx, conversationId, messageId);
+  if (row.deleted_at !== null) return toMessage(row);
+  const rev = await nextRev(trx, conversationId);
+  await trx.deleteFrom('reactions').where('conversation_id', '=', conversationId).where('message_id', '=', messageId).execute();
+  const updated = await trx
+    .updateTable('messages')
+    .set({ text: '', mentions: '[]', deleted_at: now, rev })
+    .where('id', '=', messageId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const message = toMessage(updated);
+  await writeOutbox(trx, OutboxEventType.messageDeleted, { conversationId, message }, now);
+  return message;
+}
+
+/** Adds or removes one reaction (inside `trx`); bumps `rev` only when something changed. */
+export async function react(
+  trx: Db,
+  conversationId: string,
+  messageId: string,
+  userId: string,
+  emoji: string,
+  add: boolean,
+  now: string,
+): Promise<Message> {
+  const row = await requireRow(trx, conversationId, messageId);
+  if (row.deleted_at !== null) throw new PlazaError(ErrorCode.CONFLICT, `message ${messageId} is deleted`);
+  let changed: boolean;
+  if (add) {
+    const result = await trx
+      .insertInto('reactions')
+      .values({ conversation_id: conversationId, message_id: messageId, emoji, user_id: userId, created_at: now })
+      .onConflict((oc) => oc.columns(['conversation_id', 'message_id', 'emoji', 'user_id']).doNothing())
+      .executeTakeFirst();
+    changed = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  } else {
+    const result = await trx
+      .deleteFrom('reactions')
+      .where('conversation_id', '=', conversationId)
+      .where('message_id', '=', messageId)
+      .where('emoji', '=', emoji)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    changed = Number(result.numDeletedRows) > 0;
+  }
+  let current = row;
+  if (changed) {
+    const rev = await nextRev(trx, conversationId);
+    current = await trx.updateTable('messages').set({ rev }).where('id', '=', messageId).returningAll().executeTakeFirstOrThrow();
+  }
+  const [message] = await withReactions(trx, conversationId, [current]);
+  if (changed) {
+    await writeOutbox(trx, OutboxEventType.reactionChanged, { conversationId, messageId, userId, emoji, added: add, message }, now);
+  }
+  return message as Message;
+}
+
+/** A page of messages ascending by seq (see `ChatStore.history`). */
+export async function history(
+  db: Db,
+  conversationId: string,
+  query: { beforeSeq?: number; afterSeq?: number; limit: number },
+): Promise<HistoryPage> {
+  const limit = Math.max(1, Math.floor(query.limit));
+  let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+  if (query.afterSeq !== undefined) {
+    q = q.where('seq', '>', query.afterSeq);
+    if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
+    const rows = await q.orderBy('seq', 'asc').limit(limit + 1).execute();
+    const hasMore = rows.length > limit;
+    return { messages: await withReactions(db, conversationId, rows.slice(0, limit)), hasMore };
+  }
+  if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
+  const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit).reverse();
+  return { messages: await withReactions(db, conversationId, page), hasMore };
+}
+
+/** Messages changed after `afterRev`, ascending by rev, with the conversation's counters. */
+export async function changesSince(db: Db, conversationId: string, afterRev: number, limit: number): Promise<SyncPage> {
+  const conv = await requireConversation(db, conversationId);
+  const size = Math.max(1, Math.floor(limit));
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('rev', '>', afterRev)
+    .orderBy('rev', 'asc')
+    .limit(size + 1)
+    .execute();
+  return {
+    messages: await withReactions(db, conversationId, rows.slice(0, size)),
+    lastSeq: Number(conv.last_seq),
+    lastRev: Number(conv.last_rev),
+    hasMore: rows.length > size,
+  };
+}
+
+/** Unread messages of `userId` after `lastReadSeq`. */
+export async function unreadCount(db: Db, conversationId: string, userId: string, lastReadSeq: number): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('conversation_id', '=', conversationId)
+    .where('seq', '>', lastReadSeq)
+    .where('sender_id', '<>', userId)
+    .where('deleted_at', 'is', null)
+    .where('kind', '=', 'user')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Moves the read position forward (inside `trx`), clamped to the conversation's last seq. */
+export async function markRead(trx: Db, conversationId: string, userId: string, seq: number): Promise<ReadState> {
+  const conv = await requireConversation(trx, conversationId);
+  const member = await trx
+    .selectFrom('members')
+    .select('last_read_seq')
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!member) throw new PlazaError(ErrorCode.NOT_A_MEMBER, `${userId} is not a member of ${conversationId}`);
+  const target = Math.min(Math.max(0, Math.floor(seq)), Number(conv.last_seq));
+  let lastReadSeq = Number(member.last_read_seq);
+  if (target > lastReadSeq) {
+    await trx
+      .updateTable('members')
+      .set({ last_read_seq: target })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('last_read_seq', '<', target)
+      .execute();
+    lastReadSeq = target;
+  }
+  return { lastReadSeq, unreadCount: await unreadCount(trx, conversationId, userId, lastReadSeq) };
+}

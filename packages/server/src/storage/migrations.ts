@@ -1,0 +1,135 @@
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** Databases the chat schema is written for. */
+export type ChatDialect = 'sqlite' | 'postgres';
+
+/**
+ * The schema, as code (nothing is read from disk at run time). Written with Kysely's schema
+ * builder so the same migrations run on PostgreSQL; the only dialect-specific part is the
+ * auto-increment key (see {@link autoIncrementKey}).
+ */
+const initial = (dialect: ChatDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    /** SQLite: `integer primary key autoincrement`; PostgreSQL: an identity column. */
+    const autoIncrementKey = (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+      dialect === 'sqlite' ? col.primaryKey().autoIncrement() : col.primaryKey().generatedByDefaultAsIdentity();
+
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('metadata', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('conversations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('title', 'text')
+      .addColumn('topic', 'text')
+      .addColumn('external_ref', 'text')
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_rev', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('member_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_activity_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('conversations_external_ref').on('conversations').column('external_ref').execute();
+
+    await db.schema
+      .createTable('members')
+      .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('last_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('joined_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('members_pk', ['conversation_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('members_user').on('members').columns(['user_id', 'conversation_id']).execute();
+
+    await db.schema
+      .createTable('messages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('rev', 'integer', (c) => c.notNull())
+      .addColumn('client_id', 'text')
+      .addColumn('sender_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('reply_to', 'text')
+      .addColumn('mentions', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('edited_at', 'text')
+      .addColumn('deleted_at', 'text')
+      .addUniqueConstraint('messages_conversation_seq', ['conversation_id', 'seq'])
+      .addUniqueConstraint('messages_client_id', ['conversation_id', 'sender_id', 'client_id'])
+      .execute();
+    await db.schema.createIndex('messages_conversation_rev').on('messages').columns(['conversation_id', 'rev']).execute();
+
+    await db.schema
+      .createTable('reactions')
+      .addColumn('conversation_id', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+      .addColumn('emoji', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('reactions_pk', ['conversation_id', 'message_id', 'emoji', 'user_id'])
+      .execute();
+
+    await db.schema
+      .createTable('direct_pairs')
+      .addColumn('user_a', 'text', (c) => c.notNull())
+      .addColumn('user_b', 'text', (c) => c.notNull())
+      .addColumn('conversation_id', 'text', (c) => c.notNull().unique().references('conversations.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('direct_pairs_pk', ['user_a', 'user_b'])
+      .execute();
+
+    await db.schema
+      .createTable('outbox')
+      .addColumn('id', 'integer', autoIncrementKey)
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('delivered_at', 'text')
+      .execute();
+    await db.schema.createIndex('outbox_undelivered').on('outbox').columns(['delivered_at', 'id']).execute();
+
+    await db.schema
+      .createTable('audit')
+      .addColumn('id', 'integer', autoIncrementKey)
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('actor_id', 'text')
+      .addColumn('target', 'text')
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('ip', 'text')
+      .addColumn('details', 'text')
+      .execute();
+    await db.schema.createIndex('audit_actor').on('audit').columns(['actor_id', 'id']).execute();
+    await db.schema.createIndex('audit_action').on('audit').columns(['action', 'id']).execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['audit', 'outbox', 'direct_pairs', 'reactions', 'messages', 'members', 'conversations', 'users']) {
+      await db.schema.dropTable(table).ifExists().execute();
+    }
+  },
+});
+
+/**
+ * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
+ * migration provider.
+ *
+ * @param dialect - the database they will run on
+ */
+export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001_initial': initial(dialect),
+  };
+  return { getMigrations: () => Promise.resolve(migrations) };
+}

@@ -1,0 +1,96 @@
+import type { Conversation, ConversationKind, Member, MemberRole, Message, MessageKind, Reaction } from '@plaza/protocol';
+import type { Selectable } from 'kysely';
+import type { ConversationsTable, MessagesTable } from './schema.js';
+
+/** A stored conversation row. */
+export type ConversationRow = Selectable<ConversationsTable>;
+/** A stored message row. */
+export type MessageRow = Selectable<MessagesTable>;
+/** One reaction of one user, as read for a list of messages. */
+export interface ReactionRow {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+}
+
+/** Maps a conversation row to the wire entity. */
+export function toConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    kind: row.kind as ConversationKind,
+    title: row.title,
+    topic: row.topic,
+    externalRef: row.external_ref,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastSeq: Number(row.last_seq),
+    lastRev: Number(row.last_rev),
+    memberCount: Number(row.member_count),
+  };
+}
+
+/** Maps a message row (and its reactions, already grouped) to the wire entity. */
+export function toMessage(row: MessageRow, reactions: Reaction[] = []): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: Number(row.seq),
+    rev: Number(row.rev),
+    clientId: row.client_id,
+    senderId: row.sender_id,
+    kind: row.kind as MessageKind,
+    text: row.text,
+    replyTo: row.reply_to,
+    mentions: parseJson<string[]>(row.mentions) ?? [],
+    reactions,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/**
+ * Groups reaction rows (already in the order they were made) by message, then by emoji in the
+ * order each emoji was first used.
+ */
+export function groupReactions(rows: readonly ReactionRow[]): Map<string, Reaction[]> {
+  const byMessage = new Map<string, Reaction[]>();
+  for (const row of rows) {
+    let list = byMessage.get(row.message_id);
+    if (!list) byMessage.set(row.message_id, (list = []));
+    let entry = list.find((r) => r.emoji === row.emoji);
+    if (!entry) list.push((entry = { emoji: row.emoji, userIds: [] }));
+    entry.userIds.push(row.user_id);
+  }
+  return byMessage;
+}
+
+/** A member row joined with the user's name. */
+export interface MemberRow {
+  user_id: string;
+  name: string | null;
+  role: string;
+  last_read_seq: number;
+  joined_at: string;
+}
+
+/** Maps a member row to the wire entity (the id stands in for an unknown name). */
+export function toMember(row: MemberRow): Member {
+  return {
+    userId: row.user_id,
+    name: row.name ?? row.user_id,
+    role: row.role as MemberRole,
+    lastReadSeq: Number(row.last_read_seq),
+    joinedAt: row.joined_at,
+  };
+}
+
+/** `JSON.parse` that returns `null` for `null`. */
+export function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** `JSON.stringify` that keeps `null` as `null`. */
+export function toJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}

@@ -1,0 +1,112 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types of the chat database, as Kysely sees them. Column names are snake_case; timestamps
+ * are ISO 8601 UTC strings; JSON columns hold text (portable to PostgreSQL, where `jsonb` would
+ * also do).
+ */
+export interface ChatDatabase {
+  users: UsersTable;
+  conversations: ConversationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+  reactions: ReactionsTable;
+  direct_pairs: DirectPairsTable;
+  outbox: OutboxTable;
+  audit: AuditTable;
+}
+
+/** A user seen in a token or added as a member. */
+export interface UsersTable {
+  id: string;
+  name: string;
+  /** JSON object or null. */
+  metadata: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A conversation and its counters. */
+export interface ConversationsTable {
+  id: string;
+  kind: string;
+  title: string | null;
+  topic: string | null;
+  external_ref: string | null;
+  created_by: string;
+  created_at: string;
+  /** Highest message seq assigned. */
+  last_seq: number;
+  /** Highest change revision assigned. */
+  last_rev: number;
+  member_count: number;
+  /** When the last message was appended (or the conversation created); orders conversation lists. */
+  last_activity_at: string;
+}
+
+/** A user's membership in a conversation. */
+export interface MembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: string;
+  last_read_seq: number;
+  joined_at: string;
+}
+
+/** A message or its tombstone. */
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  rev: number;
+  client_id: string | null;
+  sender_id: string;
+  kind: string;
+  text: string;
+  reply_to: string | null;
+  /** JSON array of user ids. */
+  mentions: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
+/** One user's reaction with one emoji to one message. */
+export interface ReactionsTable {
+  conversation_id: string;
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  created_at: string;
+}
+
+/** The one direct conversation of an ordered pair of users (`user_a < user_b`). */
+export interface DirectPairsTable {
+  user_a: string;
+  user_b: string;
+  conversation_id: string;
+}
+
+/** An event for webhooks, written in the same transaction as the change it describes. */
+export interface OutboxTable {
+  id: Generated<number>;
+  type: string;
+  /** JSON. */
+  payload: string;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** An audit record. */
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  action: string;
+  actor_id: string | null;
+  target: string | null;
+  outcome: string;
+  reason: string | null;
+  ip: string | null;
+  /** JSON object or null. */
+  details: string | null;
+}
