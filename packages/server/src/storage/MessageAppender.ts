@@ -240,7 +240,7 @@ function prepare(sqlite: Database.Database) {
     selectCounters: sqlite.prepare('SELECT last_seq, last_rev FROM conversations WHERE id = ?'),
     selectByClientId: sqlite.prepare('SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_id = ?'),
     selectReactions: sqlite.prepare(
-      'SELECT message_id, emoji, user_id FROM reactions WHERE conversation_id = ? AND message_id = ? ORDER BY created_at, user_id',
+      'SELECT message_id, emoji, user_id FROM reactions WHERE conversation_id = ? AND message_id = ? ORDER BY rev',
     ),
     insertMessage: sqlite.prepare(
       'INSERT INTO messages (id, conversation_id, seq, rev, client_id, sender_id, kind, text, reply_to, mentions, created_at) ' +

@@ -21,8 +21,7 @@ export async function withReactions(db: Db, conversationId: string, rows: readon
         .select(['message_id', 'emoji', 'user_id'])
         .where('conversation_id', '=', conversationId)
         .where('message_id', 'in', part)
-        .orderBy('created_at')
-        .orderBy('user_id')
+        .orderBy('rev')
         .execute()),
     );
   }
@@ -104,27 +103,32 @@ export async function react(
 ): Promise<Message> {
   const row = await requireRow(trx, conversationId, messageId);
   if (row.deleted_at !== null) throw new PlazaError(ErrorCode.CONFLICT, `message ${messageId} is deleted`);
-  let changed: boolean;
-  if (add) {
-    const result = await trx
-      .insertInto('reactions')
-      .values({ conversation_id: conversationId, message_id: messageId, emoji, user_id: userId, created_at: now })
-      .onConflict((oc) => oc.columns(['conversation_id', 'message_id', 'emoji', 'user_id']).doNothing())
-      .executeTakeFirst();
-    changed = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-  } else {
-    const result = await trx
-      .deleteFrom('reactions')
-      .where('conversation_id', '=', conversationId)
-      .where('message_id', '=', messageId)
-      .where('emoji', '=', emoji)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    changed = Number(result.numDeletedRows) > 0;
-  }
+  const mine = trx
+    .selectFrom('reactions')
+    .select('rev')
+    .where('conversation_id', '=', conversationId)
+    .where('message_id', '=', messageId)
+    .where('emoji', '=', emoji)
+    .where('user_id', '=', userId);
+  const exists = (await mine.executeTakeFirst()) !== undefined;
+  const changed = exists !== add;
   let current = row;
   if (changed) {
     const rev = await nextRev(trx, conversationId);
+    if (add) {
+      await trx
+        .insertInto('reactions')
+        .values({ conversation_id: conversationId, message_id: messageId, emoji, user_id: userId, created_at: now, rev })
+        .execute();
+    } else {
+      await trx
+        .deleteFrom('reactions')
+        .where('conversation_id', '=', conversationId)
+        .where('message_id', '=', messageId)
+        .where('emoji', '=', emoji)
+        .where('user_id', '=', userId)
+        .execute();
+    }
     current = await trx.updateTable('messages').set({ rev }).where('id', '=', messageId).returningAll().executeTakeFirstOrThrow();
   }
   const [message] = await withReactions(trx, conversationId, [current]);

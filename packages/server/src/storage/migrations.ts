@@ -77,6 +77,7 @@ const initial = (dialect: ChatDialect): Migration => ({
       .addColumn('emoji', 'text', (c) => c.notNull())
       .addColumn('user_id', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('rev', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint('reactions_pk', ['conversation_id', 'message_id', 'emoji', 'user_id'])
       .execute();
 

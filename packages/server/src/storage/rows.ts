@@ -51,7 +51,7 @@ export function toMessage(row: MessageRow, reactions: Reaction[] = []): Message 
 
 /**
  * Groups reaction rows (already in the order they were made) by message, then by emoji in the
- * order each emoji was first used.
+ * order of each emoji's earliest remaining reaction.
  */
 export function groupReactions(rows: readonly ReactionRow[]): Map<string, Reaction[]> {
   const byMessage = new Map<string, Reaction[]>();

@@ -78,6 +78,8 @@ export interface ReactionsTable {
   emoji: string;
   user_id: string;
   created_at: string;
+  /** The conversation revision the reaction was added at: orders reactions exactly. */
+  rev: number;
 }
 
 /** The one direct conversation of an ordered pair of users (`user_a < user_b`). */
