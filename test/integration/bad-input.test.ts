@@ -1,0 +1,456 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, PROTOCOL_VERSION, requestSchemas } from '@plaza/protocol';
+import type { Ack, ConversationWithState, ErrorCode as Code, HistoryPage, Member, Message } from '@plaza/protocol';
+import { ServerProcess, stopAllServers } from '../helpers/ServerProcess.js';
+import { closeRawSockets, openRawSocket, rawRequest, request, requestOk } from '../helpers/rawSocket.js';
+import type { RawSocket } from '../helpers/rawSocket.js';
+import { makeTempDir, removeTempDirs } from '../helpers/tempDirs.js';
+import { expiredToken, mintToken } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/waitFor.js';
+import { PlazaClient } from '@plaza/client';
+
+/**
+ * Bad input against a real server process: every request name with wrong shapes, wrong types,
+ * non-object payloads, `__proto__` keys, unknown ids, oversize text, missing grants and
+ * non-member access. Each must answer its stable error code, change nothing, and leave the
+ * connection usable.
+ */
+
+const MAX_TEXT = 16 * 1024;
+const NO_SUCH_CONVERSATION = 'c_doesnotexist0000';
+const NO_SUCH_MESSAGE = 'm_doesnotexist0000';
+const NO_SUCH_USER = 'nobody-ever-connected';
+
+type Actor = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
+
+let server: ServerProcess;
+const sockets = {} as Record<Actor, RawSocket>;
+let groupId = '';
+let channelId = '';
+let firstMessage: Message;
+
+function expectErrorCode(answer: Ack<unknown>, codes: Code | Code[], label: string): void {
+  const wanted = Array.isArray(codes) ? codes : [codes];
+  expect(answer.ok, `${label}: expected an error ${wanted.join('|')}, got ${JSON.stringify(answer).slice(0, 300)}`).toBe(false);
+  if (answer.ok) return;
+  expect(wanted, `${label}: got ${answer.error.code} (${answer.error.message})`).toContain(answer.error.code);
+  expect(typeof answer.error.message, `${label}: error message`).toBe('string');
+  expect(JSON.stringify(answer.error), `${label}: no stack traces on the wire`).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+}
+
+/** Everything a bad request might wrongly change, as seen by the users involved. */
+async function snapshot(): Promise<string> {
+  const lists = await Promise.all(
+    (['alice', 'bob', 'carol', 'dave'] as const).map(async (actor) =>
+      (await requestOk<ConversationWithState[]>(sockets[actor], 'conversation:list', {}))
+        .map((c) => ({ id: c.id, kind: c.kind, title: c.title, topic: c.topic, lastSeq: c.lastSeq, lastRev: c.lastRev, members: c.memberCount, self: c.self }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    ),
+  );
+  const history = await requestOk<HistoryPage>(sockets.alice, 'message:history', { conversationId: groupId, afterSeq: 0, limit: 200 });
+  const members = await Promise.all(
+    [groupId, channelId].map(async (conversationId) =>
+      (await requestOk<Member[]>(sockets.alice, 'conversation:members', { conversationId }))
+        .map((m) => ({ userId: m.userId, role: m.role, lastReadSeq: m.lastReadSeq }))
+        .sort((a, b) => a.userId.localeCompare(b.userId)),
+    ),
+  );
+  const presence = await requestOk<{ userId: string; status: string; statusText: string | null }[]>(sockets.alice, 'presence:get', {
+    userIds: ['alice', 'bob', 'carol'],
+  });
+  return JSON.stringify({ lists, history, members, presence: presence.map((p) => [p.userId, p.status, p.statusText]) }, null, 1);
+}
+
+/** Runs `act`, then checks that the state is unchanged and the socket still answers requests. */
+async function expectNoChange(actor: Actor, label: string, act: () => Promise<void>): Promise<void> {
+  const before = await snapshot();
+  await act();
+  const socket = sockets[actor];
+  expect(socket.connected, `${label}: the socket is still connected`).toBe(true);
+  const hello = await request(socket, 'session:hello', {});
+  expect(hello.ok, `${label}: a valid request afterwards succeeds`).toBe(true);
+  expect(await snapshot(), `${label}: state unchanged`).toBe(before);
+}
+
+/** A request whose answer must be one of `codes`, with no state change. */
+async function expectRefusal(actor: Actor, name: string, payload: unknown, codes: Code | Code[], label: string): Promise<void> {
+  await expectNoChange(actor, `${name} ${label}`, async () => {
+    expectErrorCode(await request(sockets[actor], name, payload), codes, `${name} ${label}`);
+  });
+}
+
+beforeAll(async () => {
+  const dir = makeTempDir('plaza-bad-input-');
+  const config = join(dir, 'config.json');
+  // Generous rate limits here: this file fires hundreds of requests from one user on purpose.
+  // The rate limiter itself is tested below against a server with tiny limits.
+  writeFileSync(config, JSON.stringify({ rateLimits: { requests: { perSecond: 10000, burst: 10000 }, messages: { perSecond: 10000, burst: 10000 } } }));
+  server = await ServerProcess.start({ args: ['--config', config] });
+  const grants: Record<Actor, Parameters<typeof mintToken>[1]> = {
+    alice: { grants: { canCreate: ['direct', 'group', 'channel'] } },
+    bob: {},
+    carol: {},
+    dave: { grants: { canCreate: [] } },
+    erin: { grants: { canJoin: ['*'] } },
+  };
+  for (const actor of Object.keys(grants) as Actor[]) {
+    sockets[actor] = await openRawSocket(server.url, { token: await mintToken(actor, grants[actor]) });
+  }
+  const group = await requestOk<ConversationWithState>(sockets.alice, 'conversation:create', { kind: 'group', title: 'Street lights', memberIds: ['bob'] });
+  groupId = group.id;
+  const channel = await requestOk<ConversationWithState>(sockets.alice, 'conversation:create', { kind: 'channel', title: 'Announcements', memberIds: ['bob'] });
+  channelId = channel.id;
+  firstMessage = await requestOk<Message>(sockets.alice, 'message:send', { conversationId: groupId, clientId: 'first-message', text: 'The light on Elm St is out' });
+}, 60_000);
+
+afterAll(async () => {
+  closeRawSockets();
+  await stopAllServers();
+  removeTempDirs();
+});
+
+/** A valid payload for every request (used as the base of malformed variants). */
+function validPayloads(): Record<keyof typeof requestSchemas, Record<string, unknown>> {
+  return {
+    'session:hello': {},
+    'conversation:create': { kind: 'group', title: 'Potholes', memberIds: ['bob'] },
+    'conversation:openDirect': { userId: 'bob' },
+    'conversation:list': {},
+    'conversation:get': { conversationId: groupId },
+    'conversation:members': { conversationId: groupId },
+    'conversation:update': { conversationId: groupId, title: 'Renamed' },
+    'conversation:addMembers': { conversationId: groupId, userIds: ['carol'] },
+    'conversation:removeMember': { conversationId: groupId, userId: 'bob' },
+    'conversation:setRole': { conversationId: groupId, userId: 'bob', role: 'moderator' },
+    'conversation:join': { conversationId: groupId },
+    'conversation:leave': { conversationId: groupId },
+    'message:send': { conversationId: groupId, clientId: 'valid-base', text: 'hello' },
+    'message:edit': { conversationId: groupId, messageId: firstMessage.id, text: 'edited' },
+    'message:delete': { conversationId: groupId, messageId: firstMessage.id },
+    'message:react': { conversationId: groupId, messageId: firstMessage.id, emoji: '👍', add: true },
+    'message:history': { conversationId: groupId, limit: 10 },
+    'message:sync': { conversationId: groupId, afterRev: 0 },
+    'read:mark': { conversationId: groupId, seq: 1 },
+    'typing:set': { conversationId: groupId, typing: true },
+    'presence:set': { status: 'busy', statusText: 'in a meeting' },
+    'presence:get': { userIds: ['bob'] },
+  };
+}
+
+/** Wrong shapes and wrong types per request, each answered with INVALID_REQUEST. */
+function malformedPayloads(): Record<keyof typeof requestSchemas, Record<string, unknown>> {
+  const conv = { conversationId: groupId };
+  return {
+    'session:hello': { user: 'alice' },
+    'conversation:create': { kind: 'direct', title: 7 },
+    'conversation:openDirect': { userId: ['bob'] },
+    'conversation:list': { limit: 5 },
+    'conversation:get': { conversationId: 12345 },
+    'conversation:members': { conversationId: '../../etc/passwd' },
+    'conversation:update': { ...conv, title: { $set: 'x' } },
+    'conversation:addMembers': { ...conv, userIds: 'carol' },
+    'conversation:removeMember': { ...conv, userId: '' },
+    'conversation:setRole': { ...conv, userId: 'bob', role: 'king' },
+    'conversation:join': { conversationId: null },
+    'conversation:leave': { conversationId: 'c with spaces' },
+    'message:send': { ...conv, clientId: 'has space', text: 'hi' },
+    'message:edit': { ...conv, messageId: firstMessage.id, text: 42 },
+    'message:delete': { ...conv, messageId: true },
+    'message:react': { ...conv, messageId: firstMessage.id, emoji: 'a b', add: 'yes' },
+    'message:history': { ...conv, limit: 0, beforeSeq: -1 },
+    'message:sync': { ...conv, afterRev: 1.5 },
+    'read:mark': { ...conv, seq: -1 },
+    'typing:set': { ...conv, typing: 'yes' },
+    'presence:set': { status: 'offline' },
+    'presence:get': { userIds: [] },
+  };
+}
+
+const requestNames = Object.keys(requestSchemas) as (keyof typeof requestSchemas)[];
+
+describe('every request refuses malformed payloads with INVALID_REQUEST and changes nothing', () => {
+  it('the test covers every request name of the protocol', () => {
+    expect(Object.keys(validPayloads()).sort()).toEqual([...requestNames].sort());
+    expect(Object.keys(malformedPayloads()).sort()).toEqual([...requestNames].sort());
+  });
+
+  for (const name of requestNames) {
+    describe(name, () => {
+      it('refuses payloads that are not objects', async () => {
+        for (const payload of ['text', 42, null, true, [validPayloads()[name]]]) {
+          await expectRefusal('alice', name, payload, ErrorCode.INVALID_REQUEST, `payload ${JSON.stringify(payload)}`);
+        }
+        await expectRefusal('alice', name, undefined, ErrorCode.INVALID_REQUEST, 'without payload');
+      });
+
+      it('refuses wrong shapes and wrong types', async () => {
+        await expectRefusal('alice', name, malformedPayloads()[name], ErrorCode.INVALID_REQUEST, 'malformed');
+        await expectRefusal('alice', name, { ...validPayloads()[name], unexpected: 1 }, ErrorCode.INVALID_REQUEST, 'with an unknown key');
+        const required = Object.keys(validPayloads()[name]);
+        if (required.length > 0) {
+          const [first] = required;
+          const { [first as string]: _dropped, ...missing } = validPayloads()[name];
+          await expectRefusal('alice', name, missing, ErrorCode.INVALID_REQUEST, `without ${first}`);
+        }
+      });
+
+      it('refuses a "__proto__" key sent as raw JSON', async () => {
+        const valid = JSON.stringify(validPayloads()[name]);
+        const polluted = `{"__proto__":{"admin":true,"polluted":1}${valid === '{}' ? '' : ','}${valid.slice(1)}`;
+        await expectNoChange('alice', `${name} with __proto__`, async () => {
+          const [answer] = await rawRequest(sockets.alice, name, polluted);
+          expectErrorCode(answer as Ack<unknown>, ErrorCode.INVALID_REQUEST, `${name} with __proto__`);
+        });
+      });
+    });
+  }
+});
+
+describe('unknown ids, missing grants, non-members and roles get their stable codes and change nothing', () => {
+  it('unknown conversation ids answer CONVERSATION_NOT_FOUND', async () => {
+    const names = [
+      'conversation:get',
+      'conversation:members',
+      'conversation:update',
+      'conversation:addMembers',
+      'conversation:removeMember',
+      'conversation:setRole',
+      'conversation:leave',
+      'message:send',
+      'message:edit',
+      'message:delete',
+      'message:react',
+      'message:history',
+      'message:sync',
+      'read:mark',
+      'typing:set',
+    ] as const;
+    for (const name of names) {
+      await expectRefusal('alice', name, { ...validPayloads()[name], conversationId: NO_SUCH_CONVERSATION }, ErrorCode.CONVERSATION_NOT_FOUND, 'unknown conversation');
+    }
+    await expectRefusal('erin', 'conversation:join', { conversationId: NO_SUCH_CONVERSATION }, ErrorCode.CONVERSATION_NOT_FOUND, 'unknown conversation');
+  });
+
+  it('unknown message ids answer MESSAGE_NOT_FOUND', async () => {
+    for (const name of ['message:edit', 'message:delete', 'message:react'] as const) {
+      await expectRefusal('alice', name, { ...validPayloads()[name], messageId: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'unknown message');
+    }
+    await expectRefusal('alice', 'message:send', { ...validPayloads()['message:send'], clientId: 'reply-to-nothing', replyTo: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'replyTo an unknown message');
+  });
+
+  it('unknown users answer USER_NOT_FOUND', async () => {
+    await expectRefusal('alice', 'conversation:openDirect', { userId: NO_SUCH_USER }, ErrorCode.USER_NOT_FOUND, 'unknown user');
+    await expectRefusal('alice', 'conversation:addMembers', { conversationId: groupId, userIds: [NO_SUCH_USER] }, ErrorCode.USER_NOT_FOUND, 'unknown user');
+    await expectRefusal('alice', 'conversation:create', { kind: 'group', title: 'Ghosts', memberIds: [NO_SUCH_USER] }, ErrorCode.USER_NOT_FOUND, 'unknown member');
+    await expectRefusal('alice', 'conversation:removeMember', { conversationId: groupId, userId: NO_SUCH_USER }, [ErrorCode.USER_NOT_FOUND, ErrorCode.NOT_A_MEMBER], 'unknown user');
+    await expectRefusal('alice', 'conversation:setRole', { conversationId: groupId, userId: NO_SUCH_USER, role: 'moderator' }, [ErrorCode.USER_NOT_FOUND, ErrorCode.NOT_A_MEMBER], 'unknown user');
+  });
+
+  it('actions without the grant they need answer PERMISSION_DENIED', async () => {
+    await expectRefusal('bob', 'conversation:create', { kind: 'channel', title: 'Bob TV' }, ErrorCode.PERMISSION_DENIED, 'channel without canCreate channel');
+    await expectRefusal('dave', 'conversation:create', { kind: 'group', title: 'Dave club' }, ErrorCode.PERMISSION_DENIED, 'group without canCreate group');
+    await expectRefusal('dave', 'conversation:openDirect', { userId: 'bob' }, ErrorCode.PERMISSION_DENIED, 'direct without canCreate direct');
+    await expectRefusal('carol', 'conversation:join', { conversationId: groupId }, ErrorCode.PERMISSION_DENIED, 'join without canJoin');
+  });
+
+  it('non-members answer NOT_A_MEMBER for every conversation request', async () => {
+    const names = [
+      'conversation:get',
+      'conversation:members',
+      'conversation:update',
+      'conversation:addMembers',
+      'conversation:removeMember',
+      'conversation:setRole',
+      'conversation:leave',
+      'message:send',
+      'message:edit',
+      'message:delete',
+      'message:react',
+      'message:history',
+      'message:sync',
+      'read:mark',
+      'typing:set',
+    ] as const;
+    for (const name of names) {
+      await expectRefusal('carol', name, validPayloads()[name], ErrorCode.NOT_A_MEMBER, 'by a non-member');
+    }
+  });
+
+  it('members without the role answer FORBIDDEN_ROLE', async () => {
+    await expectRefusal('bob', 'conversation:addMembers', { conversationId: groupId, userIds: ['carol'] }, ErrorCode.FORBIDDEN_ROLE, 'by a plain member');
+    await expectRefusal('bob', 'conversation:removeMember', { conversationId: groupId, userId: 'alice' }, ErrorCode.FORBIDDEN_ROLE, 'owner by a plain member');
+    await expectRefusal('bob', 'conversation:setRole', { conversationId: groupId, userId: 'bob', role: 'owner' }, ErrorCode.FORBIDDEN_ROLE, 'self-promotion');
+    await expectRefusal('bob', 'message:delete', { conversationId: groupId, messageId: firstMessage.id }, ErrorCode.FORBIDDEN_ROLE, "someone else's message");
+    await expectRefusal('bob', 'message:edit', { conversationId: groupId, messageId: firstMessage.id, text: 'mine now' }, [ErrorCode.FORBIDDEN_ROLE, ErrorCode.PERMISSION_DENIED], "someone else's message");
+    await expectRefusal('bob', 'message:send', { conversationId: channelId, clientId: 'channel-post', text: 'hi all' }, ErrorCode.FORBIDDEN_ROLE, 'in a channel by a plain member');
+  });
+});
+
+describe('message size limit', () => {
+  it(`text of ${MAX_TEXT} + 1 bytes answers PAYLOAD_TOO_LARGE with the limit, and stores nothing`, async () => {
+    await expectRefusal('alice', 'message:send', { conversationId: groupId, clientId: 'too-big-ascii', text: 'a'.repeat(MAX_TEXT + 1) }, ErrorCode.PAYLOAD_TOO_LARGE, 'ascii');
+    // 8192 two-byte characters are exactly the limit; one more byte is over it.
+    await expectRefusal('alice', 'message:send', { conversationId: groupId, clientId: 'too-big-utf8', text: `${'é'.repeat(MAX_TEXT / 2)}a` }, ErrorCode.PAYLOAD_TOO_LARGE, 'utf-8');
+    await expectRefusal('alice', 'message:edit', { conversationId: groupId, messageId: firstMessage.id, text: 'a'.repeat(MAX_TEXT + 1) }, ErrorCode.PAYLOAD_TOO_LARGE, 'edit');
+    const answer = await request(sockets.alice, 'message:send', { conversationId: groupId, clientId: 'too-big-details', text: 'a'.repeat(MAX_TEXT + 1) });
+    expect(answer.ok ? null : answer.error.details?.limit).toBe(MAX_TEXT);
+  });
+
+  it(`text of exactly ${MAX_TEXT} bytes is accepted and stored intact`, async () => {
+    for (const [clientId, text] of [
+      ['exact-ascii', 'a'.repeat(MAX_TEXT)],
+      ['exact-utf8', 'é'.repeat(MAX_TEXT / 2)],
+    ] as const) {
+      const stored = await requestOk<Message>(sockets.alice, 'message:send', { conversationId: groupId, clientId, text });
+      expect(stored.text).toBe(text);
+      const page = await requestOk<HistoryPage>(sockets.bob, 'message:history', { conversationId: groupId, afterSeq: stored.seq - 1, limit: 1 });
+      expect(page.messages[0]?.text).toBe(text);
+    }
+  });
+});
+
+describe('unknown events and missing acks', () => {
+  it('an unknown event name answers UNKNOWN_EVENT and the connection stays usable', async () => {
+    await expectNoChange('alice', 'unknown event', async () => {
+      expectErrorCode(await request(sockets.alice, 'admin:dropDatabase', {}), ErrorCode.UNKNOWN_EVENT, 'admin:dropDatabase');
+      expectErrorCode(await request(sockets.alice, '__proto__', {}), ErrorCode.UNKNOWN_EVENT, '__proto__ event');
+      expectErrorCode(await request(sockets.alice, 'constructor', {}), ErrorCode.UNKNOWN_EVENT, 'constructor event');
+    });
+  });
+
+  it('requests without an ack callback do not break the connection', async () => {
+    await expectNoChange('alice', 'no ack', async () => {
+      sockets.alice.emit('conversation:get', { conversationId: 5 });
+      sockets.alice.emit('admin:dropDatabase');
+      sockets.alice.emit('message:history', { conversationId: NO_SUCH_CONVERSATION });
+    });
+  });
+});
+
+describe('handshake refusals reach the client as connect_error with a WireError', () => {
+  async function refusalCode(options: Parameters<typeof openRawSocket>[1]): Promise<string | undefined> {
+    try {
+      const socket = await openRawSocket(server.url, options);
+      socket.disconnect();
+      return 'ACCEPTED';
+    } catch (error) {
+      return (error as { data?: { code?: string } }).data?.code;
+    }
+  }
+
+  it('refuses a missing token with UNAUTHENTICATED', async () => {
+    expect(await refusalCode({ token: undefined })).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await refusalCode({ auth: {} })).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('refuses a token with a bad signature or from an unknown API key with UNAUTHENTICATED', async () => {
+    const good = await mintToken('mallory');
+    const [header, payload, signature] = good.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await refusalCode({ token: `${header}.${payload}.${flipped}` })).toBe(ErrorCode.UNAUTHENTICATED);
+    const otherSecret = await mintToken('mallory', { apiSecret: 'a-different-secret-of-at-least-32-chars!!' });
+    expect(await refusalCode({ token: otherSecret })).toBe(ErrorCode.UNAUTHENTICATED);
+    const unknownKey = await mintToken('mallory', { apiKey: 'PKunknown', apiSecret: 'a-different-secret-of-at-least-32-chars!!' });
+    expect(await refusalCode({ token: unknownKey })).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await refusalCode({ token: 'not.a.jwt' })).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('refuses an expired token with TOKEN_EXPIRED', async () => {
+    expect(await refusalCode({ token: expiredToken('mallory') })).toBe(ErrorCode.TOKEN_EXPIRED);
+  });
+
+  it('refuses an unsupported protocol version with PROTOCOL_MISMATCH', async () => {
+    const token = await mintToken('mallory');
+    expect(await refusalCode({ token, protocolVersion: PROTOCOL_VERSION + 100 })).toBe(ErrorCode.PROTOCOL_MISMATCH);
+    expect(await refusalCode({ token, protocolVersion: 0 })).toBe(ErrorCode.PROTOCOL_MISMATCH);
+    expect(await refusalCode({ token, protocolVersion: 'one' })).toBe(ErrorCode.PROTOCOL_MISMATCH);
+  });
+
+  it('refuses an Origin that is not on the allow-list with ORIGIN_NOT_ALLOWED, on both transports', async () => {
+    const token = await mintToken('mallory');
+    const headers = { Origin: 'https://evil.example' };
+    expect(await refusalCode({ token, headers })).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
+    expect(await refusalCode({ token, headers, transports: ['polling'] })).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
+    // Same origin as the server is allowed without listing it.
+    expect(await refusalCode({ token, headers: { Origin: server.url } })).toBe('ACCEPTED');
+  });
+});
+
+describe('rate limits', () => {
+  let limited: ServerProcess;
+
+  beforeAll(async () => {
+    const config = join(makeTempDir('plaza-rate-'), 'config.json');
+    writeFileSync(config, JSON.stringify({ rateLimits: { requests: { perSecond: 2, burst: 5 }, messages: { perSecond: 1, burst: 3 } } }));
+    limited = await ServerProcess.start({ args: ['--config', config] });
+  });
+
+  it('too many requests answer RATE_LIMITED with retryAfterMs, the connection stays usable and a later request succeeds', async () => {
+    const socket = await openRawSocket(limited.url, { token: await mintToken('hasty') });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => request(socket, 'conversation:list', {})));
+    const refused = answers.filter((a) => !a.ok);
+    expect(answers.some((a) => a.ok)).toBe(true);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const answer of refused) {
+      if (answer.ok) continue;
+      expect(answer.error.code).toBe(ErrorCode.RATE_LIMITED);
+      expect(answer.error.details?.retryAfterMs).toBeGreaterThan(0);
+    }
+    expect(socket.connected).toBe(true);
+    const retryAfterMs = refused[0] && !refused[0].ok ? (refused[0].error.details?.retryAfterMs ?? 100) : 100;
+    await waitFor('a request after retryAfterMs succeeds', async () => (await request(socket, 'conversation:list', {})).ok, {
+      timeoutMs: 10_000,
+      intervalMs: retryAfterMs,
+    });
+  });
+
+  it('rate-limited messages answer RATE_LIMITED and are not stored', async () => {
+    const reader = await openRawSocket(limited.url, { token: await mintToken('reader') });
+    const chatty = await openRawSocket(limited.url, { token: await mintToken('chatty') });
+    const group = await requestOk<ConversationWithState>(chatty, 'conversation:create', { kind: 'group', title: 'Flood', memberIds: ['reader'] });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => request<Message>(chatty, 'message:send', { conversationId: group.id, clientId: `flood-${i}`, text: `flood ${i}` })),
+    );
+    const stored = answers.flatMap((a) => (a.ok ? [a.data] : []));
+    const refused = answers.flatMap((a) => (a.ok ? [] : [a.error]));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const error of refused) {
+      expect(error.code).toBe(ErrorCode.RATE_LIMITED);
+      expect(error.details?.retryAfterMs).toBeGreaterThan(0);
+    }
+    const page = await requestOk<HistoryPage>(reader, 'message:history', { conversationId: group.id, afterSeq: 0, limit: 200 });
+    const userMessages = page.messages.filter((m) => m.kind === 'user');
+    expect(userMessages.map((m) => m.clientId).sort()).toEqual(stored.map((m) => m.clientId).sort());
+    expect(chatty.connected).toBe(true);
+  });
+});
+
+describe('token provider', () => {
+  it('a client whose token provider starts returning an expired token cannot reconnect after a server restart', async () => {
+    const restartable = await ServerProcess.start();
+    let expired = false;
+    const client = new PlazaClient(restartable.url, { reconnectPolicy: { nextDelayMs: (attempt) => (attempt < 100 ? 50 : null) } });
+    try {
+      await client.connect(() => (expired ? expiredToken('frank') : mintToken('frank')));
+      expect(client.state).toBe('connected');
+      const states: string[] = [];
+      client.on('connectionStateChanged', (state) => states.push(state));
+      expired = true;
+      await restartable.kill('SIGKILL');
+      await waitFor('the client to notice the server is gone', () => client.state !== 'connected');
+      await restartable.restart();
+      // The restarted process counts refusals from zero: a TOKEN_EXPIRED one is this client's.
+      await waitFor(
+        'the restarted server to refuse the expired token',
+        async () => /plaza_connection_refusals_total\{[^}]*reason="TOKEN_EXPIRED"[^}]*\} [1-9]/.test(await (await fetch(`${restartable.url}/metrics`)).text()),
+        { timeoutMs: 15_000, intervalMs: 50, describe: () => `states: ${states.join(',')}\n${restartable.tail()}` },
+      );
+      expect(client.state).not.toBe('connected');
+      expect(states).not.toContain('connected');
+    } finally {
+      await client.disconnect();
+    }
+  });
+});
