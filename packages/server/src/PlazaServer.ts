@@ -1,0 +1,132 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Auditor } from './Auditor.js';
+import type { ResolvedServerConfig } from './config.js';
+import type { ServerMetrics } from './metrics.js';
+import type { PresenceStore } from './presence/PresenceStore.js';
+import type { RateLimiter } from './ratelimit/RateLimiter.js';
+import type { PlazaIo } from './signaling/context.js';
+import type { ChatStore } from './storage/ChatStore.js';
+
+/** Where a listening server can be reached. */
+export interface ListenResult {
+  /** The bound port (the real one when 0 was asked for). */
+  port: number;
+  /** Base URL, for example `http://127.0.0.1:7700`. */
+  url: string;
+}
+
+/** The parts a {@link PlazaServer} is made of (built by `createPlazaServer`). */
+export interface PlazaServerParts {
+  config: ResolvedServerConfig;
+  http: FastifyInstance;
+  io: PlazaIo;
+  store: ChatStore;
+  presence: PresenceStore;
+  limiters: { requests: RateLimiter; messages: RateLimiter };
+  auditor: Auditor;
+  metrics: ServerMetrics;
+  logger: Logger;
+  /** Requests being handled now; `close()` lets them finish. */
+  inflight: Set<Promise<unknown>>;
+  /** Called once when closing starts (readyz turns 503, new connections and requests are refused). */
+  markClosing(): void;
+  /** Whether the store was created by the server (and so is closed by it). */
+  ownsStore: boolean;
+}
+
+/** How long `close()` lets requests in flight finish before it closes connections anyway. */
+const DRAIN_TIMEOUT_MS = 5000;
+
+/**
+ * A Plaza server: fastify for HTTP (`/healthz`, `/readyz`, `/metrics` and your own routes),
+ * socket.io for signaling, a {@link ChatStore} for persistence. Create it with `createPlazaServer`.
+ */
+export class PlazaServer {
+  /** The fastify instance: add routes before `listen()`. */
+  readonly http: FastifyInstance;
+  /** The socket.io server. */
+  readonly io: PlazaIo;
+  /** The chat store. */
+  readonly store: ChatStore;
+  /** Presence of connected users. */
+  readonly presence: PresenceStore;
+  /** The configuration in effect, defaults filled in (API secrets included: do not log it). */
+  readonly config: ResolvedServerConfig;
+  /** The root logger. */
+  readonly logger: Logger;
+  /** Prometheus metrics of this server. */
+  readonly metrics: ServerMetrics;
+  readonly #parts: PlazaServerParts;
+  #listening: Promise<ListenResult> | null = null;
+  #closing: Promise<void> | null = null;
+
+  /** @internal use `createPlazaServer` */
+  constructor(parts: PlazaServerParts) {
+    this.#parts = parts;
+    this.http = parts.http;
+    this.io = parts.io;
+    this.store = parts.store;
+    this.presence = parts.presence;
+    this.config = parts.config;
+    this.logger = parts.logger;
+    this.metrics = parts.metrics;
+  }
+
+  /** Starts listening on the configured host and port; logs `listening` with `port` and `url`. Idempotent. */
+  listen(): Promise<ListenResult> {
+    this.#listening ??= (async () => {
+      if (this.#closing) throw new Error('the server is closed');
+      await this.http.listen({ port: this.config.port, host: this.config.host });
+      const address = this.http.server.address();
+      const port = typeof address === 'object' && address ? address.port : this.config.port;
+      const url = `http://${urlHost(this.config.host)}:${port}`;
+      this.logger.info({ port, url }, 'listening');
+      return { port, url };
+    })();
+    return this.#listening;
+  }
+
+  /**
+   * Shuts down gracefully: `/readyz` answers 503 and new connections and requests are refused,
+   * requests in flight finish (up to 5 s) and are answered, connections close (clients reconnect
+   * elsewhere or later), pending writes are flushed and the database closed. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const p = this.#parts;
+    p.markClosing();
+    p.logger.info('shutting down');
+    await Promise.race([
+      Promise.allSettled([...p.inflight]),
+      new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
+    ]);
+    // Closing the transports (not a socket.io "server disconnect") lets clients reconnect.
+    p.io.engine.close();
+    try {
+      await p.io.of('/').adapter.close();
+    } catch (error) {
+      p.logger.warn({ err: error }, 'closing the socket.io adapter failed');
+    }
+    try {
+      await p.http.close();
+    } catch (error) {
+      p.logger.warn({ err: error }, 'closing the HTTP server failed');
+    }
+    await p.auditor.flush();
+    p.limiters.requests.close();
+    p.limiters.messages.close();
+    if (p.ownsStore) await p.store.close();
+    p.logger.info('closed');
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { ConfigError, loadServerConfig } from './config.js';
+import { createPlazaServer } from './createPlazaServer.js';
+import { createLogger } from './logger.js';
+
+const HELP = `plaza-server: Plaza signaling and storage server
+
+Flags (each also settable by environment, then config file; flags win):
+  --port N              PLAZA_PORT             default 7700 (0 = any free port)
+  --host H              PLAZA_HOST             default 0.0.0.0
+  --data-dir D          PLAZA_DATA_DIR         default ./plaza-data
+  --config FILE         PLAZA_CONFIG           JSON file with any createPlazaServer option
+  --log-level L         PLAZA_LOG_LEVEL        fatal|error|warn|info|debug|trace|silent
+  --allowed-origins a,b PLAZA_ALLOWED_ORIGINS  browser origins allowed to connect ('*' = all)
+  --max-text-bytes N    PLAZA_MAX_TEXT_BYTES   message text limit in UTF-8 bytes
+                        PLAZA_API_KEY + PLAZA_API_SECRET  API key pair (else <data-dir>/keys.json)
+`;
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadServerConfig({ argv: process.argv.slice(2), env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`plaza-server: ${error.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const { demo: _demo, help: _help, ...options } = config;
+  const logger = createLogger(options.logLevel);
+  const server = await createPlazaServer({ ...options, logger });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'received signal; closing');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await server.listen();
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`plaza-server: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

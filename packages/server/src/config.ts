@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { TEXT_HARD_LIMIT, limitDefaults } from '@plaza/protocol';
+
+/** Log levels the server accepts. */
+export const LogLevel = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  debug: 'debug',
+  trace: 'trace',
+  silent: 'silent',
+} as const;
+/** One of the {@link LogLevel} values. */
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+const bucketSchema = z.strictObject({
+  /** Tokens refilled per second. */
+  perSecond: z.number().positive().max(1_000_000),
+  /** Bucket size: how many may be spent at once. */
+  burst: z.int().min(1).max(1_000_000),
+});
+
+/** Defaults of every serializable server option. */
+export const serverConfigDefaults = {
+  port: 7700,
+  host: '0.0.0.0',
+  dataDir: './plaza-data',
+  allowedOrigins: [] as string[],
+  maxTextBytes: limitDefaults.maxTextBytes,
+  rateLimits: {
+    messages: { perSecond: 20, burst: 50 },
+    requests: { perSecond: 50, burst: 100 },
+  },
+  logLevel: 'info' as LogLevel,
+  sqliteSynchronous: 'full' as 'full' | 'normal',
+};
+
+/**
+ * The zod schema of the serializable server configuration (what a config file, the environment
+ * and the CLI flags can set). Unknown keys are refused so that typos do not pass silently.
+ */
+export const serverConfigSchema = z.strictObject({
+  port: z.int().min(0).max(65535).default(serverConfigDefaults.port),
+  host: z.string().min(1).default(serverConfigDefaults.host),
+  dataDir: z.string().min(1).default(serverConfigDefaults.dataDir),
+  apiKeys: z
+    .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'API keys are 1-64 letters, digits, "_" or "-"'), z.string().min(32, 'API secrets need at least 32 characters'))
+    .refine((keys) => Object.keys(keys).length > 0, 'apiKeys must hold at least one key')
+    .optional(),
+  allowedOrigins: z.array(z.string().min(1)).default(serverConfigDefaults.allowedOrigins),
+  maxTextBytes: z.int().min(1).max(TEXT_HARD_LIMIT).default(serverConfigDefaults.maxTextBytes),
+  rateLimits: z
+    .strictObject({
+      messages: bucketSchema.default(serverConfigDefaults.rateLimits.messages),
+      requests: bucketSchema.default(serverConfigDefaults.rateLimits.requests),
+    })
+    .prefault({}),
+  logLevel: z.enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]]).default(serverConfigDefaults.logLevel),
+  sqliteSynchronous: z.enum(['full', 'normal']).default(serverConfigDefaults.sqliteSynchronous),
+});
+
+/** Serializable configuration as given (every field optional). */
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+/** Serializable configuration with defaults filled in. */
+export type ResolvedServerConfig = z.output<typeof serverConfigSchema>;
+
+/** A configuration that could not be read or does not match {@link serverConfigSchema}. */
+export class ConfigError extends Error {
+  /**
+   * @param message - what is wrong, naming the offending fields
+   * @param options - the underlying error, if any
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a configuration and fills in defaults. Throws {@link ConfigError} listing every problem. */
+export function resolveServerConfig(input: unknown, source = 'configuration'): ResolvedServerConfig {
+  const result = serverConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid ${source}: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Reads a JSON config file. Throws {@link ConfigError} when it is missing or not a JSON object. */
+export function readConfigFile(file: string): ServerConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read config file ${file}`, { cause });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`config file ${file} is not valid JSON`, { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  return value as ServerConfigInput;
+}
+
+function intOf(value: string, name: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number, got '${value}'`);
+  return Number(value.trim());
+}
+
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** What the CLI flags and environment ask for, before merging. */
+interface Layer {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  logLevel?: string;
+  allowedOrigins?: string[];
+  maxTextBytes?: number;
+  apiKeys?: Record<string, string>;
+  config?: string;
+}
+
+function envLayer(env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = {};
+  if (env.PLAZA_PORT) layer.port = intOf(env.PLAZA_PORT, 'PLAZA_PORT');
+  if (env.PLAZA_HOST) layer.host = env.PLAZA_HOST;
+  if (env.PLAZA_DATA_DIR) layer.dataDir = env.PLAZA_DATA_DIR;
+  if (env.PLAZA_CONFIG) layer.config = env.PLAZA_CONFIG;
+  if (env.PLAZA_LOG_LEVEL) layer.logLevel = env.PLAZA_LOG_LEVEL;
+  if (env.PLAZA_ALLOWED_ORIGINS !== undefined) layer.allowedOrigins = listOf(env.PLAZA_ALLOWED_ORIGINS);
+  if (env.PLAZA_MAX_TEXT_BYTES) layer.maxTextBytes = intOf(env.PLAZA_MAX_TEXT_BYTES, 'PLAZA_MAX_TEXT_BYTES');
+  const key = env.PLAZA_API_KEY;
+  const secret = env.PLAZA_API_SECRET;
+  if (key || secret) {
+    if (!key || !secret) throw new ConfigError('PLAZA_API_KEY and PLAZA_API_SECRET must be set together');
+    layer.apiKeys = { [key]: secret };
+  }
+  return layer;
+}
+
+/** The CLI flags `plaza-server` understands. */
+export const cliFlags = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  'allowed-origins': { type: 'string' },
+  'max-text-bytes': { type: 'string' },
+  demo: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parsed CLI: the flag layer plus switches that are not configuration. */
+export interface ParsedCli {
+  /** `--help` was given. */
+  help: boolean;
+  /** `--demo` was given (accepted for the root `start` script; it changes nothing yet). */
+  demo: boolean;
+  /** Configuration given as flags. */
+  layer: Layer;
+}
+
+/** Parses `plaza-server` flags. Throws {@link ConfigError} on unknown flags or bad numbers. */
+export function parseCliFlags(argv: readonly string[]): ParsedCli {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: cliFlags, strict: true, allowPositionals: false }));
+  } catch (cause) {
+    throw new ConfigError(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const layer: Layer = {};
+  const port = str('port');
+  if (port !== undefined) layer.port = intOf(port, '--port');
+  const host = str('host');
+  if (host !== undefined) layer.host = host;
+  const dataDir = str('data-dir');
+  if (dataDir !== undefined) layer.dataDir = dataDir;
+  const config = str('config');
+  if (config !== undefined) layer.config = config;
+  const logLevel = str('log-level');
+  if (logLevel !== undefined) layer.logLevel = logLevel;
+  const origins = str('allowed-origins');
+  if (origins !== undefined) layer.allowedOrigins = listOf(origins);
+  const maxText = str('max-text-bytes');
+  if (maxText !== undefined) layer.maxTextBytes = intOf(maxText, '--max-text-bytes');
+  return { help: values.help === true, demo: values.demo === true, layer };
+}
+
+/** Sources to load a configuration from. */
+export interface LoadConfigSources {
+  /** CLI arguments without `node` and the script. @default [] */
+  argv?: readonly string[];
+  /** Environment. @default {} */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Loads the configuration with precedence flags > environment > config file > defaults and
+ * validates it. The config file is named by `--config` or `PLAZA_CONFIG` (the flag wins).
+ * Throws {@link ConfigError}.
+ */
+export function loadServerConfig(sources: LoadConfigSources = {}): ResolvedServerConfig & { demo: boolean; help: boolean } {
+  const cli = parseCliFlags(sources.argv ?? []);
+  const env = envLayer(sources.env ?? {});
+  const file = cli.layer.config ?? env.config;
+  const fromFile: Record<string, unknown> = file ? { ...readConfigFile(file) } : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const layer of [env, cli.layer]) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (key !== 'config' && value !== undefined) merged[key] = value;
+    }
+  }
+  const resolved = resolveServerConfig(merged, file ? `configuration (file ${file}, environment and flags)` : 'configuration (environment and flags)');
+  return { ...resolved, demo: cli.demo, help: cli.help };
+}

@@ -1,0 +1,146 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { limitDefaults } from '@plaza/protocol';
+import type { ClientToServerEvents, ServerToClientEvents } from '@plaza/protocol';
+import { LogController, fastify } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import type { ServerOptions } from 'socket.io';
+import { Auditor } from './Auditor.js';
+import { PlazaServer } from './PlazaServer.js';
+import { resolveServerConfig } from './config.js';
+import type { ServerConfigInput } from './config.js';
+import { registerHealthRoutes } from './http/health.js';
+import { loadOrCreateKeys } from './keys.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
+import type { PresenceStore } from './presence/PresenceStore.js';
+import { MemoryRateLimiter } from './ratelimit/MemoryRateLimiter.js';
+import type { RateLimiter } from './ratelimit/RateLimiter.js';
+import { createAuthMiddleware } from './signaling/auth.js';
+import { handleConnection } from './signaling/connection.js';
+import type { PlazaIo, SignalingContext, SocketData } from './signaling/context.js';
+import { createAllowRequest } from './signaling/origin.js';
+import type { ChatStore } from './storage/ChatStore.js';
+import { createSqliteChatStore } from './storage/index.js';
+import { SERVER_VERSION } from './version.js';
+
+/**
+ * Options of {@link createPlazaServer}: the serializable configuration (see `serverConfigSchema`
+ * for every field and its default) plus objects that cannot come from a file.
+ */
+export interface PlazaServerOptions extends ServerConfigInput {
+  /** A pino logger to use instead of creating one from `logLevel`. */
+  logger?: Logger;
+  /**
+   * The socket.io adapter (cross-node fan-out and session recovery), for example
+   * `createAdapter(redis)` from `@socket.io/redis-streams-adapter`. @default the in-memory adapter
+   */
+  adapter?: ServerOptions['adapter'];
+  /** Where presence lives. @default a `MemoryPresenceStore` (one node) */
+  presenceStore?: PresenceStore;
+  /** Per-user limiters; `messages` applies to sends and edits on top of `requests`. @default in-memory token buckets from `rateLimits` */
+  rateLimiters?: { requests: RateLimiter; messages: RateLimiter };
+  /** A store to use instead of `<dataDir>/plaza.db` (the caller keeps ownership and closes it). */
+  store?: ChatStore;
+}
+
+/** How long a disconnected client's session (rooms, missed packets) is kept for recovery. */
+const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
+
+/**
+ * Creates a Plaza server: validates the options (throwing `ConfigError`), creates the data
+ * directory, loads or generates the API keys, opens and migrates the database, and wires HTTP and
+ * socket.io. Call `listen()` on the result to start serving.
+ *
+ * @example
+ * ```ts
+ * const server = await createPlazaServer({ port: 0, dataDir: '/tmp/plaza' });
+ * const { url } = await server.listen();
+ * ```
+ */
+export async function createPlazaServer(options: PlazaServerOptions = {}): Promise<PlazaServer> {
+  const { logger: givenLogger, adapter, presenceStore, rateLimiters, store: givenStore, ...serializable } = options;
+  const config = resolveServerConfig(serializable, 'createPlazaServer options');
+  const logger = givenLogger ?? createLogger(config.logLevel);
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const apiKeys = config.apiKeys ?? loadOrCreateKeys(dataDir, logger);
+
+  const store =
+    givenStore ?? createSqliteChatStore({ filename: join(dataDir, 'plaza.db'), synchronous: config.sqliteSynchronous, logger });
+  try {
+    await store.migrate();
+  } catch (error) {
+    if (!givenStore) await store.close().catch(() => undefined);
+    throw error;
+  }
+
+  const metrics = createMetrics();
+  const auditor = new Auditor(store, logger.child({ component: 'audit' }));
+  const limiters = rateLimiters ?? {
+    requests: new MemoryRateLimiter(config.rateLimits.requests),
+    messages: new MemoryRateLimiter(config.rateLimits.messages),
+  };
+  const presence = presenceStore ?? new MemoryPresenceStore();
+  let closing = false;
+  const isClosing = () => closing;
+
+  const http = fastify({
+    loggerInstance: logger.child({ component: 'http' }),
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  registerHealthRoutes(http, { store, registry: metrics.registry, isClosing });
+
+  const io: PlazaIo = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http.server, {
+    path: '/socket.io',
+    maxHttpBufferSize: limitDefaults.maxPacketBytes,
+    allowRequest: createAllowRequest(config.allowedOrigins),
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
+    serveClient: false,
+    ...(adapter ? { adapter } : {}),
+  });
+
+  const inflight = new Set<Promise<unknown>>();
+  const ctx: SignalingContext = {
+    io,
+    store,
+    presence,
+    limiters,
+    auditor,
+    metrics,
+    logger,
+    limits: {
+      maxTextBytes: config.maxTextBytes,
+      maxPacketBytes: limitDefaults.maxPacketBytes,
+      maxPageSize: limitDefaults.maxPageSize,
+      defaultPageSize: limitDefaults.defaultPageSize,
+    },
+    apiKeys,
+    allowedOrigins: config.allowedOrigins,
+    serverVersion: SERVER_VERSION,
+    isClosing,
+    inflight,
+  };
+  io.use(createAuthMiddleware(ctx));
+  io.on('connection', (socket) => handleConnection(ctx, socket));
+
+  return new PlazaServer({
+    config,
+    http,
+    io,
+    store,
+    presence,
+    limiters,
+    auditor,
+    metrics,
+    logger,
+    inflight,
+    markClosing: () => {
+      closing = true;
+    },
+    ownsStore: !givenStore,
+  });
+}

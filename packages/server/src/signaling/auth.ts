@@ -1,0 +1,109 @@
+import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, handshakeAuthSchema, isSupportedProtocolVersion } from '@plaza/protocol';
+import type { WireError } from '@plaza/protocol';
+import { TokenError, verifyAccessToken } from '@plaza/server-sdk';
+import type { ExtendedError } from 'socket.io';
+import type { PlazaSocket, SignalingContext } from './context.js';
+import { isOriginRefused } from './origin.js';
+
+/** The error a socket.io middleware passes to `next()`: the client sees it as `connect_error` with `err.data`. */
+export function refusal(wire: WireError): ExtendedError {
+  const err = new Error(wire.message) as ExtendedError;
+  err.data = wire;
+  return err;
+}
+
+/** Remote address of a socket's handshake. */
+export function remoteAddress(socket: PlazaSocket): string | null {
+  return socket.handshake.address || null;
+}
+
+/**
+ * The handshake middleware: checks Origin, protocol version and access token, then loads what
+ * the connection handler needs (the user's conversations) and upserts the user. Runs on every
+ * connection and on every session recovery (`skipMiddlewares: false`), so a recovered session
+ * is re-authenticated too. Refusals are audited as `connection.refused` with the reason and IP,
+ * never the token.
+ */
+export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocket, next: (err?: ExtendedError) => void) => void {
+  const logger = ctx.logger.child({ component: 'auth' });
+  const refuse = (socket: PlazaSocket, next: (err?: ExtendedError) => void, wire: WireError, actorId: string | null = null) => {
+    ctx.metrics.refusals.inc({ reason: wire.code });
+    ctx.auditor.record({
+      action: 'connection.refused',
+      actorId,
+      outcome: 'denied',
+      reason: wire.code,
+      ip: remoteAddress(socket),
+      details: { origin: socket.handshake.headers.origin ?? null },
+    });
+    next(refusal(wire));
+  };
+
+  return (socket, next) => {
+    void (async () => {
+      if (ctx.isClosing()) {
+        next(refusal({ code: ErrorCode.UNAVAILABLE, message: 'the server is shutting down' }));
+        return;
+      }
+      if (isOriginRefused(socket.request)) {
+        refuse(socket, next, {
+          code: ErrorCode.ORIGIN_NOT_ALLOWED,
+          message: `origin ${String(socket.handshake.headers.origin)} is not allowed by this server`,
+        });
+        return;
+      }
+      const raw = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      if (raw.protocolVersion !== undefined && !isSupportedProtocolVersion(raw.protocolVersion)) {
+        refuse(socket, next, {
+          code: ErrorCode.PROTOCOL_MISMATCH,
+          message: `protocol version ${String(raw.protocolVersion)} is not supported; this server speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+        });
+        return;
+      }
+      const auth = handshakeAuthSchema.safeParse(raw);
+      if (!auth.success) {
+        const missingToken = typeof raw.token !== 'string' || raw.token.length === 0;
+        refuse(socket, next, {
+          code: missingToken ? ErrorCode.UNAUTHENTICATED : ErrorCode.PROTOCOL_MISMATCH,
+          message: missingToken ? 'no access token in the handshake auth' : 'the handshake auth needs a numeric protocolVersion',
+        });
+        return;
+      }
+      let verified;
+      try {
+        verified = await verifyAccessToken(auth.data.token, ctx.apiKeys);
+      } catch (error) {
+        const code = error instanceof TokenError ? error.code : ErrorCode.UNAUTHENTICATED;
+        refuse(socket, next, { code, message: error instanceof TokenError ? error.message : 'token could not be verified' });
+        return;
+      }
+      const user = { id: verified.identity, name: verified.name, metadata: verified.metadata };
+      try {
+        await ctx.store.upsertUser(user);
+        const conversationIds = await ctx.store.conversationIdsOf(user.id);
+        socket.data = {
+          user,
+          grants: verified.grants,
+          expiresAtMs: verified.expiresAt.getTime(),
+          protocolVersion: auth.data.protocolVersion,
+          ip: remoteAddress(socket),
+          conversationIds,
+        };
+      } catch (error) {
+        logger.error({ err: error, userId: user.id }, 'could not load the user on connect');
+        next(refusal({ code: ErrorCode.UNAVAILABLE, message: 'the server could not load your account; retry later' }));
+        return;
+      }
+      ctx.auditor.record({
+        action: 'connection.accepted',
+        actorId: user.id,
+        ip: remoteAddress(socket),
+        details: { recovered: socket.recovered, sdk: auth.data.sdk ?? null },
+      });
+      next();
+    })().catch((error: unknown) => {
+      logger.error({ err: error }, 'auth middleware failed');
+      next(refusal({ code: ErrorCode.INTERNAL, message: 'internal server error' }));
+    });
+  };
+}

@@ -1,0 +1,55 @@
+import type { PlazaSocket, SignalingContext } from './context.js';
+import { conversationRoom, userRoom } from './context.js';
+import { registerDispatcher } from './dispatch.js';
+import { broadcastPresence } from './fanout.js';
+import { handlers } from './handlers/index.js';
+
+/** setTimeout's largest delay; longer token lifetimes are re-checked when it fires. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Sets up an accepted socket: joins `u:<userId>` and every `c:<conversationId>` (leaving rooms a
+ * recovered session kept for conversations the user has left meanwhile), registers the request
+ * dispatcher, announces presence, and disconnects the socket when its token expires (the client
+ * reconnects with a fresh token).
+ */
+export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): void {
+  const { user, conversationIds, expiresAtMs } = socket.data;
+  const logger = ctx.logger.child({ component: 'connection', userId: user.id, socketId: socket.id });
+  const rooms = new Set([userRoom(user.id), ...conversationIds.map(conversationRoom)]);
+  for (const room of socket.rooms) {
+    if (room !== socket.id && !rooms.has(room)) socket.leave(room);
+  }
+  socket.join([...rooms]);
+  registerDispatcher(ctx, socket, handlers);
+  ctx.metrics.connections.inc();
+  logger.debug({ recovered: socket.recovered, rooms: rooms.size }, 'connected');
+
+  let expiryTimer: NodeJS.Timeout | null = null;
+  const armExpiry = () => {
+    const remaining = expiresAtMs - Date.now();
+    if (remaining <= 0) {
+      logger.info('token expired; disconnecting');
+      socket.disconnect(true);
+      return;
+    }
+    expiryTimer = setTimeout(armExpiry, Math.min(remaining, MAX_TIMER_MS));
+    expiryTimer.unref();
+  };
+  armExpiry();
+
+  void ctx.presence
+    .connect(user.id, socket.id)
+    .then((change) => (change.changed ? broadcastPresence(ctx, change.presence) : undefined))
+    .catch((error: unknown) => logger.warn({ err: error }, 'presence connect failed'));
+
+  socket.on('disconnect', (reason) => {
+    if (expiryTimer) clearTimeout(expiryTimer);
+    ctx.metrics.connections.dec();
+    logger.debug({ reason }, 'disconnected');
+    void ctx.presence
+      .disconnect(user.id, socket.id)
+      .then((change) => (change.changed && !ctx.isClosing() ? broadcastPresence(ctx, change.presence) : undefined))
+      .catch((error: unknown) => logger.warn({ err: error }, 'presence disconnect failed'));
+  });
+}

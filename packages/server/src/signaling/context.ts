@@ -1,0 +1,77 @@
+import type { ClientToServerEvents, ResolvedGrants, ServerToClientEvents, User } from '@plaza/protocol';
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import type { Auditor } from '../Auditor.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { PresenceStore } from '../presence/PresenceStore.js';
+import type { RateLimiter } from '../ratelimit/RateLimiter.js';
+import type { ChatStore } from '../storage/ChatStore.js';
+
+/** What the auth middleware stores on every accepted socket (`socket.data`). */
+export interface SocketData {
+  /** The authenticated user. */
+  user: User;
+  /** The user's grants, defaults filled in. */
+  grants: ResolvedGrants;
+  /** When the token expires (ms since epoch). */
+  expiresAtMs: number;
+  /** Protocol version the client speaks. */
+  protocolVersion: number;
+  /** Remote address. */
+  ip: string | null;
+  /** Conversations the user belonged to when the socket was accepted. */
+  conversationIds: string[];
+}
+
+/** The socket.io server with Plaza's event maps. */
+export type PlazaIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** A socket with Plaza's event maps. */
+export type PlazaSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Limits applied to requests. */
+export interface ServerLimits {
+  maxTextBytes: number;
+  maxPacketBytes: number;
+  maxPageSize: number;
+  defaultPageSize: number;
+}
+
+/** Everything the signaling layer needs, injected once per server. */
+export interface SignalingContext {
+  io: PlazaIo;
+  store: ChatStore;
+  presence: PresenceStore;
+  limiters: { requests: RateLimiter; messages: RateLimiter };
+  auditor: Auditor;
+  metrics: ServerMetrics;
+  logger: Logger;
+  limits: ServerLimits;
+  apiKeys: Readonly<Record<string, string>>;
+  allowedOrigins: readonly string[];
+  serverVersion: string;
+  /** Whether the server is shutting down (new connections and requests are refused). */
+  isClosing(): boolean;
+  /** Requests being handled now (shutdown lets them finish). */
+  inflight: Set<Promise<unknown>>;
+}
+
+/** What one request handler gets besides its payload. */
+export interface RequestContext {
+  server: SignalingContext;
+  socket: PlazaSocket;
+  user: User;
+  grants: ResolvedGrants;
+  ip: string | null;
+  /** A logger bound to this request's event and user. */
+  logger: Logger;
+}
+
+/** Room of every socket of a user. */
+export function userRoom(userId: string): string {
+  return `u:${userId}`;
+}
+
+/** Room of every socket of every member of a conversation. */
+export function conversationRoom(conversationId: string): string {
+  return `c:${conversationId}`;
+}

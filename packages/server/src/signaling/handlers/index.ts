@@ -1,0 +1,19 @@
+import { conversationHandlers } from './conversation.js';
+import { memberHandlers } from './members.js';
+import { messageHandlers } from './message.js';
+import { presenceHandlers } from './presence.js';
+import { readHandlers } from './read.js';
+import { sessionHandlers } from './session.js';
+import type { HandlerMap } from './types.js';
+import { typingHandlers } from './typing.js';
+
+/** Every request handler of the protocol (the type makes a missing one a compile error). */
+export const handlers: HandlerMap = {
+  ...sessionHandlers,
+  ...conversationHandlers,
+  ...memberHandlers,
+  ...messageHandlers,
+  ...readHandlers,
+  ...typingHandlers,
+  ...presenceHandlers,
+};
