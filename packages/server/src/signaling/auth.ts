@@ -77,6 +77,11 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
         refuse(socket, next, { code, message: error instanceof TokenError ? error.message : 'token could not be verified' });
         return;
       }
+      if (verified.expiresAt.getTime() <= Date.now()) {
+        // Within the verifier's clock tolerance, but it would be disconnected at once.
+        refuse(socket, next, { code: ErrorCode.TOKEN_EXPIRED, message: 'token has expired' }, verified.identity);
+        return;
+      }
       const user = { id: verified.identity, name: verified.name, metadata: verified.metadata };
       try {
         await ctx.store.upsertUser(user);

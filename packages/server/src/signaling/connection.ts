@@ -10,7 +10,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 /**
  * Sets up an accepted socket: joins `u:<userId>` and every `c:<conversationId>` (leaving rooms a
  * recovered session kept for conversations the user has left meanwhile), registers the request
- * dispatcher, announces presence, and disconnects the socket when its token expires (the client
+ * dispatcher, announces presence, and closes the connection when its token expires (the client
  * reconnects with a fresh token).
  */
 export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): void {
@@ -29,8 +29,10 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
   const armExpiry = () => {
     const remaining = expiresAtMs - Date.now();
     if (remaining <= 0) {
-      logger.info('token expired; disconnecting');
-      socket.disconnect(true);
+      // Close the transport rather than "server disconnect": clients then reconnect on their own,
+      // asking their token provider for a fresh token (a stale one is refused with TOKEN_EXPIRED).
+      logger.info('token expired; closing the connection');
+      socket.conn.close();
       return;
     }
     expiryTimer = setTimeout(armExpiry, Math.min(remaining, MAX_TIMER_MS));
