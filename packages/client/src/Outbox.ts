@@ -1,0 +1,249 @@
+import { ErrorCode } from '@plaza/protocol';
+import type { Message } from '@plaza/protocol';
+import { PlazaError, toPlazaError } from './errors.js';
+import type { OutboxEvents, PendingMessage, PendingMessageState } from './events.js';
+import { SafeEmitter } from './internal/SafeEmitter.js';
+import type { Logger } from './logger.js';
+import type { ReconnectPolicy } from './ReconnectPolicy.js';
+
+/** What a message needs to be sent. */
+export interface OutgoingMessage {
+  conversationId: string;
+  clientId: string;
+  text: string;
+  replyTo: string | null;
+  mentions: string[];
+}
+
+/** What the outbox needs from the client (injected, so it can be tested alone). */
+export interface OutboxDeps {
+  /** Sends one message and resolves with the stored message (the ack). */
+  send(message: OutgoingMessage): Promise<Message>;
+  /** Whether sending makes sense now. */
+  isConnected(): boolean;
+  /** Delays between retries of retryable failures. */
+  retryPolicy: ReconnectPolicy;
+  /** Messages older than this (ms since queued) fail with `TIMEOUT` instead of being sent. */
+  maxAgeMs: number;
+  /** Where to log. */
+  logger: () => Logger;
+  /** Clock. @defaultValue Date.now */
+  now?: () => number;
+}
+
+interface Entry extends OutgoingMessage {
+  queuedAt: number;
+  attempts: number;
+  state: PendingMessageState;
+  lastError: PlazaError | null;
+  resolve: (message: Message) => void;
+  reject: (error: PlazaError) => void;
+}
+
+/**
+ * Messages sent by the app and not yet acknowledged. Each conversation's messages go out one at a
+ * time in the order `send()` was called; while disconnected they wait, and after a reconnect they
+ * are sent again with the same `clientId`, so the server stores each exactly once.
+ *
+ * Retryable failures (`RATE_LIMITED`, `UNAVAILABLE`, `TIMEOUT`, `DISCONNECTED`) are retried; any other
+ * error, or a message older than `outboxMaxAgeMs`, rejects its `send()` promise and is reported by
+ * the `failed` event (and `sendFailed` on the client and the conversation). The outbox lives in
+ * memory: it does not survive a page reload or process exit.
+ */
+export class Outbox extends SafeEmitter<OutboxEvents> {
+  readonly #deps: OutboxDeps;
+  readonly #now: () => number;
+  /** Queues by conversation id, in send order. */
+  readonly #queues = new Map<string, Entry[]>();
+  readonly #busy = new Set<string>();
+  readonly #retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  #expiryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** @param deps - see {@link OutboxDeps} */
+  constructor(deps: OutboxDeps) {
+    super('outbox', deps.logger);
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Messages waiting to be acknowledged, oldest first (a snapshot). */
+  get pending(): readonly PendingMessage[] {
+    const all: PendingMessage[] = [];
+    for (const queue of this.#queues.values()) for (const e of queue) all.push(snapshot(e));
+    return all.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
+  /** Queues a message and resolves with the stored message once the server acknowledged it. */
+  enqueue(message: OutgoingMessage): Promise<Message> {
+    return new Promise<Message>((resolve, reject) => {
+      const entry: Entry = { ...message, queuedAt: this.#now(), attempts: 0, state: 'queued', lastError: null, resolve, reject };
+      const queue = this.#queues.get(message.conversationId) ?? [];
+      queue.push(entry);
+      this.#queues.set(message.conversationId, queue);
+      this.#changed();
+      this.#armExpiry();
+      this.#pump(message.conversationId);
+    });
+  }
+
+  /** Sends what waits, for example after a reconnect. */
+  resume(): void {
+    for (const id of this.#queues.keys()) this.#pump(id);
+  }
+
+  /**
+   * Takes a message that has not been sent yet out of the outbox; its `send()` promise rejects with
+   * `error`. Returns `false` if it is unknown or already on the wire.
+   */
+  cancel(clientId: string, error = new PlazaError(ErrorCode.INVALID_REQUEST, 'cancelled by the app')): boolean {
+    for (const [id, queue] of this.#queues) {
+      const i = queue.findIndex((e) => e.clientId === clientId);
+      const entry = queue[i];
+      if (!entry || entry.state === 'sending') continue;
+      queue.splice(i, 1);
+      this.#fail(entry, error);
+      this.#cleanup(id);
+      this.#pump(id);
+      return true;
+    }
+    return false;
+  }
+
+  /** Stops timers. Queued messages stay queued. */
+  dispose(): void {
+    for (const t of this.#retryTimers.values()) clearTimeout(t);
+    this.#retryTimers.clear();
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
+  }
+
+  #pump(conversationId: string): void {
+    if (this.#busy.has(conversationId) || this.#retryTimers.has(conversationId)) return;
+    const queue = this.#queues.get(conversationId);
+    this.#expire(conversationId);
+    const head = queue?.[0];
+    if (!head || !this.#deps.isConnected()) return;
+    this.#busy.add(conversationId);
+    head.state = 'sending';
+    head.attempts += 1;
+    this.#changed();
+    const { conversationId: cid, clientId, text, replyTo, mentions } = head;
+    this.#deps
+      .send({ conversationId: cid, clientId, text, replyTo, mentions })
+      .then(
+        (message) => {
+          this.#remove(head);
+          this.emit('sent', message, snapshot(head));
+          head.resolve(message);
+        },
+        (raw: unknown) => {
+          const error = toPlazaError(raw);
+          if (!error.retryable) {
+            this.#remove(head);
+            this.#fail(head, error);
+            return;
+          }
+          head.state = 'retrying';
+          head.lastError = error;
+          if (error.code === ErrorCode.DISCONNECTED) {
+            // Sent again when the connection is back (resume()); not counted as an attempt.
+            head.attempts -= 1;
+            return;
+          }
+          const delay = this.#deps.retryPolicy.nextDelayMs(head.attempts - 1);
+          if (delay === null) {
+            this.#remove(head);
+            this.#fail(head, error);
+            return;
+          }
+          const wait = Math.max(delay, error.details?.retryAfterMs ?? 0);
+          this.#deps.logger().info('retrying a queued message', { conversationId: cid, code: error.code, waitMs: wait });
+          this.#retryTimers.set(
+            cid,
+            setTimeout(() => {
+              this.#retryTimers.delete(cid);
+              this.#pump(cid);
+            }, wait),
+          );
+        },
+      )
+      .finally(() => {
+        this.#busy.delete(cid);
+        this.#changed();
+        this.#pump(cid);
+      });
+  }
+
+  /** Fails messages at the head of a queue that waited longer than `maxAgeMs`. */
+  #expire(conversationId: string): void {
+    const queue = this.#queues.get(conversationId);
+    if (!queue) return;
+    const limit = this.#now() - this.#deps.maxAgeMs;
+    while (queue[0] && queue[0].state !== 'sending' && queue[0].queuedAt <= limit) {
+      const entry = queue.shift() as Entry;
+      this.#fail(entry, new PlazaError(ErrorCode.TIMEOUT, `message not sent within outboxMaxAgeMs (${this.#deps.maxAgeMs} ms)`, { cause: entry.lastError ?? undefined }));
+    }
+    this.#cleanup(conversationId);
+  }
+
+  #armExpiry(): void {
+    if (this.#expiryTimer || !Number.isFinite(this.#deps.maxAgeMs)) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const queue of this.#queues.values()) for (const e of queue) oldest = Math.min(oldest, e.queuedAt);
+    if (!Number.isFinite(oldest)) return;
+    const wait = Math.max(0, oldest + this.#deps.maxAgeMs - this.#now()) + 1;
+    // Cap the timer to keep within setTimeout's range; it simply re-arms.
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = null;
+      for (const id of [...this.#queues.keys()]) {
+        if (!this.#busy.has(id)) this.#expire(id);
+      }
+      this.#changed();
+      this.#armExpiry();
+    }, Math.min(wait, 2 ** 31 - 1));
+    const t = this.#expiryTimer as { unref?: () => void };
+    t.unref?.();
+  }
+
+  #remove(entry: Entry): void {
+    const queue = this.#queues.get(entry.conversationId);
+    if (!queue) return;
+    const i = queue.indexOf(entry);
+    if (i >= 0) queue.splice(i, 1);
+    this.#cleanup(entry.conversationId);
+  }
+
+  #cleanup(conversationId: string): void {
+    if (this.#queues.get(conversationId)?.length === 0) this.#queues.delete(conversationId);
+    if (this.#queues.size === 0 && this.#expiryTimer) {
+      clearTimeout(this.#expiryTimer);
+      this.#expiryTimer = null;
+    }
+  }
+
+  #fail(entry: Entry, error: PlazaError): void {
+    this.#deps.logger().warn('a queued message failed', { conversationId: entry.conversationId, clientId: entry.clientId, code: error.code });
+    const pending = snapshot(entry);
+    entry.reject(error);
+    this.emit('failed', pending, error);
+    this.#changed();
+  }
+
+  #changed(): void {
+    if (this.listenerCount('changed') > 0) this.emit('changed', this.pending);
+  }
+}
+
+function snapshot(e: Entry): PendingMessage {
+  return {
+    clientId: e.clientId,
+    conversationId: e.conversationId,
+    text: e.text,
+    replyTo: e.replyTo,
+    mentions: [...e.mentions],
+    queuedAt: e.queuedAt,
+    attempts: e.attempts,
+    state: e.state,
+    lastError: e.lastError,
+  };
+}

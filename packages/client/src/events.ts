@@ -1,0 +1,100 @@
+import type { ConversationRemovedReason, Member, Message, Presence } from '@plaza/protocol';
+import type { Conversation } from './Conversation.js';
+import type { PlazaError } from './errors.js';
+
+/** Connection states of a {@link PlazaClient}. */
+export const ConnectionState = {
+  disconnected: 'disconnected',
+  connecting: 'connecting',
+  connected: 'connected',
+  reconnecting: 'reconnecting',
+} as const;
+/** One of the {@link ConnectionState} values. */
+export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+
+/** Where a queued message is in the outbox. */
+export type PendingMessageState = 'queued' | 'sending' | 'retrying';
+
+/** A message in the outbox: sent by the app but not yet acknowledged by the server. */
+export interface PendingMessage {
+  /** Idempotency key; the same on every retry, so the server stores the message once. */
+  readonly clientId: string;
+  /** Conversation it goes to. */
+  readonly conversationId: string;
+  /** Text. */
+  readonly text: string;
+  /** Id of the message it replies to, or `null`. */
+  readonly replyTo: string | null;
+  /** Mentioned user ids. */
+  readonly mentions: readonly string[];
+  /** When `send()` was called (ms since the epoch). */
+  readonly queuedAt: number;
+  /** How many times it was sent without an answer that settled it. */
+  readonly attempts: number;
+  /** Where it is in the outbox. */
+  readonly state: PendingMessageState;
+  /** The last retryable error, if any. */
+  readonly lastError: PlazaError | null;
+}
+
+/** Events of a {@link PlazaClient}. */
+export type PlazaClientEvents = {
+  /** The connection state changed. */
+  connectionStateChanged: [state: ConnectionState];
+  /**
+   * A connection attempt failed. `willRetry` is `false` when the client stopped trying (a refused
+   * token that the token provider did not replace, a protocol mismatch, a forbidden origin, or the
+   * reconnect policy gave up); the state is then `'disconnected'`.
+   */
+  connectionError: [error: PlazaError, willRetry: boolean];
+  /** A queued message failed for good (non-retryable error, or older than `outboxMaxAgeMs`). */
+  sendFailed: [message: PendingMessage, error: PlazaError];
+};
+
+/** Events of the conversation manager (`plaza.conversations`). */
+export type ConversationManagerEvents = {
+  /** The client learned of a conversation (created, opened, added by someone, or found on reconnect). */
+  added: [conversation: Conversation];
+  /** The user left or was removed from a conversation. */
+  removed: [conversationId: string, reason: ConversationRemovedReason];
+};
+
+/** Events of a {@link Conversation}. */
+export type ConversationEvents = {
+  /** A new message: exactly once per `seq`, in ascending `seq` order, without gaps (own messages too). */
+  message: [message: Message];
+  /** A message the client already delivered was edited, deleted (tombstone) or reacted to. */
+  messageUpdated: [message: Message];
+  /** A member started or stopped typing (never the user themselves). */
+  typing: [userId: string, typing: boolean];
+  /** A member's read position moved. */
+  read: [userId: string, lastReadSeq: number];
+  /** A member joined. */
+  memberAdded: [member: Member];
+  /** A member left or was removed. */
+  memberRemoved: [member: Member];
+  /** A member's role changed. */
+  memberUpdated: [member: Member];
+  /** Title, topic, member count, role or unread count changed. */
+  updated: [conversation: Conversation];
+  /** The user left or was removed; the object receives nothing more. */
+  removed: [reason: ConversationRemovedReason];
+  /** A message queued for this conversation failed for good. */
+  sendFailed: [message: PendingMessage, error: PlazaError];
+};
+
+/** Events of the presence manager (`plaza.presence`). */
+export type PresenceManagerEvents = {
+  /** The presence of a user who shares a conversation with you changed. */
+  changed: [presence: Presence];
+};
+
+/** Events of the outbox (`plaza.outbox`). */
+export type OutboxEvents = {
+  /** Something was queued, sent, retried or failed: re-read `pending`. */
+  changed: [pending: readonly PendingMessage[]];
+  /** A queued message was acknowledged by the server. */
+  sent: [message: Message, pending: PendingMessage];
+  /** A queued message failed for good. */
+  failed: [pending: PendingMessage, error: PlazaError];
+};
