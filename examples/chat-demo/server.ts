@@ -10,20 +10,28 @@
  * PLAZA_LOG_LEVEL (default warn), PLAZA_API_KEY + PLAZA_API_SECRET (otherwise the server's
  * development key pair in <dataDir>/keys.json is used).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPlazaServer } from '@plaza/server';
+import type { PlazaServerOptions } from '@plaza/server';
 import { AccessToken } from '@plaza/server-sdk';
 import { TownSquare } from './townSquare.js';
 
 const port = Number(process.env.PORT ?? 7700);
 const host = process.env.HOST ?? '127.0.0.1';
 const dataDir = process.env.PLAZA_DATA_DIR ?? './plaza-data';
-const logLevel = (process.env.PLAZA_LOG_LEVEL ?? 'warn') as 'warn';
+const logLevel = (process.env.PLAZA_LOG_LEVEL ?? 'warn') as PlazaServerOptions['logLevel'];
 const envKey = process.env.PLAZA_API_KEY;
 const envSecret = process.env.PLAZA_API_SECRET;
+
+// Fail early and clearly when the packages were not built.
+const bundle = clientBundlePath();
+if (!existsSync(bundle)) {
+  process.stderr.write(`The Plaza client browser build is missing (${bundle}).\nRun \`pnpm build\` at the repository root first (\`pnpm start\` does).\n`);
+  process.exit(1);
+}
 
 const server = await createPlazaServer({
   port,
@@ -63,6 +71,7 @@ const files: Record<string, { type: string; body: () => string }> = {
   '/style.css': { type: 'text/css; charset=utf-8', body: () => publicFile('style.css') },
   '/plaza-client.js': { type: 'text/javascript; charset=utf-8', body: () => readFileSync(clientBundlePath(), 'utf8') },
 };
+
 
 for (const [path, file] of Object.entries(files)) {
   server.http.get(path, async (_request, reply) => {
