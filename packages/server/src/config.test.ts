@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadServerConfig, resolveServerConfig, serverConfigDefaults } from './config.js';
+
+describe('server configuration', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'plaza-config-'));
+    file = join(dir, 'plaza.json');
+    writeFileSync(file, JSON.stringify({ port: 7001, host: '10.0.0.1', dataDir: '/from/file', logLevel: 'warn', maxTextBytes: 1000 }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fills in defaults when nothing is given', () => {
+    const config = resolveServerConfig({});
+    expect(config).toMatchObject({
+      port: 7700,
+      host: '0.0.0.0',
+      dataDir: './plaza-data',
+      allowedOrigins: [],
+      maxTextBytes: 16384,
+      logLevel: 'info',
+      sqliteSynchronous: 'full',
+      rateLimits: serverConfigDefaults.rateLimits,
+    });
+    expect(config.apiKeys).toBeUndefined();
+  });
+
+  it('fills in a partly given rate limit section', () => {
+    const config = resolveServerConfig({ rateLimits: { messages: { perSecond: 1, burst: 2 } } });
+    expect(config.rateLimits).toEqual({ messages: { perSecond: 1, burst: 2 }, requests: serverConfigDefaults.rateLimits.requests });
+  });
+
+  it('applies flags over environment over config file over defaults', () => {
+    const config = loadServerConfig({
+      argv: ['--config', file, '--port', '9001'],
+      env: { PLAZA_PORT: '8001', PLAZA_HOST: '127.0.0.2', PLAZA_ALLOWED_ORIGINS: 'https://a.example, https://b.example' },
+    });
+    expect(config.port).toBe(9001);
+    expect(config.host).toBe('127.0.0.2');
+    expect(config.dataDir).toBe('/from/file');
+    expect(config.logLevel).toBe('warn');
+    expect(config.maxTextBytes).toBe(1000);
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.sqliteSynchronous).toBe('full');
+  });
+
+  it('reads the config file named by PLAZA_CONFIG and the API key pair from the environment', () => {
+    const config = loadServerConfig({
+      env: { PLAZA_CONFIG: file, PLAZA_API_KEY: 'PKenv', PLAZA_API_SECRET: 's'.repeat(32) },
+      argv: ['--data-dir', '/from/flag', '--allowed-origins', '*', '--log-level', 'debug', '--max-text-bytes', '20'],
+    });
+    expect(config).toMatchObject({ port: 7001, dataDir: '/from/flag', allowedOrigins: ['*'], logLevel: 'debug', maxTextBytes: 20 });
+    expect(config.apiKeys).toEqual({ PKenv: 's'.repeat(32) });
+  });
+
+  it('refuses bad values with a ConfigError naming the field', () => {
+    expect(() => resolveServerConfig({ port: 70000 })).toThrow(/port/);
+    expect(() => resolveServerConfig({ logLevel: 'loud' })).toThrow(ConfigError);
+    expect(() => resolveServerConfig({ apiKeys: { PK: 'short' } })).toThrow(/32/);
+    expect(() => resolveServerConfig({ prot: 1 })).toThrow(ConfigError);
+    expect(() => loadServerConfig({ argv: ['--port', 'abc'] })).toThrow(/--port/);
+    expect(() => loadServerConfig({ argv: ['--nope'] })).toThrow(ConfigError);
+    expect(() => loadServerConfig({ env: { PLAZA_API_KEY: 'PK' } })).toThrow(/PLAZA_API_SECRET/);
+    expect(() => loadServerConfig({ env: { PLAZA_PORT: '-1' } })).toThrow(/PLAZA_PORT/);
+  });
+
+  it('refuses a missing or malformed config file', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ not json');
+    expect(() => loadServerConfig({ argv: ['--config', bad] })).toThrow(/not valid JSON/);
+    expect(() => loadServerConfig({ argv: ['--config', join(dir, 'missing.json')] })).toThrow(/cannot read/);
+    const list = join(dir, 'list.json');
+    writeFileSync(list, '[1,2]');
+    expect(() => loadServerConfig({ argv: ['--config', list] })).toThrow(/JSON object/);
+  });
+});
