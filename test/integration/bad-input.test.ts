@@ -23,6 +23,7 @@ const NO_SUCH_CONVERSATION = 'c_doesnotexist0000';
 const NO_SUCH_MESSAGE = 'm_doesnotexist0000';
 const NO_SUCH_USER = 'nobody-ever-connected';
 
+
 type Actor = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
 
 let server: ServerProcess;
@@ -182,7 +183,10 @@ describe('every request refuses malformed payloads with INVALID_REQUEST and chan
         for (const payload of ['text', 42, null, true, [validPayloads()[name]]]) {
           await expectRefusal('alice', name, payload, ErrorCode.INVALID_REQUEST, `payload ${JSON.stringify(payload)}`);
         }
-        await expectRefusal('alice', name, undefined, ErrorCode.INVALID_REQUEST, 'without payload');
+        // A request whose schema is the empty object may leave its payload out; others may not.
+        if (Object.keys(validPayloads()[name]).length > 0) {
+          await expectRefusal('alice', name, undefined, ErrorCode.INVALID_REQUEST, 'without payload');
+        }
       });
 
       it('refuses wrong shapes and wrong types', async () => {
@@ -240,12 +244,17 @@ describe('unknown ids, missing grants, non-members and roles get their stable co
     await expectRefusal('alice', 'message:send', { ...validPayloads()['message:send'], clientId: 'reply-to-nothing', replyTo: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'replyTo an unknown message');
   });
 
-  it('unknown users answer USER_NOT_FOUND', async () => {
-    await expectRefusal('alice', 'conversation:openDirect', { userId: NO_SUCH_USER }, ErrorCode.USER_NOT_FOUND, 'unknown user');
-    await expectRefusal('alice', 'conversation:addMembers', { conversationId: groupId, userIds: [NO_SUCH_USER] }, ErrorCode.USER_NOT_FOUND, 'unknown user');
-    await expectRefusal('alice', 'conversation:create', { kind: 'group', title: 'Ghosts', memberIds: [NO_SUCH_USER] }, ErrorCode.USER_NOT_FOUND, 'unknown member');
-    await expectRefusal('alice', 'conversation:removeMember', { conversationId: groupId, userId: NO_SUCH_USER }, [ErrorCode.USER_NOT_FOUND, ErrorCode.NOT_A_MEMBER], 'unknown user');
-    await expectRefusal('alice', 'conversation:setRole', { conversationId: groupId, userId: NO_SUCH_USER, role: 'moderator' }, [ErrorCode.USER_NOT_FOUND, ErrorCode.NOT_A_MEMBER], 'unknown user');
+  // Users who never connected may be added (an integrator pre-provisions them), so only the
+  // requests that act on an existing membership refuse users who are not members.
+  it('acting on users who are not members answers NOT_A_MEMBER (or USER_NOT_FOUND)', async () => {
+    for (const userId of [NO_SUCH_USER, 'carol']) {
+      await expectRefusal('alice', 'conversation:removeMember', { conversationId: groupId, userId }, [ErrorCode.NOT_A_MEMBER, ErrorCode.USER_NOT_FOUND], `${userId}, not a member`);
+      await expectRefusal('alice', 'conversation:setRole', { conversationId: groupId, userId, role: 'moderator' }, [ErrorCode.NOT_A_MEMBER, ErrorCode.USER_NOT_FOUND], `${userId}, not a member`);
+    }
+  });
+
+  it('opening a direct conversation with yourself answers INVALID_REQUEST', async () => {
+    await expectRefusal('alice', 'conversation:openDirect', { userId: 'alice' }, ErrorCode.INVALID_REQUEST, 'with yourself');
   });
 
   it('actions without the grant they need answer PERMISSION_DENIED', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlazaClient } from '@plaza/client';
+import { PlazaClient, createLogger } from '@plaza/client';
 import type { HistoryPage, Message } from '@plaza/protocol';
 import { ServerProcess, stopAllServers } from '../helpers/ServerProcess.js';
 import { closeRawSockets, openRawSocket, requestOk } from '../helpers/rawSocket.js';
@@ -24,7 +24,7 @@ const DIRECT_PAIRS = [
 /** Each sender issues a message this often (load shaping, not a wait): ~200 messages/s in all. */
 const PACE_MS = 100;
 /** Acknowledged messages between phases (before the first kill, between kills, after the last restart). */
-const ACKS_PER_PHASE = 120;
+const ACKS_PER_PHASE = 250;
 
 interface Participant {
   userId: string;
@@ -53,6 +53,13 @@ interface SendRecord {
 
 const userId = (i: number) => `durable-${String(i).padStart(2, '0')}`;
 const fastReconnect = { nextDelayMs: (attempt: number) => Math.min(50 + attempt * 50, 400) };
+/** Client warnings (expected around the kills), kept for failure messages instead of the console. */
+const clientLog: string[] = [];
+const logger = createLogger('warn', (level, message, context) => {
+  clientLog.push(`${level} ${message} ${JSON.stringify(context ?? {}).slice(0, 200)}`);
+});
+/** Sends not yet acknowledged at the moment of each kill. */
+const unackedAtKill: number[] = [];
 
 let server: ServerProcess;
 const participants: Participant[] = [];
@@ -71,7 +78,7 @@ beforeAll(async () => {
   server = await ServerProcess.start();
   for (let i = 0; i < USERS; i++) {
     const id = userId(i);
-    const client = new PlazaClient(server.url, { reconnectPolicy: fastReconnect });
+    const client = new PlazaClient(server.url, { reconnectPolicy: fastReconnect, logger });
     const p: Participant = { userId: id, client, received: new Map(), startSeq: new Map(), targets: [], sendFailed: [], states: [] };
     client.on('connectionStateChanged', (state) => p.states.push(state));
     client.on('sendFailed', (pending, error) => p.sendFailed.push({ clientId: pending.clientId, code: error.code }));
@@ -137,9 +144,11 @@ async function senderLoop(p: Participant, stop: () => boolean): Promise<void> {
 const acked = () => sends.filter((s) => s.status === 'acked').length;
 const progress = () =>
   `sends=${sends.length} acked=${acked()} failed=${sends.filter((s) => s.status === 'failed').length} ` +
-  `states=${participants.map((p) => p.client.state[0]).join('')}\n${server.tail(2000)}`;
+  `states=${participants.map((p) => p.client.state[0]).join('')}\n` +
+  `client log (tail):\n${clientLog.slice(-20).join('\n')}\n${server.tail(2000)}`;
 
 async function killAndRestart(): Promise<void> {
+  unackedAtKill.push(sends.filter((s) => s.status === 'pending').length);
   const exit = await server.kill('SIGKILL');
   expect(exit.signal).toBe('SIGKILL');
   // Let every client notice, so that sends made from now on wait in the outbox.
@@ -182,8 +191,12 @@ describe('durability across server crashes', () => {
     await waitFor('every send to settle', () => sends.every((s) => s.status !== 'pending'), { timeoutMs: 30_000, describe: progress });
     expect(server.starts).toBe(3);
     expect(sends.filter((s) => s.queuedOffline).length, 'some sends went through the outbox while disconnected').toBeGreaterThan(0);
+    expect(unackedAtKill.every((n) => n > 0), `sends were in flight at every kill: ${unackedAtKill.join(',')}`).toBe(true);
 
     const failed = sends.filter((s) => s.status === 'failed');
+    if (process.env.PLAZA_TEST_VERBOSE) {
+      console.info(`durability: ${sends.length} sends, ${acked()} acked, ${failed.length} failed, unacked at kills ${unackedAtKill.join('/')}, ${sends.filter((s) => s.queuedOffline).length} queued while disconnected; failures: ${JSON.stringify(failed.map((s) => s.error?.code))}`);
+    }
     for (const s of failed) {
       const p = participants.find((x) => x.userId === s.userId)!;
       expect(p.sendFailed.map((f) => f.clientId), `failed send ${s.clientId} (${s.error?.code}) was reported by sendFailed`).toContain(s.clientId);
