@@ -1,0 +1,67 @@
+import type { Member, Message, Presence, SessionInfo, User } from '@plaza/protocol';
+import { describe, expectTypeOf, it } from 'vitest';
+import { Conversation, ErrorCode, PlazaClient, PlazaError } from './index.js';
+import type { ConnectionState, HistoryPage, PendingMessage } from './index.js';
+
+declare const plaza: PlazaClient;
+declare const conv: Conversation;
+
+describe('public API types', () => {
+  it('send() resolves with the stored Message', () => {
+    expectTypeOf(conv.send).returns.toEqualTypeOf<Promise<Message>>();
+    expectTypeOf(conv.send).parameter(0).toEqualTypeOf<string>();
+    expectTypeOf(conv.edit).returns.toEqualTypeOf<Promise<Message>>();
+    expectTypeOf(conv.history).returns.toEqualTypeOf<Promise<HistoryPage>>();
+  });
+
+  it('connect() takes a token or a token provider', () => {
+    expectTypeOf(plaza.connect).toBeCallableWith('jwt');
+    expectTypeOf(plaza.connect).toBeCallableWith(() => 'jwt');
+    expectTypeOf(plaza.connect).toBeCallableWith(async () => 'jwt');
+    expectTypeOf(plaza.connect).returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(plaza.user).toEqualTypeOf<User | null>();
+    expectTypeOf(plaza.session).toEqualTypeOf<SessionInfo | null>();
+  });
+
+  it('client events carry typed payloads', () => {
+    plaza.on('connectionStateChanged', (state) => {
+      expectTypeOf(state).toEqualTypeOf<ConnectionState>();
+    });
+    plaza.on('sendFailed', (message, error) => {
+      expectTypeOf(message).toEqualTypeOf<PendingMessage>();
+      expectTypeOf(error).toEqualTypeOf<PlazaError>();
+      expectTypeOf(error.code).toEqualTypeOf<ErrorCode>();
+    });
+    // @ts-expect-error unknown event
+    plaza.on('nope', () => {});
+  });
+
+  it('conversation events carry typed payloads', () => {
+    conv.on('message', (m) => expectTypeOf(m).toEqualTypeOf<Message>());
+    conv.on('messageUpdated', (m) => expectTypeOf(m).toEqualTypeOf<Message>());
+    conv.on('typing', (userId, typing) => {
+      expectTypeOf(userId).toEqualTypeOf<string>();
+      expectTypeOf(typing).toEqualTypeOf<boolean>();
+    });
+    conv.on('read', (userId, seq) => {
+      expectTypeOf(userId).toEqualTypeOf<string>();
+      expectTypeOf(seq).toEqualTypeOf<number>();
+    });
+    conv.on('memberAdded', (m) => expectTypeOf(m).toEqualTypeOf<Member>());
+    conv.on('updated', (c) => expectTypeOf(c).toEqualTypeOf<Conversation>());
+    plaza.conversations.on('added', (c) => expectTypeOf(c).toEqualTypeOf<Conversation>());
+    plaza.conversations.on('removed', (id, reason) => {
+      expectTypeOf(id).toEqualTypeOf<string>();
+      expectTypeOf(reason).toEqualTypeOf<'left' | 'removed'>();
+    });
+    plaza.presence.on('changed', (p) => expectTypeOf(p).toEqualTypeOf<Presence>());
+  });
+
+  it('managers return Conversation objects', () => {
+    expectTypeOf(plaza.conversations.openDirect).returns.toEqualTypeOf<Promise<Conversation>>();
+    expectTypeOf(plaza.conversations.list).returns.toEqualTypeOf<Promise<Conversation[]>>();
+    expectTypeOf(plaza.presence.get).returns.toEqualTypeOf<Promise<Presence[]>>();
+    expectTypeOf(plaza.outbox.pending).toEqualTypeOf<readonly PendingMessage[]>();
+    expectTypeOf(plaza.state).toEqualTypeOf<'disconnected' | 'connecting' | 'connected' | 'reconnecting'>();
+  });
+});
