@@ -88,7 +88,7 @@ describe('handshake', () => {
   });
 
   it('closes the connection when its token expires, so the client reconnects with a fresh one', async () => {
-    const socket = await t.connect('short', { ttl: 1 });
+    const socket = await t.connect('short', { ttl: 2 });
     const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
     expect(reason).toBe('transport close');
   });

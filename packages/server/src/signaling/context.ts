@@ -6,6 +6,7 @@ import type { ServerMetrics } from '../metrics.js';
 import type { PresenceStore } from '../presence/PresenceStore.js';
 import type { RateLimiter } from '../ratelimit/RateLimiter.js';
 import type { ChatStore } from '../storage/ChatStore.js';
+import type { SendTicket } from './SendSequencer.js';
 
 /** What the auth middleware stores on every accepted socket (`socket.data`). */
 export interface SocketData {
@@ -64,6 +65,8 @@ export interface RequestContext {
   ip: string | null;
   /** A logger bound to this request's event and user. */
   logger: Logger;
+  /** For `message:send`: this request's place in the socket's line of sends. */
+  sendTicket?: SendTicket;
 }
 
 /** Room of every socket of a user. */

@@ -2,6 +2,8 @@ import { ErrorCode, requestSchemas } from '@plaza/protocol';
 import type { Ack, RequestName } from '@plaza/protocol';
 import { PlazaError, toPlazaError } from '../errors.js';
 import type { PlazaSocket, RequestContext, SignalingContext } from './context.js';
+import { SendSequencer } from './SendSequencer.js';
+import type { SendTicket } from './SendSequencer.js';
 import type { Handler, HandlerMap } from './handlers/types.js';
 
 /** Requests that also spend from the per-user message bucket. */
@@ -36,7 +38,9 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
   const { user, grants, ip } = socket.data;
   const baseLogger = ctx.logger.child({ component: 'signaling', userId: user.id, socketId: socket.id });
 
-  const run = async (event: RequestName, payload: unknown, ack: AckFn): Promise<void> => {
+  const sends = new SendSequencer();
+
+  const run = async (event: RequestName, payload: unknown, ack: AckFn, sendTicket: SendTicket | undefined): Promise<void> => {
     const stopTimer = ctx.metrics.requestSeconds.startTimer({ event });
     const logger = baseLogger.child({ event });
     let answer: Ack<unknown>;
@@ -53,6 +57,7 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
         throw new PlazaError(ErrorCode.INVALID_REQUEST, `invalid ${event} request`, { details: { issues } });
       }
       const requestContext: RequestContext = { server: ctx, socket, user, grants, ip, logger };
+      if (sendTicket) requestContext.sendTicket = sendTicket;
       const handler = handlers[event] as Handler<typeof event>;
       const data = await handler(requestContext, parsed.data as never);
       answer = { ok: true, data };
@@ -61,6 +66,8 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
       if (plazaError.code === ErrorCode.INTERNAL) logger.error({ err: error }, 'request failed unexpectedly');
       else logger.debug({ code: plazaError.code }, 'request refused');
       answer = { ok: false, error: plazaError.toWire() };
+    } finally {
+      sendTicket?.release();
     }
     stopTimer();
     ctx.metrics.requests.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
@@ -72,7 +79,8 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
       const ack = args[args.length - 1];
       if (typeof ack !== 'function') return;
       const payload = args.length >= 2 ? args[0] : undefined;
-      const p = run(event, payload, ack as AckFn).finally(() => ctx.inflight.delete(p));
+      const ticket = event === 'message:send' ? sends.enter() : undefined;
+      const p = run(event, payload, ack as AckFn, ticket).finally(() => ctx.inflight.delete(p));
       ctx.inflight.add(p);
     });
   }
@@ -81,11 +89,16 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
     if (isRequestName(event)) return;
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
-    ctx.metrics.requests.inc({ event: 'unknown', outcome: ErrorCode.UNKNOWN_EVENT });
-    safeAck(ack as AckFn, {
-      ok: false,
-      error: { code: ErrorCode.UNKNOWN_EVENT, message: `unknown event ${String(event).slice(0, 64)}` },
-    });
+    void (async () => {
+      const decision = await ctx.limiters.requests.consume(user.id);
+      ctx.metrics.requests.inc({ event: 'unknown', outcome: decision.allowed ? ErrorCode.UNKNOWN_EVENT : ErrorCode.RATE_LIMITED });
+      safeAck(
+        ack as AckFn,
+        decision.allowed
+          ? { ok: false, error: { code: ErrorCode.UNKNOWN_EVENT, message: `unknown event ${String(event).slice(0, 64)}` } }
+          : { ok: false, error: { code: ErrorCode.RATE_LIMITED, message: 'too many requests; slow down', details: { retryAfterMs: decision.retryAfterMs } } },
+      );
+    })().catch((error: unknown) => baseLogger.error({ err: error }, 'answering an unknown event failed'));
   });
 }
 

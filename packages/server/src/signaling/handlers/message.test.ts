@@ -38,6 +38,24 @@ describe('message requests', () => {
     expect(seen.filter((m) => m.clientId === 'dup')).toHaveLength(1);
   });
 
+  it('sends pipelined on one socket are stored in the order they were sent', async () => {
+    const first = await ok(ana, 'message:send', { conversationId: cid, clientId: 'p0', text: 'anchor' });
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      ok(ana, 'message:send', {
+        conversationId: cid,
+        clientId: `p${i + 1}`,
+        text: `n${i + 1}`,
+        // Vary the checks (replyTo, mentions) so requests need different numbers of round trips.
+        ...(i % 3 === 0 ? { replyTo: first.id } : {}),
+        ...(i % 3 === 1 ? { mentions: ['m-ben'] } : {}),
+      }),
+    );
+    const stored = await Promise.all(sends);
+    const seqs = stored.map((m) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs[0]).toBe(first.seq + 1);
+  });
+
   it('send by a non-member is NOT_A_MEMBER and to an unknown conversation CONVERSATION_NOT_FOUND', async () => {
     expect((await fails(eve, 'message:send', { conversationId: cid, clientId: 'e', text: 'hi' })).code).toBe('NOT_A_MEMBER');
     expect((await fails(ana, 'message:send', { conversationId: 'c_nope', clientId: 'e', text: 'hi' })).code).toBe('CONVERSATION_NOT_FOUND');

@@ -24,7 +24,9 @@ export const messageHandlers: Pick<
       const members = new Set(await store.listMemberIds(req.conversationId));
       mentions = [...new Set(req.mentions)].filter((id) => members.has(id));
     }
-    const { message, duplicate } = await store.appendMessage({
+    // Keep this socket's sends in arrival order: queue the append only after earlier ones.
+    if (ctx.sendTicket) await ctx.sendTicket.ready;
+    const appending = store.appendMessage({
       conversationId: req.conversationId,
       senderId: ctx.user.id,
       clientId: req.clientId,
@@ -33,6 +35,8 @@ export const messageHandlers: Pick<
       replyTo: req.replyTo ?? null,
       mentions,
     });
+    ctx.sendTicket?.release();
+    const { message, duplicate } = await appending;
     if (!duplicate) {
       ctx.server.metrics.messages.inc();
       ctx.server.io.to(conversationRoom(req.conversationId)).emit('message:new', message);
