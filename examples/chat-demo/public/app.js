@@ -75,7 +75,9 @@ function fill(item, message) {
   item.className = [message.kind === 'system' ? 'system' : '', message.deletedAt ? 'deleted' : ''].join(' ').trim();
   const who = document.createElement('span');
   who.className = 'who';
+  who.dataset.sender = message.senderId;
   who.textContent = message.kind === 'system' ? 'Notice' : nameOf(message.senderId);
+  if (message.kind !== 'system' && !names.has(message.senderId)) refreshNames();
   const when = document.createElement('time');
   when.dateTime = message.createdAt;
   when.textContent = new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -98,6 +100,22 @@ function render(message) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.insertBefore(item, later ?? null);
   if (atBottom || message.senderId === identityFor(myName)) list.scrollTop = list.scrollHeight;
+}
+
+let refreshing = null;
+/** Someone we have no name for wrote: reload the member list once, then fix the names shown. */
+function refreshNames() {
+  if (refreshing || !conversation) return;
+  refreshing = conversation
+    .members()
+    .then((members) => {
+      for (const member of members) names.set(member.userId, member.name);
+      for (const who of list.querySelectorAll('.who[data-sender]')) who.textContent = nameOf(who.dataset.sender);
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      refreshing = null;
+    });
 }
 
 function showTyping() {
@@ -126,10 +144,8 @@ async function join(name) {
   showState(plaza.state);
 
   conversation = await plaza.conversations.get(first.conversationId);
-  if (typeof conversation.members === 'function') {
-    for (const member of await conversation.members()) names.set(member.userId, member.name);
-  }
   names.set(identityFor(name), name);
+  for (const member of await conversation.members()) names.set(member.userId, member.name);
   conversation.on('message', render);
   conversation.on('messageUpdated', render);
   for (const event of ['memberAdded', 'memberUpdated']) {
