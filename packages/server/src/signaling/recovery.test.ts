@@ -39,7 +39,7 @@ describe('connection state recovery', { timeout: 15_000 }, () => {
 
   it('a recovered session gets the messages sent while it was away', async () => {
     const ana = reconnecting(() => t.token('rec-ana'));
-    await new Promise((resolve) => ana.once('connect', resolve));
+    await new Promise<void>((resolve) => ana.once('connect', () => resolve()));
     const ben = await t.connect('rec-ben');
     const cid = (await ok(ben, 'conversation:create', { kind: 'group', title: 'Recovery', memberIds: ['rec-ana'] })).id;
     await ok(ana, 'conversation:get', { conversationId: cid });
@@ -50,7 +50,7 @@ describe('connection state recovery', { timeout: 15_000 }, () => {
     dropTransport(ana);
     await away;
     await ok(ben, 'message:send', { conversationId: cid, clientId: 'while-away', text: 'you were away' });
-    await new Promise((resolve) => ana.once('connect', resolve));
+    await new Promise<void>((resolve) => ana.once('connect', () => resolve()));
     expect(ana.recovered).toBe(true);
     await ok(ana, 'session:hello', {});
     expect(received.map((m) => m.clientId)).toContain('while-away');
@@ -59,7 +59,7 @@ describe('connection state recovery', { timeout: 15_000 }, () => {
   it('checks the token again on recovery and refuses a bad one', async () => {
     let calls = 0;
     const ana = reconnecting(async () => (++calls === 1 ? t.token('rec-cy') : 'not-a-token'));
-    await new Promise((resolve) => ana.once('connect', resolve));
+    await new Promise<void>((resolve) => ana.once('connect', () => resolve()));
     const refused = new Promise<{ data?: { code?: string } }>((resolve) => ana.once('connect_error', resolve));
     dropTransport(ana);
     const error = await refused;
