@@ -21,6 +21,8 @@ export interface AppendStats {
   failedTransactions: number;
   /** Most appends committed in one transaction. */
   largestBatch: number;
+  /** Milliseconds spent inside batch transactions (including the commit's fsync). */
+  writeMs: number;
 }
 
 /** Options of {@link MessageAppender}. */
@@ -67,7 +69,7 @@ export class MessageAppender {
   #idleWaiters: (() => void)[] = [];
   #statements: ReturnType<typeof prepare> | undefined;
   #runBatch: ((batch: PendingAppend[]) => Outcome[]) | undefined;
-  readonly #stats: AppendStats = { transactions: 0, messages: 0, duplicates: 0, failedTransactions: 0, largestBatch: 0 };
+  readonly #stats: AppendStats = { transactions: 0, messages: 0, duplicates: 0, failedTransactions: 0, largestBatch: 0, writeMs: 0 };
 
   /**
    * @param sqlite - the open database (schema migrated before the first flush)
@@ -156,7 +158,12 @@ export class MessageAppender {
   #run(batch: PendingAppend[]): Outcome[] {
     if (this.#sqlite.inTransaction) throw new Error('message batch found a transaction already open');
     this.#runBatch ??= this.#sqlite.transaction((items: PendingAppend[]) => this.#write(items));
-    return this.#runBatch(batch);
+    const started = performance.now();
+    try {
+      return this.#runBatch(batch);
+    } finally {
+      this.#stats.writeMs += performance.now() - started;
+    }
   }
 
   /** The body of one batch transaction. Throws only for database failures (the whole batch fails). */

@@ -45,6 +45,11 @@ export interface SqliteChatStoreOptions {
    * @default 500
    */
   maxBatchSize?: number;
+  /**
+   * SQLite page cache, in KiB.
+   * @default 65536
+   */
+  cacheSizeKiB?: number;
   /** A pino-compatible logger (a child with `component: 'storage'` is used when it has `child`). */
   logger?: StoreLogger;
 }
@@ -54,6 +59,7 @@ export const sqliteChatStoreDefaults = {
   synchronous: 'full',
   busyTimeoutMs: 5000,
   maxBatchSize: 500,
+  cacheSizeKiB: 65536,
 } as const satisfies Partial<SqliteChatStoreOptions>;
 
 /**
@@ -95,6 +101,8 @@ export class SqliteChatStore implements ChatStore {
     this.#sqlite.pragma('foreign_keys = ON');
     this.#sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
     this.#sqlite.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Page cache per connection (negative = KiB): keeps the message indexes hot under ingest.
+    this.#sqlite.pragma(`cache_size = -${Math.max(2048, Math.floor(opts.cacheSizeKiB))}`);
     this.#db = new Kysely<ChatDatabase>({ dialect: new SqliteDialect({ database: this.#sqlite }) });
     this.#appender = new MessageAppender(
       this.#sqlite,

@@ -3,16 +3,24 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const UNBIASED_LIMIT = 256 - (256 % ALPHABET.length);
 const ID_LENGTH = 20;
 
+/** Random bytes drawn 4 KiB at a time: one `getRandomValues` call serves ~150 ids. */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
+function randomByte(): number {
+  if (poolOffset >= pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++] as number;
+}
+
 /** `length` random base62 characters from `crypto.getRandomValues` (no modulo bias). */
 export function randomBase62(length: number = ID_LENGTH): string {
   let out = '';
   while (out.length < length) {
-    const bytes = crypto.getRandomValues(new Uint8Array(length * 2));
-    for (const byte of bytes) {
-      if (byte >= UNBIASED_LIMIT) continue;
-      out += ALPHABET[byte % ALPHABET.length];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < UNBIASED_LIMIT) out += ALPHABET[byte % ALPHABET.length];
   }
   return out;
 }
