@@ -131,7 +131,9 @@ export interface ChatStore {
    * Appends a message: assigns the next gapless `seq` and `rev`, stores it and its outbox event, and
    * resolves only after the commit. Calls that arrive together are committed in one transaction
    * (group commit), each still resolving after that commit. Same clientId again → the first message
-   * with `duplicate: true`. Throws `CONVERSATION_NOT_FOUND`.
+   * with `duplicate: true`. Throws `CONVERSATION_NOT_FOUND` (only that call fails, not the others
+   * of its batch), `UNAVAILABLE` after `close()`, and `TypeError` at once for malformed input.
+   * Does not check membership or permissions: the caller does.
    */
   appendMessage(input: NewMessage): Promise<AppendResult>;
   /** A message by id within a conversation, or `null`. */
@@ -145,11 +147,16 @@ export interface ChatStore {
   /**
    * A page of messages ascending by seq: with `beforeSeq` the `limit` messages just before it,
    * with `afterSeq` the `limit` messages just after it, with neither the latest `limit`.
+   * An unknown conversation gives an empty page (check membership first).
    */
   history(conversationId: string, query: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
   /** Messages whose `rev` is greater than `afterRev`, ascending by rev, at most `limit`. */
   changesSince(conversationId: string, afterRev: number, limit: number): Promise<SyncPage>;
-  /** Moves `userId`'s read position forward to `seq` (clamped to lastSeq; never backwards). */
+  /**
+   * Moves `userId`'s read position forward to `seq` (clamped to lastSeq; never backwards). The unread
+   * count is of messages after it that others sent, of kind `user`, not deleted. Writes no outbox
+   * event. Throws `CONVERSATION_NOT_FOUND`, `NOT_A_MEMBER`.
+   */
   markRead(conversationId: string, userId: string, seq: number): Promise<ReadState>;
 
   /** Records an audit entry. */

@@ -152,6 +152,22 @@ describe('appendMessage', () => {
     expect(after.message.seq).toBe(1);
   });
 
+  it('a batch never joins another open transaction: rolling that one back keeps the acked message', async () => {
+    const id = await group();
+    let appended: Promise<unknown> | undefined;
+    const other = store.kysely.transaction().execute(async (trx) => {
+      await trx.insertInto('outbox').values({ type: 'test.rolled_back', payload: '{}', created_at: 'x', delivered_at: null }).execute();
+      appended = store.appendMessage(msg(id, { clientId: 'outside' }));
+      await new Promise((r) => setTimeout(r, 20));
+      throw new Error('roll back');
+    });
+    await expect(other).rejects.toThrow('roll back');
+    const { message } = (await appended) as { message: { id: string } };
+    expect(await store.getMessage(id, message.id)).not.toBeNull();
+    const rolledBack = await store.kysely.selectFrom('outbox').selectAll().where('type', '=', 'test.rolled_back').execute();
+    expect(rolledBack).toEqual([]);
+  });
+
   it('writes one message.created outbox row per stored message, none for duplicates', async () => {
     const id = await group();
     await Promise.all([store.appendMessage(msg(id, { clientId: 'a' })), store.appendMessage(msg(id, { clientId: 'a' })), store.appendMessage(msg(id))]);
