@@ -22,7 +22,7 @@ import type { RateLimiter } from './ratelimit/RateLimiter.js';
 import { createAuthMiddleware } from './signaling/auth.js';
 import { handleConnection } from './signaling/connection.js';
 import type { PlazaIo, SignalingContext, SocketData } from './signaling/context.js';
-import { createAllowRequest } from './signaling/origin.js';
+import { createAllowRequest, createCorsOrigin } from './signaling/origin.js';
 import type { ChatStore } from './storage/ChatStore.js';
 import { createSqliteChatStore } from './storage/index.js';
 import { SERVER_VERSION } from './version.js';
@@ -97,7 +97,17 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   const io: PlazaIo = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http.server, {
     path: '/socket.io',
     maxHttpBufferSize: limitDefaults.maxPacketBytes,
-    allowRequest: createAllowRequest(config.allowedOrigins),
+    allowRequest: createAllowRequest(config.allowedOrigins, (req) => {
+      metrics.refusals.inc({ reason: 'ORIGIN_NOT_ALLOWED' });
+      auditor.record({
+        action: 'connection.refused',
+        outcome: 'denied',
+        reason: 'ORIGIN_NOT_ALLOWED',
+        ip: req.socket.remoteAddress ?? null,
+        details: { origin: req.headers.origin ?? null },
+      });
+    }),
+    cors: { origin: createCorsOrigin(config.allowedOrigins), credentials: false },
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
     serveClient: false,
     ...(adapter ? { adapter } : {}),

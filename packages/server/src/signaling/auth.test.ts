@@ -73,6 +73,14 @@ describe('handshake', () => {
     await t.connect('ana', { headers: { origin: t.url } });
   });
 
+  it('answers the polling handshake of a listed origin with CORS headers and of others without', async () => {
+    const poll = (origin: string) => fetch(`${t.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
+    const listed = await poll('https://portal.city.example');
+    expect(listed.headers.get('access-control-allow-origin')).toBe('https://portal.city.example');
+    const other = await poll('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('audits accepted and refused connections without the token', async () => {
     const token = await t.token('audited');
     await t.connect('audited', { token });

@@ -27,6 +27,11 @@ export function remoteAddress(socket: PlazaSocket): string | null {
 export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocket, next: (err?: ExtendedError) => void) => void {
   const logger = ctx.logger.child({ component: 'auth' });
   const refuse = (socket: PlazaSocket, next: (err?: ExtendedError) => void, wire: WireError, actorId: string | null = null) => {
+    // Origin refusals were counted and audited when the transport handshake came in.
+    if (wire.code === ErrorCode.ORIGIN_NOT_ALLOWED) {
+      next(refusal(wire));
+      return;
+    }
     ctx.metrics.refusals.inc({ reason: wire.code });
     ctx.auditor.record({
       action: 'connection.refused',

@@ -46,9 +46,26 @@ export function isOriginRefused(req: IncomingMessage): boolean {
  */
 export function createAllowRequest(
   allowedOrigins: readonly string[],
+  onRefused: (req: IncomingMessage) => void = () => undefined,
 ): (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void {
   return (req, callback) => {
-    if (!isOriginAllowed(req.headers.origin, req.headers.host, allowedOrigins)) markRefused(req);
+    if (!isOriginAllowed(req.headers.origin, req.headers.host, allowedOrigins)) {
+      markRefused(req);
+      onRefused(req);
+    }
     callback(null, true);
   };
+}
+
+/**
+ * engine.io's `cors.origin` option: CORS headers only for Origins on the allow-list (or every
+ * Origin with `'*'`), so browsers on an allowed portal can use the polling transport. Same-origin
+ * pages need none; refused Origins get none.
+ */
+export function createCorsOrigin(
+  allowedOrigins: readonly string[],
+): (origin: string | undefined, callback: (err: Error | null, allow?: boolean) => void) => void {
+  const wildcard = allowedOrigins.includes('*');
+  const allowed = new Set(allowedOrigins.map(normalizeOrigin));
+  return (origin, callback) => callback(null, origin !== undefined && (wildcard || allowed.has(normalizeOrigin(origin))));
 }
