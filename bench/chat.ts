@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineInfo } from './lib/machine.js';
+import { load1, machineInfo } from './lib/machine.js';
 import { writeSection } from './lib/report.js';
 import { ServerProcess } from './lib/ServerProcess.js';
 import { sleep } from './lib/stats.js';
@@ -38,7 +38,7 @@ const P = {
   clients: 1000,
   groups: [100, 1000] as const,
   senders: 50,
-  paced: { 100: 100, 1000: 20 } as Record<number, number>,
+  paced: { 100: 100, 1000: 10 } as Record<number, number>,
   window: { 100: 20, 1000: 4 } as Record<number, number>,
   runMs: quick ? 2000 : 4000,
   textLength: 100,
@@ -60,10 +60,12 @@ async function startServers(dataDir: string, credentials: { apiKey: string; apiS
       rateLimits: { messages: { perSecond: 1_000_000, burst: 1_000_000 }, requests: { perSecond: 1_000_000, burst: 1_000_000 } },
     }),
   );
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the Plaza server there (for finding hot spots).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)] : [];
   const plaza = await ServerProcess.start({
     name: 'Plaza',
     cwd: ROOT,
-    args: ['--import', 'tsx', 'packages/server/src/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configFile],
+    args: [...profile, '--import', 'tsx', 'packages/server/src/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configFile],
     env: { PLAZA_API_KEY: credentials.apiKey, PLAZA_API_SECRET: credentials.apiSecret },
   });
   return { plain, plaza };
@@ -151,17 +153,19 @@ async function main(): Promise<void> {
     await settle(plaza);
     const ackPlain: RoundTripResult[] = [];
     const ackPlaza: RoundTripResult[] = [];
+    const commits: SqliteBaselineResult[] = [];
     const text = 'z'.repeat(P.textLength);
     for (let rep = 0; rep < P.reps; rep++) {
       const plainSocket = plainFleet.sockets[0] as LoadSocket;
       ackPlain.push(await measureRoundTrips(P.ack.count, P.ack.warmup, P.ack.gapMs, () => plainEchoOnce(plainSocket, text)));
+      commits.push(runSqliteBaseline({ perInsertMs: 1000, batchedRows: 0, batchSize: 1, conversations: 1 }));
       const plazaSocket = plazaFleet.sockets[0] as LoadSocket;
       ackPlaza.push(
         await measureRoundTrips(P.ack.count, P.ack.warmup, P.ack.gapMs, (k) => plazaSendOnce(plazaSocket, own.id, `ack${rep}-${k}`, text)),
       );
-      log(`ack rep ${rep + 1}: plain p50 ${ackPlain.at(-1)!.p50.toFixed(2)} p99 ${ackPlain.at(-1)!.p99.toFixed(2)}; Plaza p50 ${ackPlaza.at(-1)!.p50.toFixed(2)} p99 ${ackPlaza.at(-1)!.p99.toFixed(2)} (errors ${ackPlaza.at(-1)!.errors})`);
+      log(`ack rep ${rep + 1}: plain p50 ${ackPlain.at(-1)!.p50.toFixed(2)} p99 ${ackPlain.at(-1)!.p99.toFixed(2)}; Plaza p50 ${ackPlaza.at(-1)!.p50.toFixed(2)} p99 ${ackPlaza.at(-1)!.p99.toFixed(2)} (errors ${ackPlaza.at(-1)!.errors}); SQLite commit p50 ${commits.at(-1)!.commitP50.toFixed(2)} p99 ${commits.at(-1)!.commitP99.toFixed(2)}`);
     }
-    printAck(ackPlain, ackPlaza);
+    printAck(ackPlain, ackPlaza, commits);
 
     // (d) ingest
     t = Date.now();
@@ -187,18 +191,22 @@ async function main(): Promise<void> {
     }
     printIngest(sqlite, ingest);
 
-    const meta = { machine, params: P, durationS: Math.round((Date.now() - started) / 1000), plazaRssMiB: plaza.rssMiB(), plainRssMiB: plain.rssMiB() };
+    const meta = { machine, params: P, durationS: Math.round((Date.now() - started) / 1000), loadEnd: load1(), plazaRssMiB: plaza.rssMiB(), plainRssMiB: plain.rssMiB() };
     if (write) {
       writeSection(DOC, 'chat-fanout', fanoutSection(cases, meta));
-      writeSection(DOC, 'chat-ack', ackSection(ackPlain, ackPlaza, meta));
+      writeSection(DOC, 'chat-ack', ackSection(ackPlain, ackPlaza, commits, meta));
       writeSection(DOC, 'chat-ingest', ingestSection(sqlite, ingest, meta));
       log(`wrote ${DOC}`);
     }
     log(`total ${meta.durationS} s`);
   } finally {
+    // Stop the servers first: a graceful close disconnects everyone without the presence
+    // broadcasts that 1,000 clients leaving on their own would cause.
+    const stopping = Date.now();
+    await Promise.all([plain.stop(), plaza.stop(30_000)]);
+    log(`servers stopped in ${Date.now() - stopping} ms`);
     plainFleet?.close();
     plazaFleet?.close();
-    await Promise.all([plain.stop(), plaza.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
 }

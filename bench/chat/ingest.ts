@@ -18,6 +18,10 @@ export interface IngestResult {
   serverCpuMs: number;
   /** Server CPU per 1,000 persisted messages, in ms. */
   serverCpuPer1k: number;
+  /** Server CPU as a share of one core over the run. */
+  serverCpuShare: number;
+  /** This (load client) process's CPU as a share of one core over the run. */
+  clientCpuShare: number;
 }
 
 /**
@@ -44,6 +48,7 @@ export async function runIngest(target: PlazaTarget, conversations: readonly str
   let errors = 0;
   const text = `ingest ${'y'.repeat(90)}`;
   const cpuBefore = target.server.cpuMs();
+  const clientBefore = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
     conversations.map(async (conversationId, i) => {
@@ -64,6 +69,7 @@ export async function runIngest(target: PlazaTarget, conversations: readonly str
   );
   const elapsedMs = performance.now() - start;
   const serverCpuMs = target.server.cpuMs() - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
   const values = acks.values();
   return {
     senders: conversations.length,
@@ -77,5 +83,7 @@ export async function runIngest(target: PlazaTarget, conversations: readonly str
     ackP99: percentile(values, 99),
     serverCpuMs,
     serverCpuPer1k: (serverCpuMs * 1000) / acked,
+    serverCpuShare: serverCpuMs / elapsedMs,
+    clientCpuShare: (client.user + client.system) / 1000 / elapsedMs,
   };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile, SampleBuffer } from '../lib/stats.js';
 import { createRequire } from 'node:module';
 
 /** The few better-sqlite3 calls the baseline uses (typed here: bench has no @types/better-sqlite3). */
@@ -22,6 +23,9 @@ export interface SqliteBaselineResult {
   /** Rows inserted with one transaction (one commit, one WAL fsync) per row. */
   perInsertRows: number;
   perInsertPerSecond: number;
+  /** Latency of one such insert + commit (fsync of the WAL), p50 and p99 in ms. */
+  commitP50: number;
+  commitP99: number;
   /** Rows inserted in transactions of `batchSize` rows. */
   batchedRows: number;
   batchSize: number;
@@ -70,8 +74,11 @@ export function runSqliteBaseline(options: { perInsertMs: number; batchedRows: n
     let perInsertRows = 0;
     const start1 = performance.now();
     const deadline = start1 + options.perInsertMs;
+    const commits = new SampleBuffer();
     while (performance.now() < deadline) {
+      const t = performance.now();
       insertOneTx();
+      commits.push(performance.now() - t);
       perInsertRows++;
     }
     const perInsertPerSecond = (perInsertRows * 1000) / (performance.now() - start1);
@@ -84,9 +91,17 @@ export function runSqliteBaseline(options: { perInsertMs: number; batchedRows: n
       insertBatch(size);
       batchedRows += size;
     }
-    const batchedPerSecond = (batchedRows * 1000) / (performance.now() - start2);
+    const batchedPerSecond = batchedRows === 0 ? Number.NaN : (batchedRows * 1000) / (performance.now() - start2);
     db.close();
-    return { perInsertRows, perInsertPerSecond, batchedRows, batchSize: options.batchSize, batchedPerSecond };
+    return {
+      perInsertRows,
+      perInsertPerSecond,
+      commitP50: percentile(commits.values(), 50),
+      commitP99: percentile(commits.values(), 99),
+      batchedRows,
+      batchSize: options.batchSize,
+      batchedPerSecond,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
