@@ -201,46 +201,21 @@ export class SqliteChatStore implements ChatStore {
 
   async openDirect(userA: string, userB: string): Promise<{ conversation: Conversation; created: boolean }> {
     if (userA === userB) throw new PlazaError(ErrorCode.INVALID_REQUEST, 'a direct conversation needs two different users');
-    const [low, high] = userA < userB ? [userA, userB] : [userB, userA];
-    // Select, else create and claim the pair; losing the claim (another writer on PostgreSQL)
-    // rolls back and reads the winner's conversation.
+    // Losing the claim on the pair (another writer, on PostgreSQL) rolls back; the retry reads the
+    // winner's conversation.
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.#tx(async (trx, now) => {
-          const pair = await trx.selectFrom('direct_pairs').select('conversation_id').where('user_a', '=', low).where('user_b', '=', high).executeTakeFirst();
-          if (pair) return { conversation: await this.#conversationOrThrow(trx, pair.conversation_id), created: false };
-          const conversation = await conversations.insertConversation(
-            trx,
-            { kind: 'direct', title: null, topic: null, externalRef: null, createdBy: userA, members: [{ userId: userA, role: 'member' }, { userId: userB, role: 'member' }] },
-            now,
-          );
-          const claimed = await trx
-            .insertInto('direct_pairs')
-            .values({ user_a: low, user_b: high, conversation_id: conversation.id })
-            .onConflict((oc) => oc.columns(['user_a', 'user_b']).doNothing())
-            .executeTakeFirst();
-          if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) throw new LostPairRace();
-          return { conversation, created: true };
-        });
+        return await this.#tx((trx, now) => conversations.openDirectOnce(trx, userA, userB, now));
       } catch (error) {
-        if (!(error instanceof LostPairRace) || attempt >= 3) throw error;
+        if (!(error instanceof conversations.LostPairRace) || attempt >= 3) throw error;
       }
     }
   }
 
-  async #conversationOrThrow(db: Kysely<ChatDatabase>, id: string): Promise<Conversation> {
-    const conversation = await this.#getConversation(db, id);
-    if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${id}`);
-    return conversation;
-  }
-
-  async #getConversation(db: Kysely<ChatDatabase>, id: string): Promise<Conversation | null> {
-    const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toConversation(row) : null;
-  }
-
   async getConversation(conversationId: string): Promise<Conversation | null> {
-    return this.#getConversation(await this.#open(), conversationId);
+    const db = await this.#open();
+    const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    return row ? toConversation(row) : null;
   }
 
   async getConversationWithState(conversationId: string, userId: string): Promise<ConversationWithState | null> {
@@ -384,9 +359,6 @@ export class SqliteChatStore implements ChatStore {
     }));
   }
 }
-
-/** Thrown inside `openDirect`'s transaction when another writer claimed the pair first. */
-class LostPairRace extends Error {}
 
 /** Rejects malformed input before it can join (and fail) a batch of other callers' messages. */
 function assertNewMessage(input: NewMessage): void {

@@ -232,3 +232,43 @@ export async function updateConversation(
   await writeOutbox(trx, OutboxEventType.conversationUpdated, { conversationId, conversation, changed: Object.keys(set) }, now);
   return conversation;
 }
+
+/** Thrown inside `openDirect`'s transaction when another writer claimed the pair first. */
+export class LostPairRace extends Error {}
+
+/**
+ * One attempt at `openDirect` (inside `trx`): the pair's conversation if it exists, else a new one
+ * with the pair claimed. Throws {@link LostPairRace} when the claim fails (retry the transaction).
+ */
+export async function openDirectOnce(
+  trx: Db,
+  userA: string,
+  userB: string,
+  now: string,
+): Promise<{ conversation: Conversation; created: boolean }> {
+  const [low, high] = userA < userB ? [userA, userB] : [userB, userA];
+  const pair = await trx.selectFrom('direct_pairs').select('conversation_id').where('user_a', '=', low).where('user_b', '=', high).executeTakeFirst();
+  if (pair) return { conversation: toConversation(await requireConversation(trx, pair.conversation_id)), created: false };
+  const conversation = await insertConversation(
+    trx,
+    {
+      kind: 'direct',
+      title: null,
+      topic: null,
+      externalRef: null,
+      createdBy: userA,
+      members: [
+        { userId: userA, role: 'member' },
+        { userId: userB, role: 'member' },
+      ],
+    },
+    now,
+  );
+  const claimed = await trx
+    .insertInto('direct_pairs')
+    .values({ user_a: low, user_b: high, conversation_id: conversation.id })
+    .onConflict((oc) => oc.columns(['user_a', 'user_b']).doNothing())
+    .executeTakeFirst();
+  if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) throw new LostPairRace();
+  return { conversation, created: true };
+}
