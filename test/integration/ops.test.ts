@@ -7,7 +7,7 @@ import { ServerProcess, stopAllServers } from '../helpers/ServerProcess.js';
 import { freePort } from '../helpers/ports.js';
 import { closeRawSockets, expectRefused, openRawSocket, request, requestOk } from '../helpers/rawSocket.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tempDirs.js';
-import { TEST_API_KEY, TEST_API_SECRET, mintToken } from '../helpers/tokens.js';
+import { mintToken } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/waitFor.js';
 
 /** Operating a real `plaza-server` process from outside: health, metrics, shutdown, keys, config. */
@@ -30,13 +30,15 @@ async function statusOf(url: string): Promise<number | 'refused'> {
   }
 }
 
-describe('health and metrics endpoints', () => {
-  it('/healthz and /readyz answer 200 and /metrics exposes plaza metrics', async () => {
+describe('health, metrics and graceful shutdown', () => {
+  it('/healthz, /readyz and /metrics answer; SIGTERM then makes /readyz stop answering 200, disconnects clients and exits 0', async () => {
     const server = await ServerProcess.start();
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    // With PLAZA_API_KEY/PLAZA_API_SECRET set, no development key file is written.
+    expect(existsSync(join(server.dataDir, 'keys.json'))).toBe(false);
 
     const socket = await openRawSocket(server.url, { token: await mintToken('metrics-user') });
     await requestOk(socket, 'session:hello', {});
@@ -47,15 +49,8 @@ describe('health and metrics endpoints', () => {
     expect(text).toMatch(/^# TYPE plaza_\w+ /m);
     expect(text).toMatch(/^plaza_connections 1$/m);
     expect(text).toMatch(/^plaza_requests_total\{[^}]*event="session:hello"/m);
-  });
-});
 
-describe('graceful shutdown', () => {
-  it('SIGTERM makes /readyz stop answering 200, disconnects clients, and exits with code 0', async () => {
-    const server = await ServerProcess.start();
-    const socket = await openRawSocket(server.url, { token: await mintToken('leaving-user') });
     const disconnected = new Promise<string>((resolve) => socket.once('disconnect', (reason: string) => resolve(reason)));
-
     const statuses: (number | 'refused')[] = [];
     let polling = true;
     const poller = (async () => {
@@ -72,11 +67,6 @@ describe('graceful shutdown', () => {
     expect(afterShutdown.length, 'readyz was polled after SIGTERM').toBeGreaterThan(0);
     expect(afterShutdown.every((s) => s === 503 || s === 'refused'), `readyz after SIGTERM: ${afterShutdown.join(',')}`).toBe(true);
     expect(await statusOf(`${server.url}/healthz`)).toBe('refused');
-  });
-
-  it('SIGINT also exits with code 0', async () => {
-    const server = await ServerProcess.start();
-    expect(await server.kill('SIGINT')).toEqual({ code: 0, signal: null });
   });
 });
 
@@ -96,19 +86,13 @@ describe('development keys', () => {
     (await openRawSocket(first.url, { token })).disconnect();
     // The test key pair is not configured on this server.
     expect((await expectRefused(first.url, { token: await mintToken('key-user') })).data?.code).toBe(ErrorCode.UNAUTHENTICATED);
-    expect(await first.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await first.kill('SIGINT'), 'SIGINT also shuts down cleanly').toEqual({ code: 0, signal: null });
 
     const outputBefore = first.output.length;
     await first.restart();
     expect(JSON.parse(readFileSync(keysFile, 'utf8'))).toEqual(keys);
     expect(first.output.slice(outputBefore), 'the secret is not printed again').not.toContain(keys.apiSecret);
     (await openRawSocket(first.url, { token })).disconnect();
-  });
-
-  it('PLAZA_API_KEY/PLAZA_API_SECRET replace the generated pair and no keys.json is written', async () => {
-    const server = await ServerProcess.start();
-    expect(existsSync(join(server.dataDir, 'keys.json'))).toBe(false);
-    (await openRawSocket(server.url, { token: await mintToken('env-key-user', { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET }) })).disconnect();
   });
 });
 
@@ -120,87 +104,73 @@ describe('configuration precedence: flags > environment > config file > defaults
     return hello.limits.maxTextBytes;
   }
 
-  it('the port comes from the flag over the environment over the config file', async () => {
+  async function originCode(server: ServerProcess, origin: string): Promise<string> {
+    try {
+      (await openRawSocket(server.url, { token: await mintToken('origin-user'), headers: { Origin: origin } })).disconnect();
+      return 'ACCEPTED';
+    } catch (error) {
+      return (error as { data?: { code?: string } }).data?.code ?? String(error);
+    }
+  }
+
+  // Three runs, each adding a layer on top of the same config file; every run checks port, data
+  // dir, text limit and allowed origins, so each layer is seen to win over the ones below it.
+  it('each setting comes from the flag over the environment over the config file', async () => {
     const [filePort, envPort, flagPort] = [await freePort(), await freePort(), await freePort()];
     const dir = makeTempDir('plaza-config-');
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ port: filePort, host: '127.0.0.1', dataDir: join(dir, 'data') }));
+    const portals = { file: 'https://file.city.example', env: 'https://env.city.example', flag: 'https://flag.city.example' };
+    writeFileSync(
+      config,
+      JSON.stringify({ port: filePort, host: '127.0.0.1', dataDir: join(dir, 'from-file'), maxTextBytes: 100, allowedOrigins: [portals.file] }),
+    );
+    const envLayer = { PLAZA_PORT: String(envPort), PLAZA_DATA_DIR: join(dir, 'from-env'), PLAZA_ALLOWED_ORIGINS: portals.env };
 
-    const onlyFile = await ServerProcess.start({ defaultFlags: false, args: ['--config', config] });
-    expect(onlyFile.port).toBe(filePort);
-    await onlyFile.stop();
-
-    const fileAndEnv = await ServerProcess.start({ defaultFlags: false, args: ['--config', config], env: { PLAZA_PORT: String(envPort) } });
-    expect(fileAndEnv.port).toBe(envPort);
-    await fileAndEnv.stop();
-
-    const all = await ServerProcess.start({ defaultFlags: false, args: ['--config', config, '--port', String(flagPort)], env: { PLAZA_PORT: String(envPort) } });
-    expect(all.port).toBe(flagPort);
-    expect((await fetch(`http://127.0.0.1:${flagPort}/healthz`)).status).toBe(200);
-  });
-
-  it('PLAZA_CONFIG names the config file, PLAZA_DATA_DIR beats its dataDir, and --data-dir beats both', async () => {
-    const dir = makeTempDir('plaza-config-');
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'from-file') }));
-
-    const fromEnv = await ServerProcess.start({ defaultFlags: false, env: { PLAZA_CONFIG: config, PLAZA_DATA_DIR: join(dir, 'from-env') } });
-    expect(existsSync(join(dir, 'from-env', 'plaza.db'))).toBe(true);
-    expect(existsSync(join(dir, 'from-file'))).toBe(false);
-    await fromEnv.stop();
-
-    const fromFlag = await ServerProcess.start({
-      defaultFlags: false,
-      args: ['--data-dir', join(dir, 'from-flag')],
-      env: { PLAZA_CONFIG: config, PLAZA_DATA_DIR: join(dir, 'from-env-2') },
-    });
-    expect(existsSync(join(dir, 'from-flag', 'plaza.db'))).toBe(true);
-    expect(existsSync(join(dir, 'from-env-2'))).toBe(false);
-    await fromFlag.stop();
-
-    const fromFile = await ServerProcess.start({ defaultFlags: false, env: { PLAZA_CONFIG: config } });
+    // 1. The config file alone (named by --config).
+    const fileOnly = await ServerProcess.start({ defaultFlags: false, args: ['--config', config] });
+    expect(fileOnly.port).toBe(filePort);
     expect(existsSync(join(dir, 'from-file', 'plaza.db'))).toBe(true);
-    await fromFile.stop();
-  });
-
-  it('--max-text-bytes beats the config file, and the limit applies to messages', async () => {
-    const dir = makeTempDir('plaza-config-');
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ maxTextBytes: 100 }));
-
-    const fileOnly = await ServerProcess.start({ args: ['--config', config] });
     expect(await maxTextBytesOf(fileOnly)).toBe(100);
+    expect(await originCode(fileOnly, portals.file)).toBe('ACCEPTED');
+    expect(await originCode(fileOnly, portals.env)).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
     await fileOnly.stop();
 
-    const flagged = await ServerProcess.start({ args: ['--config', config, '--max-text-bytes', '200'] });
-    expect(await maxTextBytesOf(flagged)).toBe(200);
-    const socket = await openRawSocket(flagged.url, { token: await mintToken('config-user') });
+    // 2. The environment over the file (named by PLAZA_CONFIG this time).
+    const withEnv = await ServerProcess.start({ defaultFlags: false, env: { PLAZA_CONFIG: config, ...envLayer } });
+    expect(withEnv.port).toBe(envPort);
+    expect(existsSync(join(dir, 'from-env', 'plaza.db'))).toBe(true);
+    expect(await maxTextBytesOf(withEnv), 'settings the environment leaves out still come from the file').toBe(100);
+    expect(await originCode(withEnv, portals.env)).toBe('ACCEPTED');
+    expect(await originCode(withEnv, portals.file)).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
+    await withEnv.stop();
+
+    // 3. Flags over both.
+    const withFlags = await ServerProcess.start({
+      defaultFlags: false,
+      args: ['--config', config, '--port', String(flagPort), '--data-dir', join(dir, 'from-flag'), '--max-text-bytes', '200', '--allowed-origins', portals.flag],
+      env: envLayer,
+    });
+    expect(withFlags.port).toBe(flagPort);
+    expect(existsSync(join(dir, 'from-flag', 'plaza.db'))).toBe(true);
+    expect(await maxTextBytesOf(withFlags)).toBe(200);
+    expect(await originCode(withFlags, portals.flag)).toBe('ACCEPTED');
+    expect(await originCode(withFlags, portals.env)).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
+
+    // The limit the server announces is the one it enforces.
+    const socket = await openRawSocket(withFlags.url, { token: await mintToken('config-user') });
     const group = await requestOk<{ id: string }>(socket, 'conversation:create', { kind: 'group', title: 'Limits' });
     await requestOk<Message>(socket, 'message:send', { conversationId: group.id, clientId: 'fits', text: 'x'.repeat(200) });
     const tooBig = await request(socket, 'message:send', { conversationId: group.id, clientId: 'too-big', text: 'x'.repeat(201) });
     expect(tooBig.ok ? 'ok' : tooBig.error.code).toBe(ErrorCode.PAYLOAD_TOO_LARGE);
   });
 
-  it('--allowed-origins and PLAZA_ALLOWED_ORIGINS decide which Origins may connect', async () => {
-    const token = await mintToken('origin-user');
-    const viaEnv = await ServerProcess.start({ env: { PLAZA_ALLOWED_ORIGINS: 'https://portal.city.example' } });
-    (await openRawSocket(viaEnv.url, { token, headers: { Origin: 'https://portal.city.example' } })).disconnect();
-    expect((await expectRefused(viaEnv.url, { token, headers: { Origin: 'https://kiosk.city.example' } })).data?.code).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
-    await viaEnv.stop();
-
-    const viaFlag = await ServerProcess.start({
-      args: ['--allowed-origins', 'https://kiosk.city.example'],
-      env: { PLAZA_ALLOWED_ORIGINS: 'https://portal.city.example' },
-    });
-    (await openRawSocket(viaFlag.url, { token, headers: { Origin: 'https://kiosk.city.example' } })).disconnect();
-    expect((await expectRefused(viaFlag.url, { token, headers: { Origin: 'https://portal.city.example' } })).data?.code).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
-  });
-
   it('an invalid configuration stops the server at start with a message naming the problem', async () => {
     const dir = makeTempDir('plaza-config-');
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ maxTextBytes: 'lots' }));
-    await expect(ServerProcess.start({ args: ['--config', config] })).rejects.toThrow(/maxTextBytes/);
-    await expect(ServerProcess.start({ args: ['--no-such-flag'] })).rejects.toThrow(/no-such-flag/);
+    await Promise.all([
+      expect(ServerProcess.start({ args: ['--config', config] })).rejects.toThrow(/maxTextBytes/),
+      expect(ServerProcess.start({ args: ['--no-such-flag'] })).rejects.toThrow(/no-such-flag/),
+    ]);
   });
 });
