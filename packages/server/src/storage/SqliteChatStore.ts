@@ -103,6 +103,7 @@ export class SqliteChatStore implements ChatStore {
     this.#sqlite.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Page cache per connection (negative = KiB): keeps the message indexes hot under ingest.
     this.#sqlite.pragma(`cache_size = -${Math.max(2048, Math.floor(opts.cacheSizeKiB))}`);
+    this.#logger?.debug({ filename: opts.filename, synchronous: opts.synchronous }, 'sqlite opened');
     this.#db = new Kysely<ChatDatabase>({ dialect: new SqliteDialect({ database: this.#sqlite }) });
     this.#appender = new MessageAppender(
       this.#sqlite,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewConversation } from './ChatStore.js';
 import { createSqliteChatStore } from './SqliteChatStore.js';
@@ -41,9 +42,12 @@ describe('lifecycle', () => {
     await store.close();
     await store.close();
     expect(await store.ping()).toBe(false);
-    store = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    store = createSqliteChatStore({ filename: join(dir, 'plaza.db'), logger });
     await store.migrate();
     expect(await store.ping()).toBe(true);
+    expect(lines.some((l) => JSON.parse(l).component === 'storage')).toBe(true);
   });
 
   it('uses WAL, foreign keys and the configured synchronous mode', async () => {
