@@ -16,8 +16,8 @@ import { InvalidStateError, PlazaError } from './errors.js';
 import type { ConversationEvents, PendingMessage } from './events.js';
 import { newClientId } from './internal/clientId.js';
 import { SafeEmitter } from './internal/SafeEmitter.js';
-import { Timeline } from './internal/Timeline.js';
 import type { TimelineOutput } from './internal/Timeline.js';
+import { TimelineSync } from './internal/TimelineSync.js';
 import {
   assertBoolean,
   assertId,
@@ -67,10 +67,6 @@ export interface ConversationContext {
 
 /** How often `setTyping(true)` repeats itself to the server while typing goes on, in ms. */
 const TYPING_REFRESH_MS = 3000;
-/** Wait before filling a gap, so messages that are merely late can arrive first, in ms. */
-const GAP_SYNC_DELAY_MS = 25;
-/** Most sync or history pages fetched in one go. */
-const MAX_PAGES = 1000;
 
 /**
  * A conversation the user belongs to. Get one from `plaza.conversations`; there is exactly one
@@ -96,13 +92,9 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
   #role: MemberRole;
   #lastReadSeq: number;
   #unreadCount: number;
-  #serverLastRev: number;
   #removed = false;
-  readonly #timeline: Timeline;
+  readonly #sync: TimelineSync;
   readonly #ctx: ConversationContext;
-  #syncing: Promise<void> | null = null;
-  #syncAgain = false;
-  #gapTimer: ReturnType<typeof setTimeout> | null = null;
   #typingSentAt = 0;
   #typing = false;
 
@@ -125,8 +117,13 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
     this.#role = state.self.role;
     this.#lastReadSeq = state.self.lastReadSeq;
     this.#unreadCount = state.self.unreadCount;
-    this.#serverLastRev = state.lastRev;
-    this.#timeline = new Timeline(state.lastSeq, state.lastRev);
+    this.#sync = new TimelineSync(state.lastSeq, state.lastRev, {
+      conversationId: state.id,
+      request: (name, payload) => ctx.request(name, payload),
+      deliver: (out) => this.#deliver(out),
+      isActive: () => !this.#removed,
+      logger: () => ctx.logger(),
+    });
   }
 
   /** Title of a group or channel; `null` for direct conversations. */
@@ -151,7 +148,7 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
   }
   /** Highest `seq` delivered by the `message` event (or the last one when the client learned of it). */
   get lastSeq(): number {
-    return this.#timeline.lastSeq;
+    return this.#sync.timeline.lastSeq;
   }
   /** The user's read position. */
   get lastReadSeq(): number {
@@ -338,22 +335,19 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
     this.#topic = data.topic;
     this.#externalRef = data.externalRef;
     this.#memberCount = data.memberCount;
-    this.#serverLastRev = Math.max(this.#serverLastRev, data.lastRev);
+    this.#sync.noteServerRev(data.lastRev);
     return changed;
   }
 
   /** @internal Whether the server has changes this client has not seen. */
   _needsSync(): boolean {
-    return this.#timeline.needsSync(this.#serverLastRev);
+    return this.#sync.needsSync();
   }
 
   /** @internal A new or changed message, live or from an ack. */
   _onMessages(messages: readonly Message[]): void {
     if (this.#removed) return;
-    for (const m of messages) this.#serverLastRev = Math.max(this.#serverLastRev, m.rev);
-    const out = this.#timeline.apply(messages);
-    this.#deliver(out);
-    if (out.gap) this.#scheduleGapSync();
+    this.#sync.apply(messages);
   }
 
   /** @internal Typing of another member. */
@@ -394,7 +388,7 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
   _onRemoved(reason: ConversationRemovedReason): void {
     if (this.#removed) return;
     this.#removed = true;
-    if (this.#gapTimer) clearTimeout(this.#gapTimer);
+    this.#sync.dispose();
     this.emit('removed', reason);
   }
 
@@ -404,61 +398,7 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
    * one run (plus one more if asked during it).
    */
   _sync(): Promise<void> {
-    if (this.#syncing) {
-      this.#syncAgain = true;
-      return this.#syncing;
-    }
-    const run = async () => {
-      try {
-        do {
-          this.#syncAgain = false;
-          await this.#syncOnce();
-        } while (this.#syncAgain && !this.#removed);
-      } finally {
-        this.#syncing = null;
-      }
-    };
-    this.#syncing = run();
-    return this.#syncing;
-  }
-
-  async #syncOnce(): Promise<void> {
-    let afterRev = this.#timeline.syncedRev;
-    for (let page = 0; page < MAX_PAGES && !this.#removed; page++) {
-      const result = await this.#ctx.request('message:sync', { conversationId: this.id, afterRev, limit: 200 });
-      this.#serverLastRev = Math.max(this.#serverLastRev, result.lastRev);
-      this.#deliver(this.#timeline.apply(result.messages));
-      const last = result.messages.at(-1);
-      if (last) this.#timeline.markSynced(last.rev);
-      if (!result.hasMore || !last) {
-        this.#timeline.markSynced(result.lastRev);
-        break;
-      }
-      afterRev = last.rev;
-    }
-    if (this.#timeline.hasGap && !this.#removed) await this.#fillGapFromHistory();
-  }
-
-  /** Last resort when a sync left a gap: read the missing messages by `seq`. */
-  async #fillGapFromHistory(): Promise<void> {
-    this.#ctx.logger().warn('a gap remained after sync; reading history', { conversationId: this.id, lastSeq: this.lastSeq });
-    for (let page = 0; page < MAX_PAGES && this.#timeline.hasGap && !this.#removed; page++) {
-      const before = this.lastSeq;
-      const result = await this.#ctx.request('message:history', { conversationId: this.id, afterSeq: before, limit: 200 });
-      this.#deliver(this.#timeline.apply(result.messages));
-      if (!result.hasMore || this.lastSeq === before) break;
-    }
-  }
-
-  #scheduleGapSync(): void {
-    if (this.#gapTimer) return;
-    this.#gapTimer = setTimeout(() => {
-      this.#gapTimer = null;
-      if (!this.#timeline.hasGap || this.#removed) return;
-      this._sync().catch((error: unknown) => {
-        this.#ctx.logger().info('gap sync failed; it is retried after reconnect', { conversationId: this.id, error });
-      });
-    }, GAP_SYNC_DELAY_MS);
+    return this.#sync.sync();
   }
 
   #deliver(out: TimelineOutput): void {

@@ -52,6 +52,7 @@ export class Transport extends SafeEmitter<TransportEvents> {
   readonly #pending = new Set<PendingRequest>();
   #token = '';
   #closing = false;
+  #abortOpen: ((error: PlazaError) => void) | null = null;
 
   /**
    * @param url - server address, for example `https://plaza.city.example`
@@ -94,6 +95,11 @@ export class Transport extends SafeEmitter<TransportEvents> {
       const cleanup = () => {
         socket.off('connect', onConnect);
         socket.off('connect_error', onError);
+        this.#abortOpen = null;
+      };
+      this.#abortOpen = (error) => {
+        cleanup();
+        reject(error);
       };
       const onConnect = () => {
         cleanup();
@@ -118,6 +124,7 @@ export class Transport extends SafeEmitter<TransportEvents> {
   /** Closes the socket. Pending requests reject with `DISCONNECTED`. Idempotent. */
   close(): void {
     this.#closing = true;
+    this.#abortOpen?.(new PlazaError(ErrorCode.DISCONNECTED, 'connection closed by the client'));
     this.#socket.disconnect();
     this.#rejectPending(new PlazaError(ErrorCode.DISCONNECTED, 'connection closed by the client'));
   }
