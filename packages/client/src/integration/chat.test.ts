@@ -174,6 +174,50 @@ describe('PlazaClient against a real server', { timeout: 30_000 }, () => {
     expect(updated.topic).toBe('roads');
   });
 
+  it('a message the server refuses rejects send() and emits sendFailed on the client and the conversation', async () => {
+    const alice = await h.client('alice');
+    const group = await alice.conversations.create({ kind: 'group', title: 'Limits' });
+    const clientFailures: string[] = [];
+    const convFailures: string[] = [];
+    alice.on('sendFailed', (p, e) => clientFailures.push(`${p.conversationId}:${e.code}`));
+    group.on('sendFailed', (p, e) => convFailures.push(`${p.clientId}:${e.code}`));
+    const tooBig = 'x'.repeat(20_000); // over the default 16 KiB limit
+    const error = await group.send(tooBig, { clientId: 'too-big-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlazaError);
+    expect((error as PlazaError).code).toBe(ErrorCode.PAYLOAD_TOO_LARGE);
+    expect(clientFailures).toEqual([`${group.id}:${ErrorCode.PAYLOAD_TOO_LARGE}`]);
+    expect(convFailures).toEqual([`too-big-1:${ErrorCode.PAYLOAD_TOO_LARGE}`]);
+    // the queue goes on
+    expect((await group.send('small')).text).toBe('small');
+    expect(alice.outbox.pending).toEqual([]);
+  });
+
+  it('works over HTTP long-polling as well as WebSocket', async () => {
+    const alice = h.newClient({ webSocketOnly: false });
+    await alice.connect(await h.token('alice'));
+    const bob = await h.client('bob');
+    const conv = await alice.conversations.openDirect('bob');
+    const bobConv = await bob.conversations.get(conv.id);
+    const got: string[] = [];
+    conv.on('message', (m) => got.push(m.text));
+    await bobConv.send('over polling?');
+    await waitFor(() => got.length === 1, 10_000, 'message over polling');
+    expect(got).toEqual(['over polling?']);
+  });
+
+  it('a listener that throws does not stop delivery to other listeners', async () => {
+    const alice = await h.client('alice');
+    const group = await alice.conversations.create({ kind: 'group', title: 'Listeners' });
+    const got: number[] = [];
+    group.on('message', () => {
+      throw new Error('app bug');
+    });
+    group.on('message', (m) => got.push(m.seq));
+    const a = await group.send('one');
+    const b = await group.send('two');
+    expect(got).toEqual([a.seq, b.seq]);
+  });
+
   it('connect() with a bad token rejects with UNAUTHENTICATED and ends disconnected', async () => {
     const client = h.newClient();
     const states: string[] = [];
