@@ -33,13 +33,19 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
+/** Prints a start-up problem without a stack trace and exits. */
+function fail(message: string): never {
+  process.stderr.write(`chat-demo: ${message}\n`);
+  process.exit(1);
+}
+
 const server = await createPlazaServer({
   port,
   host,
   dataDir,
   logLevel,
   ...(envKey && envSecret ? { apiKeys: { [envKey]: envSecret } } : {}),
-});
+}).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
 // The key pair tokens are signed with: the one from the environment, or the development pair the
 // server generated into <dataDir>/keys.json on its first start.
@@ -101,7 +107,11 @@ server.http.post('/demo/token', async (request, reply) => {
   return { token: await token.toJwt(), conversationId };
 });
 
-const { url } = await server.listen();
+const { url } = await server.listen().catch(async (error: unknown) => {
+  await server.close();
+  const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+  return fail(inUse ? `port ${port} is already in use; start with another one, for example PORT=7701 pnpm start` : String(error));
+});
 const shown = url.replace('://127.0.0.1:', '://localhost:');
 process.stdout.write(`\nPlaza chat demo running: open ${shown} in two browser tabs and chat.\n`);
 process.stdout.write('Press Ctrl+C to stop.\n\n');
