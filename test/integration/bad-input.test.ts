@@ -338,6 +338,20 @@ describe('unknown events and missing acks', () => {
   });
 });
 
+describe('packet size limit', () => {
+  it('a packet over maxPacketBytes closes only that connection; nothing is stored and others are unaffected', async () => {
+    const hello = await requestOk<{ limits: { maxPacketBytes: number } }>(sockets.alice, 'session:hello', {});
+    const before = await snapshot();
+    const greedy = await openRawSocket(server.url, { token: await mintToken('alice') });
+    const closed = new Promise<string>((resolve) => greedy.once('disconnect', (reason: string) => resolve(reason)));
+    greedy.emit('message:send', { conversationId: groupId, clientId: 'huge-packet', text: 'a'.repeat(hello.limits.maxPacketBytes + 1) });
+    await closed;
+    expect(greedy.connected).toBe(false);
+    expect(sockets.alice.connected, "alice's other connection stays up").toBe(true);
+    expect(await snapshot()).toBe(before);
+  });
+});
+
 describe('handshake refusals reach the client as connect_error with a WireError', () => {
   async function refusalCode(options: Parameters<typeof openRawSocket>[1]): Promise<string | undefined> {
     try {

@@ -142,13 +142,14 @@ async function senderLoop(p: Participant, stop: () => boolean): Promise<void> {
 }
 
 const acked = () => sends.filter((s) => s.status === 'acked').length;
+const unacked = () => sends.filter((s) => s.status === 'pending').length;
 const progress = () =>
   `sends=${sends.length} acked=${acked()} failed=${sends.filter((s) => s.status === 'failed').length} ` +
   `states=${participants.map((p) => p.client.state[0]).join('')}\n` +
   `client log (tail):\n${clientLog.slice(-20).join('\n')}\n${server.tail(2000)}`;
 
 async function killAndRestart(): Promise<void> {
-  unackedAtKill.push(sends.filter((s) => s.status === 'pending').length);
+  unackedAtKill.push(unacked());
   const exit = await server.kill('SIGKILL');
   expect(exit.signal).toBe('SIGKILL');
   // Let every client notice, so that sends made from now on wait in the outbox.
@@ -179,7 +180,12 @@ describe('durability across server crashes', () => {
 
     for (let kill = 1; kill <= 2; kill++) {
       const target = acked() + ACKS_PER_PHASE;
-      await waitFor(`${ACKS_PER_PHASE} more acks before kill #${kill}`, () => acked() >= target, { timeoutMs: 30_000, describe: progress });
+      // Kill at a moment when some sends are unacknowledged (in flight or queued), never in a lull.
+      await waitFor(`${ACKS_PER_PHASE} more acks before kill #${kill}, with sends in flight`, () => acked() >= target && unacked() > 0, {
+        timeoutMs: 30_000,
+        intervalMs: 2,
+        describe: progress,
+      });
       await killAndRestart();
     }
     const target = acked() + ACKS_PER_PHASE;
