@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Auditor } from './Auditor.js';
+import { announcer } from './logger.js';
 import type { ResolvedServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
@@ -73,7 +74,10 @@ export class PlazaServer {
     this.metrics = parts.metrics;
   }
 
-  /** Starts listening on the configured host and port; logs `listening` with `port` and `url`. Idempotent. */
+  /**
+   * Starts listening on the configured host and port and logs `listening` with `port` and `url`
+   * (at info, even when the log level is higher, unless it is `silent`). Idempotent.
+   */
   listen(): Promise<ListenResult> {
     this.#listening ??= (async () => {
       if (this.#closing) throw new Error('the server is closed');
@@ -81,7 +85,8 @@ export class PlazaServer {
       const address = this.http.server.address();
       const port = typeof address === 'object' && address ? address.port : this.config.port;
       const url = `http://${urlHost(this.config.host)}:${port}`;
-      this.logger.info({ port, url }, 'listening');
+      // Harnesses parse this line: print it even when the level is warn or error (not when silent).
+      announcer(this.logger).info({ port, url }, 'listening');
       return { port, url };
     })();
     return this.#listening;

@@ -17,7 +17,7 @@ export type { LoadConfigSources, ParsedCli, ResolvedServerConfig, ServerConfigIn
 export { PlazaError, toPlazaError } from './errors.js';
 export { KEYS_FILE, generateKeyPair, loadOrCreateKeys } from './keys.js';
 export type { KeyFile } from './keys.js';
-export { createLogger } from './logger.js';
+export { announcer, createLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { createMetrics } from './metrics.js';
 export type { ServerMetrics } from './metrics.js';

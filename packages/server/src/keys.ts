@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from './config.js';
+import { announcer } from './logger.js';
 
 /** Name of the development key file inside the data directory. */
 export const KEYS_FILE = 'keys.json';
@@ -43,7 +44,7 @@ export function loadOrCreateKeys(dataDir: string, logger: Logger): Record<string
   const pair = generateKeyPair();
   writeFileSync(file, `${JSON.stringify(pair, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  logger.warn(
+  announcer(logger).warn(
     { apiKey: pair.apiKey, apiSecret: pair.apiSecret, file },
     'generated a development API key pair (shown once; mint tokens with it or set PLAZA_API_KEY and PLAZA_API_SECRET)',
   );

@@ -11,3 +11,12 @@ export type { Logger } from 'pino';
 export function createLogger(level: LogLevel): Logger {
   return pino({ level, base: { service: 'plaza-server' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
+
+/**
+ * A logger that prints info lines even when `logger`'s level is higher (unless it is `silent`):
+ * for the few lines an operator or a harness must see, such as `listening` and generated keys.
+ */
+export function announcer(logger: Logger): Logger {
+  if (logger.level === 'silent' || logger.isLevelEnabled('info')) return logger;
+  return logger.child({}, { level: 'info' });
+}
