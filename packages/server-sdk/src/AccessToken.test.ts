@@ -45,9 +45,11 @@ describe('ttlToSeconds', () => {
 });
 
 describe('new AccessToken()', () => {
-  it('throws a TypeError for an empty or non-string API key', () => {
-    expect(() => new AccessToken('', SECRET, { identity: 'ana' })).toThrow(TypeError);
-    expect(() => new AccessToken(42 as unknown as string, SECRET, { identity: 'ana' })).toThrow(TypeError);
+  it('throws a TypeError for an API key the server could not be configured with', () => {
+    for (const apiKey of ['', 'has space', 'PK.dot', 'x'.repeat(65), 42]) {
+      expect(() => new AccessToken(apiKey as string, SECRET, { identity: 'ana' }), String(apiKey)).toThrow(TypeError);
+    }
+    expect(() => new AccessToken('PK_dev-1', SECRET, { identity: 'ana' })).not.toThrow();
   });
 
   it('throws a TypeError for a secret shorter than 32 characters', () => {

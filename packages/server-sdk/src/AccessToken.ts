@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { userIdSchema } from '@plaza/protocol';
 import type { Grants } from '@plaza/protocol';
 import { MAX_TOKEN_LENGTH, describeIssue, grantsSchema, metadataSchema, nameSchema } from './tokenFormat.js';
 
@@ -20,6 +21,7 @@ export interface AccessTokenOptions {
 /** Defaults of {@link AccessTokenOptions}. */
 export const accessTokenDefaults = { ttl: '6h' } as const;
 
+const API_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const TTL_PATTERN = /^(\d+)\s*(s|m|h|d)$/;
 const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -72,11 +74,13 @@ export class AccessToken {
    * @param options - identity, name, metadata and lifetime
    */
   constructor(apiKey: string, apiSecret: string, options: AccessTokenOptions) {
-    if (typeof apiKey !== 'string' || apiKey.length === 0) throw new TypeError('apiKey must be a non-empty string');
+    if (typeof apiKey !== 'string' || !API_KEY_PATTERN.test(apiKey)) {
+      throw new TypeError('apiKey must be 1-64 letters, digits, "_" or "-" (as the server accepts in apiKeys)');
+    }
     if (typeof apiSecret !== 'string' || apiSecret.length < 32) {
       throw new TypeError('apiSecret must be a string of at least 32 characters');
     }
-    if (!options || typeof options.identity !== 'string' || !/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/.test(options.identity)) {
+    if (!options || !userIdSchema.safeParse(options.identity).success) {
       throw new TypeError('options.identity must be 1-128 characters without spaces or control characters');
     }
     if (options.name !== undefined && !nameSchema.safeParse(options.name).success) {
