@@ -20,6 +20,7 @@ import type { TimelineOutput } from './internal/Timeline.js';
 import { TimelineSync } from './internal/TimelineSync.js';
 import {
   assertBoolean,
+  assertEmoji,
   assertId,
   assertInt,
   assertObject,
@@ -425,11 +426,5 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
 
   #assertActive(what: string): void {
     if (this.#removed) throw new InvalidStateError(`cannot ${what}: the user is no longer a member of ${this.id}`);
-  }
-}
-
-function assertEmoji(emoji: unknown): asserts emoji is string {
-  if (typeof emoji !== 'string' || !/^[^\s\u0000-\u001f\u007f-\u009f]{1,32}$/.test(emoji)) {
-    throw new TypeError('emoji must be 1-32 characters without whitespace');
   }
 }

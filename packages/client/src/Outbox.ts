@@ -8,10 +8,15 @@ import type { ReconnectPolicy } from './ReconnectPolicy.js';
 
 /** What a message needs to be sent. */
 export interface OutgoingMessage {
+  /** Conversation it goes to. */
   conversationId: string;
+  /** Idempotency key, the same on every retry. */
   clientId: string;
+  /** Text. */
   text: string;
+  /** Id of the message it replies to, or `null`. */
   replyTo: string | null;
+  /** Mentioned user ids. */
   mentions: string[];
 }
 

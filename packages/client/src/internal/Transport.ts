@@ -63,6 +63,8 @@ export class Transport extends SafeEmitter<TransportEvents> {
     this.#options = options;
     this.#socket = io(url, {
       autoConnect: false,
+      // One connection per client, never shared with another PlazaClient in the same page.
+      forceNew: true,
       reconnection: false,
       timeout: options.requestTimeoutMs,
       transports: options.webSocketOnly ? ['websocket'] : ['polling', 'websocket'],

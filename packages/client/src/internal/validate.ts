@@ -54,3 +54,10 @@ export function assertObject(name: string, value: unknown, optional = false): as
 export function assertBoolean(name: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
 }
+
+/** Throws unless `value` is an emoji or short code: 1–32 characters without whitespace. */
+export function assertEmoji(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !/^[^\s\u0000-\u001f\u007f-\u009f]{1,32}$/.test(value)) {
+    throw new TypeError('emoji must be 1-32 characters without whitespace');
+  }
+}
