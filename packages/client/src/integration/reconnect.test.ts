@@ -93,7 +93,7 @@ describe('PlazaClient across server restarts', { timeout: 60_000 }, () => {
 
   it('a refused token on reconnect is surfaced and stops the loop when the provider has nothing newer', async () => {
     // The server closes the connection when the token expires; the reconnect is then refused.
-    const short = await h.token('alice', 1);
+    const short = await h.token('alice', 2); // lives 1-2 s (whole seconds)
     let calls = 0;
     const alice = h.newClient();
     const errors: [ErrorCode, boolean][] = [];
@@ -110,7 +110,7 @@ describe('PlazaClient across server restarts', { timeout: 60_000 }, () => {
   });
 
   it('a refused token on reconnect is retried when the provider yields a fresh one', async () => {
-    const short = await h.token('alice', 1);
+    const short = await h.token('alice', 2); // lives 1-2 s (whole seconds)
     let calls = 0;
     const alice = h.newClient();
     const errors: ErrorCode[] = [];
