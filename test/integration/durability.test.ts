@@ -233,6 +233,11 @@ describe('durability across server crashes', () => {
         }
       }
       expect(mine.filter((s) => s.status === 'acked').length).toBeGreaterThan(0);
+      // The outbox keeps each sender's order: a sender's messages get ascending seqs in send order.
+      for (const p of conv.members) {
+        const seqs = mine.filter((s) => s.userId === p.userId && s.status === 'acked').map((s) => s.message!.seq);
+        expect(seqs, `${p.userId}'s messages in ${conv.id} are stored in the order sent`).toEqual([...seqs].sort((x, y) => x - y));
+      }
 
       // Every member converges on the full history through `message` events.
       for (const p of conv.members) {
