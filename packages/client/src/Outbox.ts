@@ -64,7 +64,7 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
   readonly #retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   #expiryTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** @param deps - see {@link OutboxDeps} */
+  /** @internal Created by {@link PlazaClient}. @param deps - see {@link OutboxDeps} */
   constructor(deps: OutboxDeps) {
     super('outbox', deps.logger);
     this.#deps = deps;
@@ -78,7 +78,7 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     return all.sort((a, b) => a.queuedAt - b.queuedAt);
   }
 
-  /** Queues a message and resolves with the stored message once the server acknowledged it. */
+  /** @internal Queues a message (apps use `conversation.send()`); resolves with the stored message once acknowledged. */
   enqueue(message: OutgoingMessage): Promise<Message> {
     return new Promise<Message>((resolve, reject) => {
       const entry: Entry = { ...message, queuedAt: this.#now(), attempts: 0, state: 'queued', lastError: null, resolve, reject };
@@ -91,7 +91,7 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     });
   }
 
-  /** Sends what waits, for example after a reconnect. */
+  /** @internal Sends what waits, for example after a reconnect. */
   resume(): void {
     for (const id of this.#queues.keys()) this.#pump(id);
   }
@@ -114,7 +114,7 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     return false;
   }
 
-  /** Stops timers. Queued messages stay queued. */
+  /** @internal Stops timers. Queued messages stay queued. */
   dispose(): void {
     for (const t of this.#retryTimers.values()) clearTimeout(t);
     this.#retryTimers.clear();
