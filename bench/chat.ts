@@ -24,7 +24,7 @@ import { measureRoundTrips, plainEchoOnce, plazaSendOnce, type RoundTripResult }
 import { runSqliteBaseline, type SqliteBaselineResult } from './chat/sqliteBaseline.js';
 import { PlainTarget, PlazaTarget, unwrap, type FanoutTarget } from './chat/targets.js';
 import { request, type LoadSocket } from './chat/sockets.js';
-import { ackSection, fanoutSection, ingestSection, printAck, printFanout, printIngest, type FanoutCase } from './chat/render.js';
+import { ackSection, fanoutSection, ingestSection, printAck, printFanout, printIngest, type AckRuns, type FanoutCase } from './chat/render.js';
 import type { Ack, ConversationWithState } from '@plaza/protocol';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,26 +49,29 @@ const P = {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function startServers(dataDir: string, credentials: { apiKey: string; apiSecret: string }) {
-  const plain = await ServerProcess.start({ name: 'plain socket.io', cwd: ROOT, args: ['--import', 'tsx', 'bench/plain-server.ts'] });
-  const configFile = join(dataDir, '..', 'plaza-bench-config.json');
-  // Rate limits raised so that the benchmark measures the server, not the limiter (which still runs).
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      logLevel: 'info',
-      rateLimits: { messages: { perSecond: 1_000_000, burst: 1_000_000 }, requests: { perSecond: 1_000_000, burst: 1_000_000 } },
-    }),
-  );
+/** Starts `plaza-server` from source on 127.0.0.1:0 with the bench's API key and `config`. */
+async function startPlaza(name: string, dataDir: string, credentials: { apiKey: string; apiSecret: string }, config: object) {
+  const configFile = `${dataDir}-config.json`;
+  writeFileSync(configFile, JSON.stringify(config));
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the Plaza server there (for finding hot spots).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)] : [];
-  const plaza = await ServerProcess.start({
-    name: 'Plaza',
+  const profile = process.env.BENCH_CPU_PROF && name === 'Plaza' ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)] : [];
+  return ServerProcess.start({
+    name,
     cwd: ROOT,
     args: [...profile, '--import', 'tsx', 'packages/server/src/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configFile],
     env: { PLAZA_API_KEY: credentials.apiKey, PLAZA_API_SECRET: credentials.apiSecret },
   });
-  return { plain, plaza };
+}
+
+// Rate limits raised so that the benchmark measures the server, not the limiter (which still runs).
+const BENCH_CONFIG = {
+  logLevel: 'info',
+  rateLimits: { messages: { perSecond: 1_000_000, burst: 1_000_000 }, requests: { perSecond: 1_000_000, burst: 1_000_000 } },
+};
+
+/** Marks a phase in the log with the monotonic clock the V8 CPU profile uses (µs), for slicing a profile. */
+function phase(name: string): void {
+  if (process.env.BENCH_CPU_PROF) log(`phase ${name} at ${process.hrtime.bigint() / 1000n} µs`);
 }
 
 /** Waits until `server` has used less than `busyMs` CPU over 250 ms (setup work has drained). */
@@ -89,7 +92,11 @@ async function main(): Promise<void> {
   const credentials = { apiKey: 'PKbench', apiSecret: randomBytes(32).toString('base64url') };
   if (!existsSync(join(ROOT, 'packages/server/src/cli.ts'))) throw new Error('packages/server/src/cli.ts is missing');
 
-  const { plain, plaza } = await startServers(dataDir, credentials);
+  const [plain, plaza] = await Promise.all([
+    ServerProcess.start({ name: 'plain socket.io', cwd: ROOT, args: ['--import', 'tsx', 'bench/plain-server.ts'] }),
+    startPlaza('Plaza', dataDir, credentials, BENCH_CONFIG),
+  ]);
+  const extra: ServerProcess[] = [];
   let plainFleet: PlainTarget | undefined;
   let plazaFleet: PlazaTarget | undefined;
   try {
@@ -119,6 +126,7 @@ async function main(): Promise<void> {
         await runFanout(target, { n, expected: got, senders: Math.min(P.senders, n), mode: { kind: 'saturate', window: P.window[n]!, durationMs: 1000 } });
       }
     }
+    phase('fan-out');
     const cases: FanoutCase[] = [];
     for (const n of P.groups) {
       for (const kind of ['paced', 'saturate'] as const) {
@@ -146,28 +154,45 @@ async function main(): Promise<void> {
     printFanout(cases);
 
     // (c) idle ack round trip
-    const own = unwrap(
-      await request<Ack<ConversationWithState>>(plazaFleet.sockets[0] as LoadSocket, 'conversation:create', { kind: 'group', title: 'bench ack' }),
-      'conversation:create',
-    );
+    phase('ack');
+    const normal = await startPlaza('Plaza (synchronous normal)', join(work, 'data-normal'), credentials, {
+      ...BENCH_CONFIG,
+      sqliteSynchronous: 'normal',
+    });
+    extra.push(normal);
+    const normalFleet = await PlazaTarget.create(normal, credentials, 1);
+    const ackConversation = async (fleet: PlazaTarget) =>
+      unwrap(
+        await request<Ack<ConversationWithState>>(fleet.sockets[0] as LoadSocket, 'conversation:create', { kind: 'group', title: 'bench ack' }),
+        'conversation:create',
+      ).id;
+    const own = await ackConversation(plazaFleet);
+    const ownNormal = await ackConversation(normalFleet);
     await settle(plaza);
-    const ackPlain: RoundTripResult[] = [];
-    const ackPlaza: RoundTripResult[] = [];
-    const commits: SqliteBaselineResult[] = [];
+    const ack: AckRuns = { plain: [], plaza: [], plazaNormal: [], commits: [] };
     const text = 'z'.repeat(P.textLength);
+    const { count, warmup, gapMs } = P.ack;
     for (let rep = 0; rep < P.reps; rep++) {
       const plainSocket = plainFleet.sockets[0] as LoadSocket;
-      ackPlain.push(await measureRoundTrips(P.ack.count, P.ack.warmup, P.ack.gapMs, () => plainEchoOnce(plainSocket, text)));
-      commits.push(runSqliteBaseline({ perInsertMs: 1000, batchedRows: 0, batchSize: 1, conversations: 1 }));
+      ack.plain.push(await measureRoundTrips(count, warmup, gapMs, () => plainEchoOnce(plainSocket, text)));
+      ack.commits.push(runSqliteBaseline({ perInsertMs: 1000, batchedRows: 0, batchSize: 1, conversations: 1 }));
       const plazaSocket = plazaFleet.sockets[0] as LoadSocket;
-      ackPlaza.push(
-        await measureRoundTrips(P.ack.count, P.ack.warmup, P.ack.gapMs, (k) => plazaSendOnce(plazaSocket, own.id, `ack${rep}-${k}`, text)),
+      ack.plaza.push(await measureRoundTrips(count, warmup, gapMs, (k) => plazaSendOnce(plazaSocket, own, `ack${rep}-${k}`, text)));
+      const normalSocket = normalFleet.sockets[0] as LoadSocket;
+      ack.plazaNormal.push(await measureRoundTrips(count, warmup, gapMs, (k) => plazaSendOnce(normalSocket, ownNormal, `ack${rep}-${k}`, text)));
+      const f = (r: RoundTripResult | undefined) => `p50 ${r?.p50.toFixed(2)} p99 ${r?.p99.toFixed(2)}${r?.errors ? ` errors ${r.errors}` : ''}`;
+      const c = ack.commits.at(-1);
+      log(
+        `ack rep ${rep + 1}: plain ${f(ack.plain.at(-1))}; SQLite commit p50 ${c?.commitP50.toFixed(2)} p99 ${c?.commitP99.toFixed(2)}; ` +
+          `Plaza ${f(ack.plaza.at(-1))}; Plaza (normal) ${f(ack.plazaNormal.at(-1))}`,
       );
-      log(`ack rep ${rep + 1}: plain p50 ${ackPlain.at(-1)!.p50.toFixed(2)} p99 ${ackPlain.at(-1)!.p99.toFixed(2)}; Plaza p50 ${ackPlaza.at(-1)!.p50.toFixed(2)} p99 ${ackPlaza.at(-1)!.p99.toFixed(2)} (errors ${ackPlaza.at(-1)!.errors}); SQLite commit p50 ${commits.at(-1)!.commitP50.toFixed(2)} p99 ${commits.at(-1)!.commitP99.toFixed(2)}`);
     }
-    printAck(ackPlain, ackPlaza, commits);
+    await normal.stop();
+    normalFleet.close();
+    printAck(ack);
 
     // (d) ingest
+    phase('openDirect');
     t = Date.now();
     const directs = await openDirectRing(plazaFleet, P.ingest.senders);
     await settle(plaza);
@@ -185,16 +210,21 @@ async function main(): Promise<void> {
       );
       log(`sqlite rep ${rep + 1}: per-insert tx ${Math.round(sqlite.at(-1)!.perInsertPerSecond)}/s, batched ${Math.round(sqlite.at(-1)!.batchedPerSecond)}/s`);
       await settle(plaza);
+      phase(`ingest ${rep + 1}`);
       ingest.push(await runIngest(plazaFleet, directs, P.ingest.rounds, `ing${rep}`));
       const last = ingest.at(-1)!;
       log(`ingest rep ${rep + 1}: ${last.acked} acked in ${Math.round(last.elapsedMs)} ms = ${Math.round(last.messagesPerSecond)}/s, errors ${last.errors} ${JSON.stringify(last.errorCodes)}`);
     }
     printIngest(sqlite, ingest);
 
-    const meta = { machine, params: P, durationS: Math.round((Date.now() - started) / 1000), loadEnd: load1(), plazaRssMiB: plaza.rssMiB(), plainRssMiB: plain.rssMiB() };
+    phase('end');
+    const meta = { machine, params: P, durationS: Math.round((Date.now() - started) / 1000), loadEnd: load1(), plazaRssMiB: plaza.rssMiB(), plainRssMiB: plain.rssMiB(),
+      plainPayloadBytes: plainFleet.payloadBytes,
+      plazaPayloadBytes: plazaFleet.payloadBytes,
+    };
     if (write) {
       writeSection(DOC, 'chat-fanout', fanoutSection(cases, meta));
-      writeSection(DOC, 'chat-ack', ackSection(ackPlain, ackPlaza, commits, meta));
+      writeSection(DOC, 'chat-ack', ackSection(ack, meta));
       writeSection(DOC, 'chat-ingest', ingestSection(sqlite, ingest, meta));
       log(`wrote ${DOC}`);
     }
@@ -203,7 +233,7 @@ async function main(): Promise<void> {
     // Stop the servers first: a graceful close disconnects everyone without the presence
     // broadcasts that 1,000 clients leaving on their own would cause.
     const stopping = Date.now();
-    await Promise.all([plain.stop(), plaza.stop(30_000)]);
+    await Promise.all([plain.stop(), plaza.stop(30_000), ...extra.map((server) => server.stop())]);
     log(`servers stopped in ${Date.now() - stopping} ms`);
     plainFleet?.close();
     plazaFleet?.close();

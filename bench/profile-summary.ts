@@ -2,7 +2,9 @@
  * Summarises a V8 `.cpuprofile` (for example one written with `BENCH_CPU_PROF=<dir> pnpm bench:chat`):
  * self time by function and by package/file, top entries first.
  *
- * Usage: `npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25]`
+ * Usage: `npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [fromUs toUs]` — the optional
+ * window (monotonic µs, as in the `phase … at N µs` lines `bench:chat` logs under `BENCH_CPU_PROF`)
+ * keeps only the samples taken in it.
  */
 import { readFileSync } from 'node:fs';
 
@@ -12,12 +14,13 @@ interface ProfileNode {
   children?: number[];
 }
 interface Profile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, fromArg, toArg] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]\n');
   process.exit(2);
@@ -26,7 +29,14 @@ const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const from = fromArg ? Number(fromArg) : -Infinity;
+const to = toArg ? Number(toArg) : Infinity;
+let at = profile.startTime;
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  at += delta;
+  if (at >= from && at < to) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 function where(url: string): string {

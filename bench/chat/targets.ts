@@ -19,6 +19,8 @@ export interface FanoutTarget {
   readonly server: ServerProcess;
   /** Routes every received message of the fleet to `receiver` (or drops it). */
   setReceiver(receiver: Receiver | null): void;
+  /** JSON size of the payload of one received message (the first one seen), in bytes. */
+  readonly payloadBytes: number;
   /** Client `sender` sends `text` to group `n`; `done` runs on its ack. */
   send(n: number, sender: number, text: string, clientId: string, done: SendDone): void;
 }
@@ -35,8 +37,15 @@ export class PlainTarget implements FanoutTarget {
   private constructor(server: ServerProcess, sockets: LoadSocket[]) {
     this.server = server;
     this.sockets = sockets;
-    for (const socket of sockets) socket.on('msg', (payload: { text: string }) => this.#receiver?.(payload.text));
+    for (const socket of sockets) {
+      socket.on('msg', (payload: { text: string }) => {
+        if (this.#receiver && this.payloadBytes === 0) this.payloadBytes = Buffer.byteLength(JSON.stringify(payload));
+        this.#receiver?.(payload.text);
+      });
+    }
   }
+
+  payloadBytes = 0;
 
   /** Connects `count` clients and joins client `i` to every group `n` in `groups` with `i < n`. */
   static async create(server: ServerProcess, count: number, groups: readonly number[]): Promise<PlainTarget> {
@@ -88,8 +97,15 @@ export class PlazaTarget implements FanoutTarget {
   private constructor(server: ServerProcess, sockets: LoadSocket[]) {
     this.server = server;
     this.sockets = sockets;
-    for (const socket of sockets) socket.on('message:new', (message: Message) => this.#receiver?.(message.text));
+    for (const socket of sockets) {
+      socket.on('message:new', (message: Message) => {
+        if (this.#receiver && this.payloadBytes === 0) this.payloadBytes = Buffer.byteLength(JSON.stringify(message));
+        this.#receiver?.(message.text);
+      });
+    }
   }
+
+  payloadBytes = 0;
 
   /** Connects `count` users (`bench-u0…`), each with its own token and socket. */
   static async create(server: ServerProcess, credentials: PlazaCredentials, count: number): Promise<PlazaTarget> {
