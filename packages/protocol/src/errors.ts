@@ -25,8 +25,6 @@ export const ErrorCode = {
   CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
   /** No message with that id in that conversation. */
   MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
-  /** The user is not known to the server (never connected and never added). */
-  USER_NOT_FOUND: 'USER_NOT_FOUND',
   /** The action conflicts with the current state (for example editing a deleted message). */
   CONFLICT: 'CONFLICT',
   /** Too many requests; retry after `details.retryAfterMs`. */

@@ -122,7 +122,8 @@ function listOf(value: string): string[] {
 }
 
 /** What the CLI flags and environment ask for, before merging. */
-interface Layer {
+/** One source of configuration (file, environment or flags), before defaults are applied. */
+export interface ConfigLayer {
   port?: number;
   host?: string;
   dataDir?: string;
@@ -133,8 +134,8 @@ interface Layer {
   config?: string;
 }
 
-function envLayer(env: NodeJS.ProcessEnv): Layer {
-  const layer: Layer = {};
+function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
+  const layer: ConfigLayer = {};
   if (env.PLAZA_PORT) layer.port = intOf(env.PLAZA_PORT, 'PLAZA_PORT');
   if (env.PLAZA_HOST) layer.host = env.PLAZA_HOST;
   if (env.PLAZA_DATA_DIR) layer.dataDir = env.PLAZA_DATA_DIR;
@@ -171,7 +172,7 @@ export interface ParsedCli {
   /** `--demo` was given (accepted for the root `start` script; it changes nothing yet). */
   demo: boolean;
   /** Configuration given as flags. */
-  layer: Layer;
+  layer: ConfigLayer;
 }
 
 /** Parses `plaza-server` flags. Throws {@link ConfigError} on unknown flags or bad numbers. */
@@ -183,7 +184,7 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
     throw new ConfigError(cause instanceof Error ? cause.message : String(cause), { cause });
   }
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const layer: Layer = {};
+  const layer: ConfigLayer = {};
   const port = str('port');
   if (port !== undefined) layer.port = intOf(port, '--port');
   const host = str('host');

@@ -13,7 +13,7 @@ export {
   serverConfigDefaults,
   serverConfigSchema,
 } from './config.js';
-export type { LoadConfigSources, ParsedCli, ResolvedServerConfig, ServerConfigInput } from './config.js';
+export type { ConfigLayer, LoadConfigSources, ParsedCli, ResolvedServerConfig, ServerConfigInput } from './config.js';
 export { PlazaError, toPlazaError } from './errors.js';
 export { KEYS_FILE, generateKeyPair, loadOrCreateKeys } from './keys.js';
 export type { KeyFile } from './keys.js';

@@ -74,7 +74,7 @@ export function createSqliteChatStore(options: SqliteChatStoreOptions): SqliteCh
 
 /**
  * The {@link ChatStore} on SQLite: better-sqlite3 in WAL mode under Kysely. Appends use group
- * commit (see {@link MessageAppender}); everything else is one Kysely transaction per call.
+ * commit (see `MessageAppender`); everything else is one Kysely transaction per call.
  * Kysely's SQLite driver serialises all use of the single connection, and a batch of appends takes
  * that same connection, so a batch never lands inside another method's open transaction.
  */
@@ -120,7 +120,10 @@ export class SqliteChatStore implements ChatStore {
     return this.#appender.stats;
   }
 
-  /** The Kysely instance (for tests and maintenance; the store's methods are the supported API). */
+  /**
+   * The Kysely instance (for tests and maintenance; the store's methods are the supported API).
+   * @internal
+   */
   get kysely(): Kysely<ChatDatabase> {
     return this.#db;
   }
