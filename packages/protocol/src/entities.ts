@@ -132,6 +132,44 @@ export interface Message {
   editedAt: string | null;
   /** When it was deleted, or `null`. A deleted message stays as a tombstone without text. */
   deletedAt: string | null;
+  /** Files attached to the message, in the order the sender gave them. Empty once deleted. */
+  attachments: Attachment[];
+}
+
+/** Facts about an image file, measured by the server. */
+export interface ImageInfo {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Whether a thumbnail (JPEG/WebP, at most 320 px on its longer side) exists. */
+  hasThumbnail: boolean;
+}
+
+/** A file attached to a message. Fetch its bytes through a signed URL from `file:url`. */
+export interface Attachment {
+  /** Server-generated id, `f_…`. */
+  fileId: string;
+  /** The original file name, sanitised (no path, no control characters, at most 255 bytes). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** Media type decided by sniffing the content, not by the name or the uploader's claim. */
+  mimeType: string;
+  /** SHA-256 of the content, lowercase hex. */
+  sha256: string;
+  /** Dimensions and thumbnail for images; `null` for other files. */
+  image: ImageInfo | null;
+}
+
+/** A stored file as its conversation's members see it. */
+export interface FileInfo extends Attachment {
+  /** The conversation it was uploaded into. */
+  conversationId: string;
+  /** Who uploaded it. */
+  uploaderId: string;
+  /** When the upload completed (ISO 8601, UTC). */
+  createdAt: string;
 }
 
 /** A user's presence as seen by users who share a conversation with them. */

@@ -25,6 +25,16 @@ export const ErrorCode = {
   CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
   /** No message with that id in that conversation. */
   MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
+  /** No file with that id (or not in a conversation the caller belongs to). */
+  FILE_NOT_FOUND: 'FILE_NOT_FOUND',
+  /** The file's content is of a type the server does not accept (decided by sniffing). */
+  UNSUPPORTED_FILE_TYPE: 'UNSUPPORTED_FILE_TYPE',
+  /** Storing the file would exceed the user's storage quota. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /** The uploaded content does not match the SHA-256 the client declared. */
+  CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
+  /** A signed URL is expired, tampered with or not for this file. */
+  URL_EXPIRED_OR_INVALID: 'URL_EXPIRED_OR_INVALID',
   /** The action conflicts with the current state (for example editing a deleted message). */
   CONFLICT: 'CONFLICT',
   /** Too many requests; retry after `details.retryAfterMs`. */

@@ -2,6 +2,7 @@ import type { Ack } from './errors.js';
 import type {
   Conversation,
   ConversationWithState,
+  FileInfo,
   Member,
   Message,
   Presence,
@@ -47,6 +48,14 @@ export interface SyncPage {
   hasMore: boolean;
 }
 
+/** A short-lived signed download URL. */
+export interface SignedUrl {
+  /** Absolute path with query (`/files/f_…?…`), to resolve against the server URL. */
+  url: string;
+  /** When it stops working (ISO 8601, UTC). */
+  expiresAt: string;
+}
+
 /** What `read:mark` answers. */
 export interface ReadState {
   /** The caller's read position now (never moves backwards). */
@@ -82,6 +91,8 @@ export interface RequestMap {
   'typing:set': { req: RequestPayloads['typing:set']; res: Record<string, never> };
   'presence:set': { req: RequestPayloads['presence:set']; res: Presence };
   'presence:get': { req: RequestPayloads['presence:get']; res: Presence[] };
+  'file:url': { req: RequestPayloads['file:url']; res: SignedUrl };
+  'file:get': { req: RequestPayloads['file:get']; res: FileInfo };
 }
 
 /** Name of a client→server request. */

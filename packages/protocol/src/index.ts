@@ -3,8 +3,11 @@ export { ErrorCode, RETRYABLE_ERROR_CODES, isErrorCode } from './errors.js';
 export type { Ack, WireError, WireIssue } from './errors.js';
 export { ConversationKind, MemberRole, MessageKind, PresenceStatus, TrackSource } from './entities.js';
 export type {
+  Attachment,
   Conversation,
   ConversationWithState,
+  FileInfo,
+  ImageInfo,
   Member,
   MembershipState,
   Message,
@@ -46,5 +49,6 @@ export type {
   ServerEventName,
   ServerToClientEvents,
   SessionInfo,
+  SignedUrl,
   SyncPage,
 } from './events.js';

@@ -75,6 +75,8 @@ export const requestSchemas = {
     text: textSchema,
     replyTo: idSchema.optional(),
     mentions: z.array(userIdSchema).max(100).optional(),
+    /** Ids of completed uploads into this conversation (text may then be empty). */
+    attachments: z.array(idSchema).min(1).max(10).optional(),
   }),
   'message:edit': z.strictObject({ conversationId: idSchema, messageId: idSchema, text: textSchema }),
   'message:delete': z.strictObject({ conversationId: idSchema, messageId: idSchema }),
@@ -92,6 +94,8 @@ export const requestSchemas = {
     status: z.enum(['online', 'away', 'busy']),
     statusText: z.string().max(200).regex(noControl, 'control characters are not allowed').nullable().optional(),
   }),
+  'file:url': z.strictObject({ fileId: idSchema, variant: z.enum(['original', 'thumbnail']).optional() }),
+  'file:get': z.strictObject({ fileId: idSchema }),
   'presence:get': z.strictObject({ userIds: z.array(userIdSchema).min(1).max(500) }),
 } as const;
 
