@@ -1,0 +1,67 @@
+import { PlazaClient } from '@plaza/client';
+import type { Conversation } from '@plaza/client';
+import { AccessToken } from '@plaza/server-sdk';
+
+/** Credentials the bench's Plaza server is started with. */
+export interface Credentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+/** A logger that drops everything (the bench prints its own progress). */
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * One Plaza user connected with the real client, owning one group conversation: uploads go
+ * through `conversation.uploadFile` (tus-js-client underneath), downloads through signed URLs from
+ * `plaza.files.url`.
+ */
+export class PlazaSide {
+  readonly client: PlazaClient;
+  readonly conversation: Conversation;
+
+  private constructor(client: PlazaClient, conversation: Conversation) {
+    this.client = client;
+    this.conversation = conversation;
+  }
+
+  /** Connects user `bench-uploader` to the server at `url` and creates its conversation. */
+  static async connect(url: string, credentials: Credentials): Promise<PlazaSide> {
+    const client = new PlazaClient(url, { logger: quiet, requestTimeoutMs: 60_000 });
+    await client.connect(() => new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: 'bench-uploader', ttl: '6h' }).toJwt());
+    const conversation = await client.conversations.create({ kind: 'group', title: 'File bench' });
+    return new PlazaSide(client, conversation);
+  }
+
+  /**
+   * Uploads `bytes` as `name` and resolves with the file id. The client-side SHA-256 is switched
+   * off (the server still computes its own while streaming), so that both systems move the same
+   * bytes with the same client work.
+   */
+  async upload(bytes: Uint8Array, name: string): Promise<string> {
+    const handle = this.conversation.uploadFile(bytes, { name, sha256: false });
+    const info = await handle.done;
+    return info.fileId;
+  }
+
+  /** A fresh absolute signed URL for `fileId`. */
+  url(fileId: string): Promise<string> {
+    return this.client.files.url(fileId);
+  }
+
+  /**
+   * Frees the disk space of `fileIds`: attaches them to messages (at most 10 each) and deletes
+   * those messages, which deletes files no other message references.
+   */
+  async remove(fileIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < fileIds.length; i += 10) {
+      const message = await this.conversation.send('', { attachments: fileIds.slice(i, i + 10) } as never);
+      await this.conversation.delete(message.id);
+    }
+  }
+
+  /** Disconnects. */
+  close(): Promise<void> {
+    return this.client.disconnect();
+  }
+}
