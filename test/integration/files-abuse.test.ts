@@ -35,8 +35,8 @@ let bob: { token: string; socket: RawSocket };
 let mallory: { token: string; socket: RawSocket };
 let conversation: ConversationWithState;
 
-async function user(id: string, grants?: Parameters<typeof mintToken>[1]['grants']) {
-  const token = await mintToken(id, grants ? { grants } : {});
+async function user(id: string) {
+  const token = await mintToken(id);
   const socket = await openRawSocket(server.url, { token });
   await requestOk(socket, 'session:hello', {});
   return { token, socket };
