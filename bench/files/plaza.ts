@@ -1,6 +1,9 @@
 import { PlazaClient } from '@plaza/client';
 import type { Conversation } from '@plaza/client';
+import { PROTOCOL_VERSION } from '@plaza/protocol';
+import type { Ack, Message } from '@plaza/protocol';
 import { AccessToken } from '@plaza/server-sdk';
+import { connectSocket, request, type LoadSocket } from '../chat/sockets.js';
 
 /** Credentials the bench's Plaza server is started with. */
 export interface Credentials {
@@ -19,18 +22,23 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 export class PlazaSide {
   readonly client: PlazaClient;
   readonly conversation: Conversation;
+  /** A raw socket of the same user, for attaching and deleting (housekeeping, not measured). */
+  readonly #socket: LoadSocket;
 
-  private constructor(client: PlazaClient, conversation: Conversation) {
+  private constructor(client: PlazaClient, conversation: Conversation, socket: LoadSocket) {
     this.client = client;
     this.conversation = conversation;
+    this.#socket = socket;
   }
 
   /** Connects user `bench-uploader` to the server at `url` and creates its conversation. */
   static async connect(url: string, credentials: Credentials): Promise<PlazaSide> {
     const client = new PlazaClient(url, { logger: quiet, requestTimeoutMs: 60_000 });
-    await client.connect(() => new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: 'bench-uploader', ttl: '6h' }).toJwt());
+    const token = () => new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: 'bench-uploader', ttl: '6h' }).toJwt();
+    await client.connect(token);
     const conversation = await client.conversations.create({ kind: 'group', title: 'File bench' });
-    return new PlazaSide(client, conversation);
+    const socket = await connectSocket(url, { token: await token(), protocolVersion: PROTOCOL_VERSION });
+    return new PlazaSide(client, conversation, socket);
   }
 
   /**
@@ -55,13 +63,17 @@ export class PlazaSide {
    */
   async remove(fileIds: readonly string[]): Promise<void> {
     for (let i = 0; i < fileIds.length; i += 10) {
-      const message = await this.conversation.send('', { attachments: fileIds.slice(i, i + 10) } as never);
-      await this.conversation.delete(message.id);
+      const conversationId = this.conversation.id;
+      const sent = await request<Ack<Message>>(this.#socket, 'message:send', { conversationId, clientId: `cleanup-${Date.now()}-${i}`, text: '', attachments: fileIds.slice(i, i + 10) });
+      if (!sent.ok) throw new Error(`attaching files for deletion failed: ${JSON.stringify(sent.error)}`);
+      const deleted = await request<Ack<Message>>(this.#socket, 'message:delete', { conversationId, messageId: sent.data.id });
+      if (!deleted.ok) throw new Error(`deleting the message failed: ${JSON.stringify(deleted.error)}`);
     }
   }
 
   /** Disconnects. */
   close(): Promise<void> {
+    this.#socket.close();
     return this.client.disconnect();
   }
 }

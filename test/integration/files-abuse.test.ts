@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@plaza/protocol';
@@ -44,9 +44,7 @@ async function user(id: string) {
 
 beforeAll(async () => {
   const dataDir = makeTempDir('plaza-files-abuse-');
-  const configFile = join(makeTempDir('plaza-files-abuse-config-'), 'config.json');
-  writeFileSync(configFile, JSON.stringify({ maxFileBytes: MAX_FILE_BYTES, userQuotaBytes: QUOTA_BYTES }));
-  server = await ServerProcess.start({ dataDir, args: ['--config', configFile] });
+  server = await ServerProcess.start({ dataDir, args: ['--max-file-bytes', String(MAX_FILE_BYTES), '--user-quota-bytes', String(QUOTA_BYTES)] });
   filesDir = join(dataDir, 'files');
   alice = await user('alice');
   bob = await user('bob');
