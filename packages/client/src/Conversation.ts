@@ -1,7 +1,9 @@
 import type {
   ConversationKind,
   ConversationRemovedReason,
+  Attachment,
   Conversation as ConversationData,
+  FileInfo,
   ConversationWithState,
   HistoryPage,
   Member,
@@ -13,6 +15,9 @@ import type {
   ResponseOf,
 } from '@plaza/protocol';
 import { InvalidStateError, PlazaError } from './errors.js';
+import type { FileManager, FileVariant, SendFileOptions, UploadFileOptions } from './files/FileManager.js';
+import type { UploadInput } from './files/input.js';
+import type { UploadHandle } from './files/UploadHandle.js';
 import type { ConversationEvents, PendingMessage } from './events.js';
 import { newClientId } from './internal/clientId.js';
 import { SafeEmitter } from './internal/SafeEmitter.js';
@@ -58,6 +63,8 @@ export interface ConversationContext {
   request<K extends RequestName>(name: K, payload: RequestOf<K>): Promise<ResponseOf<K>>;
   /** Queues a message in the outbox. */
   enqueue(message: OutgoingMessage): Promise<Message>;
+  /** Uploads. */
+  files: FileManager;
   /** The connected user's id. */
   selfId(): string;
   /** Tells the manager this conversation is gone. */
@@ -191,6 +198,50 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
       replyTo: replyTo ?? null,
       mentions: mentions ? [...mentions] : [],
     });
+  }
+
+  /**
+   * Uploads a file and then sends a message with it attached. Returns at once; await the
+   * handle's `done` for the stored message. The upload is resumable: it survives lost connections
+   * and server restarts, and the message goes through the outbox like {@link Conversation.send}.
+   * A file larger than the server's `maxFileBytes` fails with `PAYLOAD_TOO_LARGE` before any byte
+   * is sent.
+   *
+   * @param input - a `File`/`Blob`, bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`), a web
+   *   `ReadableStream` or a Node.js `Readable` (pass `options.size` for streams)
+   * @param options - name, text, progress callback, checksum; see {@link SendFileOptions}
+   * @throws TypeError when an argument is invalid
+   * @throws InvalidStateError before the first `connect()` or after the user left
+   *
+   * @example
+   * ```ts
+   * const upload = conv.sendFile(input.files[0], { text: 'Photo of the pothole', onProgress: (p) => show(p) });
+   * const message = await upload.done; // message.attachments[0].fileId
+   * ```
+   */
+  sendFile(input: UploadInput, options?: SendFileOptions): UploadHandle<Message> {
+    this.#assertActive('send a file');
+    return this.#ctx.files._sendFile(this.id, input, options);
+  }
+
+  /**
+   * Uploads a file into this conversation without sending a message; the handle's `done`
+   * resolves with the stored file's {@link FileInfo}. Attach it later by id, or share its URL.
+   *
+   * @throws TypeError when an argument is invalid
+   * @throws InvalidStateError before the first `connect()` or after the user left
+   */
+  uploadFile(input: UploadInput, options?: UploadFileOptions): UploadHandle<FileInfo> {
+    this.#assertActive('upload a file');
+    return this.#ctx.files._uploadFile(this.id, input, options);
+  }
+
+  /**
+   * A fresh signed download URL for an attachment of a message here (same as
+   * `plaza.files.url(attachment.fileId, variant)`).
+   */
+  attachmentUrl(attachment: Attachment | string, variant: FileVariant = 'original'): Promise<string> {
+    return this.#ctx.files.url(typeof attachment === 'string' ? attachment : attachment?.fileId, variant);
   }
 
   /** Replaces a message's text. Resolves with the changed message. */

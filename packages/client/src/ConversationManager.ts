@@ -11,6 +11,7 @@ import type {
 import { Conversation } from './Conversation.js';
 import type { ConversationContext } from './Conversation.js';
 import { InvalidStateError } from './errors.js';
+import type { FileManager } from './files/FileManager.js';
 import type { ConversationManagerEvents } from './events.js';
 import { SafeEmitter } from './internal/SafeEmitter.js';
 import { assertId, assertObject, assertText, assertUserId, assertUserIds } from './internal/validate.js';
@@ -37,6 +38,8 @@ export interface ConversationManagerContext {
   request<K extends RequestName>(name: K, payload: RequestOf<K>): Promise<ResponseOf<K>>;
   /** Queues a message in the outbox. */
   enqueue(message: OutgoingMessage): Promise<Message>;
+  /** Uploads. */
+  files: FileManager;
   /** The connected user's id; throws `InvalidStateError` before the first connect. */
   selfId(): string;
   /** Whether the client has connected at least once. */
@@ -69,6 +72,7 @@ export class ConversationManager extends SafeEmitter<ConversationManagerEvents> 
     this.#convCtx = {
       request: (name, payload) => ctx.request(name, payload),
       enqueue: (m) => ctx.enqueue(m),
+      files: ctx.files,
       selfId: () => ctx.selfId(),
       removed: (id, reason) => this._remove(id, reason),
       logger: () => ctx.logger(),

@@ -32,7 +32,7 @@ function harness(options: { maxAgeMs?: number; retries?: number } = {}) {
     const call = calls[i];
     if (!call) throw new Error(`no call ${i}`);
     seq += 1;
-    call.resolve({ id: `m_${seq}`, conversationId: call.m.conversationId, seq, rev: seq, clientId: call.m.clientId, senderId: 'me', kind: 'user', text: call.m.text, replyTo: null, mentions: [], reactions: [], createdAt: '', editedAt: null, deletedAt: null });
+    call.resolve({ id: `m_${seq}`, conversationId: call.m.conversationId, seq, rev: seq, clientId: call.m.clientId, senderId: 'me', kind: 'user', text: call.m.text, replyTo: null, mentions: [], reactions: [], createdAt: '', editedAt: null, deletedAt: null, attachments: [] });
   };
   const nextCall = (count: number) =>
     new Promise<void>((resolve) => {

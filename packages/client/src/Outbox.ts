@@ -18,6 +18,8 @@ export interface OutgoingMessage {
   replyTo: string | null;
   /** Mentioned user ids. */
   mentions: string[];
+  /** Ids of completed uploads to attach (`f_…`). @defaultValue `[]` */
+  attachments?: string[];
 }
 
 /** What the outbox needs from the client (injected, so it can be tested alone). */
@@ -37,6 +39,7 @@ export interface OutboxDeps {
 }
 
 interface Entry extends OutgoingMessage {
+  attachments: string[];
   queuedAt: number;
   attempts: number;
   state: PendingMessageState;
@@ -81,7 +84,7 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
   /** @internal Queues a message (apps use `conversation.send()`); resolves with the stored message once acknowledged. */
   enqueue(message: OutgoingMessage): Promise<Message> {
     return new Promise<Message>((resolve, reject) => {
-      const entry: Entry = { ...message, queuedAt: this.#now(), attempts: 0, state: 'queued', lastError: null, resolve, reject };
+      const entry: Entry = { ...message, attachments: [...(message.attachments ?? [])], queuedAt: this.#now(), attempts: 0, state: 'queued', lastError: null, resolve, reject };
       const queue = this.#queues.get(message.conversationId) ?? [];
       queue.push(entry);
       this.#queues.set(message.conversationId, queue);
@@ -132,9 +135,9 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     head.state = 'sending';
     head.attempts += 1;
     this.#changed();
-    const { conversationId: cid, clientId, text, replyTo, mentions } = head;
+    const { conversationId: cid, clientId, text, replyTo, mentions, attachments } = head;
     this.#deps
-      .send({ conversationId: cid, clientId, text, replyTo, mentions })
+      .send({ conversationId: cid, clientId, text, replyTo, mentions, attachments })
       .then(
         (message) => {
           this.#remove(head);
@@ -246,6 +249,7 @@ function snapshot(e: Entry): PendingMessage {
     text: e.text,
     replyTo: e.replyTo,
     mentions: [...e.mentions],
+    attachments: [...e.attachments],
     queuedAt: e.queuedAt,
     attempts: e.attempts,
     state: e.state,

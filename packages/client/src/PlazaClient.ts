@@ -1,6 +1,7 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { Message, RequestName, RequestOf, ResponseOf, SessionInfo, User } from '@plaza/protocol';
 import { ConversationManager } from './ConversationManager.js';
+import { FileManager } from './files/FileManager.js';
 import { InvalidStateError, PlazaError, toPlazaError } from './errors.js';
 import type { ConnectionState, PlazaClientEvents } from './events.js';
 import { SafeEmitter } from './internal/SafeEmitter.js';
@@ -41,6 +42,18 @@ export interface PlazaClientOptions {
    * @defaultValue `new ExponentialBackoff({ initialDelayMs: 250, maxDelayMs: 10000 })`
    */
   outboxRetryPolicy?: ReconnectPolicy;
+  /**
+   * Bytes sent per request of a file upload. Smaller chunks lose less on a broken connection;
+   * larger ones are faster. @defaultValue 8388608 (8 MiB)
+   */
+  uploadChunkBytes?: number;
+  /**
+   * Waits before each retry of a failed upload request (a lost connection, a restarting server),
+   * in ms. The count starts again whenever bytes get through; once the list is used up the upload
+   * fails with `UNAVAILABLE`.
+   * @defaultValue about two minutes in total: `[0, 500, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 15000, 20000, 30000, 30000]`
+   */
+  uploadRetryDelaysMs?: number[];
 }
 
 /** Defaults of {@link PlazaClientOptions}. */
@@ -48,6 +61,8 @@ export const plazaClientDefaults = {
   requestTimeoutMs: 10_000,
   webSocketOnly: false,
   outboxMaxAgeMs: 24 * 60 * 60 * 1000,
+  uploadChunkBytes: 8 * 1024 * 1024,
+  uploadRetryDelaysMs: [0, 500, 1000, 2000, 3000, 5000, 5000, 10_000, 10_000, 15_000, 20_000, 30_000, 30_000] as readonly number[],
 } as const;
 
 /**
@@ -71,6 +86,8 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
   readonly presence: PresenceManager;
   /** Messages sent but not yet acknowledged (see {@link Outbox}). */
   readonly outbox: Outbox;
+  /** Signed download URLs and facts of shared files (uploads start from a conversation). */
+  readonly files: FileManager;
   readonly #logger: Logger;
   readonly #reconnectPolicy: ReconnectPolicy;
   readonly #transport: Transport;
@@ -97,6 +114,12 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     if (typeof o.requestTimeoutMs !== 'number' || !(o.requestTimeoutMs > 0)) throw new TypeError('requestTimeoutMs must be a number > 0');
     if (typeof o.outboxMaxAgeMs !== 'number' || !(o.outboxMaxAgeMs > 0)) throw new TypeError('outboxMaxAgeMs must be a number > 0');
     if (typeof o.webSocketOnly !== 'boolean') throw new TypeError('webSocketOnly must be a boolean');
+    if (typeof o.uploadChunkBytes !== 'number' || !Number.isSafeInteger(o.uploadChunkBytes) || o.uploadChunkBytes < 1024) {
+      throw new TypeError('uploadChunkBytes must be an integer >= 1024');
+    }
+    if (!Array.isArray(o.uploadRetryDelaysMs) || !o.uploadRetryDelaysMs.every((d) => typeof d === 'number' && d >= 0 && Number.isFinite(d))) {
+      throw new TypeError('uploadRetryDelaysMs must be an array of numbers >= 0');
+    }
     for (const name of ['reconnectPolicy', 'outboxRetryPolicy'] as const) {
       const policy = o[name];
       if (policy !== undefined && typeof policy?.nextDelayMs !== 'function') throw new TypeError(`${name} must have a nextDelayMs(attempt) method`);
@@ -120,9 +143,22 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       maxAgeMs: o.outboxMaxAgeMs,
       logger: () => logger,
     });
+    this.files = new FileManager({
+      baseUrl: url,
+      request,
+      session: () => this.#session,
+      currentToken: () => this.#lastToken,
+      fetchToken: () => this.#fetchUploadToken(),
+      enqueue: (m) => this.outbox.enqueue(m),
+      cancelQueued: (clientId) => this.outbox.cancel(clientId, new PlazaError(ErrorCode.INVALID_REQUEST, 'the upload was cancelled by the app')),
+      whenConnected: () => this.#whenConnected(),
+      tuning: { chunkBytes: o.uploadChunkBytes, retryDelaysMs: [...o.uploadRetryDelaysMs] },
+      logger: () => logger,
+    });
     this.conversations = new ConversationManager({
       request,
       enqueue: (m) => this.outbox.enqueue(m),
+      files: this.files,
       selfId: () => this.#requireSession().user.id,
       hasSession,
       logger: () => logger,
@@ -243,6 +279,26 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     return token;
   }
 
+  /** A token for file uploads from the provider, or `null` when the token is a fixed string. */
+  async #fetchUploadToken(): Promise<string | null> {
+    if (this.#staticToken || !this.#provider) return null;
+    const token = await this.#provider();
+    return typeof token === 'string' && token.length > 0 ? token : null;
+  }
+
+  /** Resolves once the state is `connected` (at once if it is). */
+  #whenConnected(): Promise<void> {
+    if (this.#state === 'connected') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const onState = (state: ConnectionState) => {
+        if (state !== 'connected') return;
+        this.off('connectionStateChanged', onState);
+        resolve();
+      };
+      this.on('connectionStateChanged', onState);
+    });
+  }
+
   #onDisconnected(reason: string, clientInitiated: boolean): void {
     if (clientInitiated || this.#state !== 'connected') return;
     this.#logger.info('connection lost', { reason });
@@ -329,6 +385,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       text: m.text,
       ...(m.replyTo !== null ? { replyTo: m.replyTo } : {}),
       ...(m.mentions.length > 0 ? { mentions: m.mentions } : {}),
+      ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
     });
     this.conversations.find(message.conversationId)?._onMessages([message]);
     return message;

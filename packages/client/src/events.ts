@@ -1,5 +1,6 @@
 import type { ConversationRemovedReason, Member, Message, Presence } from '@plaza/protocol';
 import type { Conversation } from './Conversation.js';
+import type { UploadHandle } from './files/UploadHandle.js';
 import type { PlazaError } from './errors.js';
 
 /** Connection states of a {@link PlazaClient}. */
@@ -27,6 +28,8 @@ export interface PendingMessage {
   readonly replyTo: string | null;
   /** Mentioned user ids. */
   readonly mentions: readonly string[];
+  /** Ids of the attached files (`f_…`), already uploaded. */
+  readonly attachments: readonly string[];
   /** When `send()` was called (ms since the epoch). */
   readonly queuedAt: number;
   /** How many times it was sent without an answer that settled it. */
@@ -97,4 +100,23 @@ export type OutboxEvents = {
   sent: [message: Message, pending: PendingMessage];
   /** A queued message failed for good. */
   failed: [pending: PendingMessage, error: PlazaError];
+};
+
+/** Where an upload is: see {@link UploadHandle.state}. */
+export type UploadState = 'preparing' | 'uploading' | 'paused' | 'finishing' | 'done' | 'failed' | 'cancelled';
+
+/** How far an upload got. */
+export interface UploadProgress {
+  /** Bytes sent so far (the server may not have stored the last few yet). */
+  readonly bytesSent: number;
+  /** The file's size; `null` only for a stream uploaded without the `size` option. */
+  readonly bytesTotal: number | null;
+}
+
+/** Events of an {@link UploadHandle}. */
+export type UploadHandleEvents = {
+  /** More bytes were sent (at most about ten times a second). */
+  progress: [progress: UploadProgress];
+  /** The upload moved to another {@link UploadState}. */
+  stateChanged: [state: UploadState];
 };

@@ -4,6 +4,10 @@ export { Conversation } from './Conversation.js';
 export type { HistoryQuery, SendOptions } from './Conversation.js';
 export { ConversationManager } from './ConversationManager.js';
 export type { CreateConversationOptions } from './ConversationManager.js';
+export { FileManager } from './files/FileManager.js';
+export type { FileVariant, SendFileOptions, UploadFileOptions } from './files/FileManager.js';
+export type { NodeReadableLike, UploadInput } from './files/input.js';
+export { UploadHandle } from './files/UploadHandle.js';
 export { PresenceManager } from './PresenceManager.js';
 export type { SettablePresenceStatus } from './PresenceManager.js';
 export { Outbox } from './Outbox.js';
@@ -21,17 +25,24 @@ export type {
   PendingMessageState,
   PlazaClientEvents,
   PresenceManagerEvents,
+  UploadHandleEvents,
+  UploadProgress,
+  UploadState,
 } from './events.js';
 export { ErrorCode, MemberRole, ConversationKind, MessageKind, PresenceStatus, PROTOCOL_VERSION, RETRYABLE_ERROR_CODES } from '@plaza/protocol';
 export type {
+  Attachment,
   ConversationRemovedReason,
   ConversationWithState,
+  FileInfo,
   HistoryPage,
+  ImageInfo,
   Member,
   Message,
   Presence,
   Reaction,
   SessionInfo,
+  SignedUrl,
   User,
   WireError,
 } from '@plaza/protocol';

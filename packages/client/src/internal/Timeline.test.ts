@@ -18,6 +18,7 @@ function msg(seq: number, rev = seq, patch: Partial<Message> = {}): Message {
     createdAt: '2025-01-01T00:00:00.000Z',
     editedAt: null,
     deletedAt: null,
+    attachments: [],
     ...patch,
   };
 }

@@ -19,6 +19,7 @@ function msg(seq: number, rev: number, text = `text ${seq}`): Message {
     createdAt: '2025-01-01T00:00:00.000Z',
     editedAt: null,
     deletedAt: null,
+    attachments: [],
   };
 }
 

@@ -1,0 +1,221 @@
+import { Upload } from 'tus-js-client';
+import type { DetailedError, HttpRequest, HttpResponse, UploadOptions, UrlStorage } from 'tus-js-client';
+import { PlazaError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { isRetryableStatus, toUploadError } from './httpErrors.js';
+import type { UploadSource } from './input.js';
+import { TusFileReader, UploadSourceError } from './TusFileReader.js';
+
+/** The response header carrying the stored file's id on the request that completed an upload. */
+export const FILE_ID_HEADER = 'Plaza-File-Id';
+
+/** The access token uploads send, shared by every upload of one client. @internal */
+export interface UploadAuth {
+  /** The token to send now, or `null` when there is none yet. */
+  current(): string | null;
+  /**
+   * Asks the token provider for a new token after `stale` was refused. Resolves `true` when a
+   * different token is now current (the request is worth repeating).
+   */
+  refresh(stale: string | null): Promise<boolean>;
+}
+
+/** What one transfer needs. @internal */
+export interface TusTransferOptions {
+  /** Absolute URL of the tus creation endpoint. */
+  endpoint: string;
+  /** The input. */
+  source: UploadSource;
+  /** `Upload-Metadata` (`conversationId`, `filename`, `filetype`, `sha256`). */
+  metadata: Record<string, string>;
+  /** Identifies the same content to resume an earlier, unfinished upload of it; `null` for streams. */
+  fingerprint: string | null;
+  /** Where unfinished uploads are remembered; `undefined` keeps tus-js-client's default. */
+  urlStorage: UrlStorage | undefined;
+  /** Bytes per PATCH request. */
+  chunkSize: number;
+  /** Waits before each retry of a failed request, in ms. */
+  retryDelays: number[];
+  /** Whether the HTTP stack sends `Blob` bodies (browsers). */
+  blobBodies: boolean;
+  /** Authorization. */
+  auth: UploadAuth;
+  /** Progress of the bytes sent. */
+  onProgress(bytesSent: number, bytesTotal: number | null): void;
+  /** Where to log. */
+  logger(): Logger;
+}
+
+/** Thrown from `onAfterResponse` to make tus-js-client repeat a request with a renewed token. */
+class TokenRenewed extends Error {
+  constructor() {
+    super('the access token was renewed');
+    this.name = 'TokenRenewed';
+  }
+}
+
+/** How many token renewals in a row (without a successful response between them) are tried. */
+const MAX_RENEWALS = 2;
+
+/**
+ * One resumable upload over tus-js-client: creates it on the server (or resumes an unfinished
+ * one with the same fingerprint), sends it chunk by chunk, retries failed requests with a fresh
+ * token where needed and resumes from the server's offset after a lost connection or a server
+ * restart. Resolves with the stored file's id.
+ *
+ * @internal
+ */
+export class TusTransfer {
+  readonly #o: TusTransferOptions;
+  readonly #upload: Upload;
+  #fileIdHeader: string | null = null;
+  #renewals = 0;
+  #started = false;
+  #paused = false;
+  #finished = false;
+  #result: Promise<string> | null = null;
+  #resolve: (fileId: string) => void = () => {};
+  #reject: (error: PlazaError) => void = () => {};
+
+  /** @param options - see {@link TusTransferOptions} */
+  constructor(options: TusTransferOptions) {
+    this.#o = options;
+    const { source } = options;
+    const tusOptions: UploadOptions = {
+      endpoint: options.endpoint,
+      metadata: options.metadata,
+      chunkSize: options.chunkSize,
+      retryDelays: options.retryDelays,
+      removeFingerprintOnSuccess: true,
+      storeFingerprintForResuming: options.fingerprint !== null,
+      fingerprint: () => Promise.resolve(options.fingerprint as string),
+      // Its FileSource type says `size: number`; streams of unknown length have `null`, which it handles.
+      fileReader: new TusFileReader(options.blobBodies) as unknown as NonNullable<UploadOptions['fileReader']>,
+      ...(options.urlStorage ? { urlStorage: options.urlStorage } : {}),
+      ...(source.kind === 'stream' ? (source.size === null ? { uploadLengthDeferred: true } : { uploadSize: source.size }) : {}),
+      onBeforeRequest: (req) => this.#beforeRequest(req),
+      onAfterResponse: (req, res) => this.#afterResponse(req, res),
+      onShouldRetry: (err) => this.#shouldRetry(err),
+      onProgress: (sent, total) => options.onProgress(sent, Number.isFinite(total) ? total : null),
+      onSuccess: () => this.#succeed(),
+      onError: (err) => this.#fail(toUploadError(err)),
+    };
+    // tus-js-client's types list its own input kinds; its fileReader option accepts anything.
+    this.#upload = new Upload(source as unknown as Blob, tusOptions);
+  }
+
+  /** The file id (`f_…`, the tus upload id) once the server created the upload; `null` before. */
+  get fileId(): string | null {
+    return this.#fileIdHeader ?? idFromUrl(this.#upload.url);
+  }
+
+  /** Starts (once) and resolves with the file id when the last byte is stored. */
+  run(): Promise<string> {
+    this.#result ??= new Promise<string>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#begin().catch((error: unknown) => this.#fail(toUploadError(error)));
+    });
+    return this.#result;
+  }
+
+  /** Stops sending; {@link resume} continues from the server's offset. */
+  pause(): void {
+    if (this.#finished) return;
+    this.#paused = true;
+    if (this.#started) void this.#upload.abort(false);
+  }
+
+  /** Continues after {@link pause}. */
+  resume(): void {
+    if (this.#finished || !this.#paused) return;
+    this.#paused = false;
+    if (this.#started) this.#upload.start();
+  }
+
+  /** Stops for good and asks the server to delete what it stored (in the background). */
+  async abort(error: PlazaError): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    await this.#upload.abort(false);
+    this.#reject(error);
+    const url = this.#upload.url;
+    if (url) {
+      Upload.terminate(url, { ...this.#upload.options, retryDelays: [0, 1000, 3000] }).catch((err: unknown) => {
+        this.#o.logger().info('could not delete a cancelled upload on the server', { error: toUploadError(err).message });
+      });
+    }
+  }
+
+  async #begin(): Promise<void> {
+    if (this.#o.fingerprint !== null) {
+      const previous = await this.#upload.findPreviousUploads().catch(() => []);
+      const last = previous.sort((a, b) => Date.parse(b.creationTime) - Date.parse(a.creationTime))[0];
+      if (last) {
+        this.#o.logger().debug('resuming an earlier upload of the same file', { uploadUrl: last.uploadUrl });
+        this.#upload.resumeFromPreviousUpload(last);
+      }
+    }
+    if (this.#finished) return;
+    this.#started = true;
+    if (!this.#paused) this.#upload.start();
+  }
+
+  #beforeRequest(req: HttpRequest): void {
+    const token = this.#o.auth.current();
+    if (token) req.setHeader('Authorization', `Bearer ${token}`);
+  }
+
+  async #afterResponse(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const status = res.getStatus();
+    const fileId = res.getHeader(FILE_ID_HEADER);
+    if (fileId) this.#fileIdHeader = fileId;
+    if (status >= 200 && status < 300) {
+      this.#renewals = 0;
+      return;
+    }
+    if (status === 401 && this.#renewals < MAX_RENEWALS) {
+      this.#renewals += 1;
+      const sent = req.getHeader('Authorization');
+      const stale = sent?.startsWith('Bearer ') ? sent.slice(7) : null;
+      if (await this.#o.auth.refresh(stale)) throw new TokenRenewed();
+    }
+  }
+
+  #shouldRetry(err: DetailedError): boolean {
+    if (this.#finished) return false;
+    const cause = err.causingError;
+    if (cause instanceof TokenRenewed) return true;
+    if (cause instanceof UploadSourceError) return false;
+    if (cause instanceof PlazaError) return cause.retryable;
+    const status = err.originalResponse?.getStatus() ?? 0;
+    const retry = status === 0 || isRetryableStatus(status);
+    this.#o.logger().info(retry ? 'retrying an upload request' : 'upload request failed', { status, message: err.message });
+    return retry;
+  }
+
+  #succeed(): void {
+    if (this.#finished) return;
+    const fileId = this.fileId;
+    this.#finished = true;
+    if (fileId) this.#resolve(fileId);
+    else this.#reject(toUploadError(new Error('the server did not say which file was stored')));
+  }
+
+  #fail(error: PlazaError): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#reject(error);
+  }
+}
+
+/** The last path segment of an upload URL (the tus upload id, which is the file id). */
+export function idFromUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const segment = new URL(url).pathname.split('/').filter((s) => s.length > 0).pop();
+    return segment ? decodeURIComponent(segment) : null;
+  } catch {
+    return null;
+  }
+}
