@@ -51,13 +51,13 @@ describe('upload across a server crash', () => {
     const received: Message[] = [];
     receiverConv.on('message', (m: Message) => received.push(m));
 
-    const progress: { bytesSent: number; bytesTotal: number; start: number }[] = [];
+    const progress: { bytesSent: number; bytesTotal: number | null; start: number }[] = [];
     let killAt: number | undefined;
     let killed: Promise<unknown> | undefined;
     const handle = conv.sendFile(source, {
       name: 'survey-export.bin',
       text: 'the survey export',
-      onProgress: (p: { bytesSent: number; bytesTotal: number }) => {
+      onProgress: (p) => {
         progress.push({ ...p, start: server.starts });
         // Kill once a quarter is through: the upload is well under way but far from done.
         if (killed === undefined && p.bytesSent >= SIZE / 4) {
