@@ -109,14 +109,17 @@ describe('size limit', () => {
 });
 
 describe('authentication and authorisation before a byte is stored', () => {
-  it('refuses an upload without a token, with a bad one or an expired one with 401 UNAUTHENTICATED', async () => {
+  it('refuses an upload without a token or with a bad one with 401 UNAUTHENTICATED, an expired one with 401 TOKEN_EXPIRED', async () => {
     const forged = `${alice.token.slice(0, -4)}AAAA`;
     const added = await leftOnDisk(async () => {
-      for (const authorization of [undefined, 'Bearer not.a.jwt', `Bearer ${forged}`, `Bearer ${expiredToken('alice')}`, `Basic ${Buffer.from('alice:x').toString('base64')}`]) {
+      for (const authorization of [undefined, 'Bearer not.a.jwt', `Bearer ${forged}`, `Basic ${Buffer.from('alice:x').toString('base64')}`, 'Bearer ']) {
         const created = await tusCreate(server.url, { token: undefined, length: 10, metadata: meta('a.txt'), ...(authorization ? { authorization } : {}) });
         expect(created.status, `Authorization: ${authorization}`).toBe(401);
         expect(created.errorCode).toBe(ErrorCode.UNAUTHENTICATED);
       }
+      const expired = await tusCreate(server.url, { token: expiredToken('alice'), length: 10, metadata: meta('a.txt') });
+      expect(expired.status).toBe(401);
+      expect(expired.errorCode).toBe(ErrorCode.TOKEN_EXPIRED);
     });
     expect([...added.keys()]).toEqual([]);
   });
