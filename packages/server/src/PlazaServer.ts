@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Auditor } from './Auditor.js';
 import { announcer } from './logger.js';
 import type { ResolvedServerConfig } from './config.js';
+import type { FileService } from './files/FileService.js';
 import type { ServerMetrics } from './metrics.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
 import type { RateLimiter } from './ratelimit/RateLimiter.js';
@@ -28,6 +29,8 @@ export interface PlazaServerParts {
   auditor: Auditor;
   metrics: ServerMetrics;
   logger: Logger;
+  /** File sharing (uploads, quota, storage). */
+  files: FileService;
   /** Requests being handled now; `close()` lets them finish. */
   inflight: Set<Promise<unknown>>;
   /** Called once when closing starts (readyz turns 503, new connections and requests are refused). */
@@ -58,6 +61,8 @@ export class PlazaServer {
   readonly logger: Logger;
   /** Prometheus metrics of this server. */
   readonly metrics: ServerMetrics;
+  /** File sharing: the tus data store, quota reservations, file storage and signed URLs. */
+  readonly files: FileService;
   readonly #parts: PlazaServerParts;
   #listening: Promise<ListenResult> | null = null;
   #closing: Promise<void> | null = null;
@@ -72,6 +77,7 @@ export class PlazaServer {
     this.config = parts.config;
     this.logger = parts.logger;
     this.metrics = parts.metrics;
+    this.files = parts.files;
   }
 
   /**
@@ -122,6 +128,7 @@ export class PlazaServer {
     } catch (error) {
       p.logger.warn({ err: error }, 'closing the HTTP server failed');
     }
+    await p.files.close();
     await p.auditor.flush();
     p.limiters.requests.close();
     p.limiters.messages.close();

@@ -13,6 +13,9 @@ Flags (each also settable by environment, then config file; flags win):
   --log-level L         PLAZA_LOG_LEVEL        fatal|error|warn|info|debug|trace|silent
   --allowed-origins a,b PLAZA_ALLOWED_ORIGINS  browser origins allowed to connect ('*' = all)
   --max-text-bytes N    PLAZA_MAX_TEXT_BYTES   message text limit in UTF-8 bytes
+  --max-file-bytes N    PLAZA_MAX_FILE_BYTES   largest uploaded file (default 100 MiB)
+  --user-quota-bytes N  PLAZA_USER_QUOTA_BYTES bytes of files one user may store (default 1 GiB)
+  --allowed-file-types a,b PLAZA_ALLOWED_FILE_TYPES sniffed media types accepted (image/* patterns)
                         PLAZA_API_KEY + PLAZA_API_SECRET  API key pair (else <data-dir>/keys.json)
 `;
 

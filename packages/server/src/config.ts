@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TEXT_HARD_LIMIT, limitDefaults } from '@plaza/protocol';
+import { FORBIDDEN_FILE_TYPES, defaultAllowedFileTypes } from './files/sniff.js';
 
 /** Log levels the server accepts. */
 export const LogLevel = {
@@ -36,7 +37,15 @@ export const serverConfigDefaults = {
   },
   logLevel: 'info' as LogLevel,
   sqliteSynchronous: 'full' as 'full' | 'normal',
+  maxFileBytes: limitDefaults.maxFileBytes as number,
+  userQuotaBytes: limitDefaults.userQuotaBytes as number,
+  allowedFileTypes: [...defaultAllowedFileTypes],
 };
+
+const mediaTypeSchema = z
+  .string()
+  .regex(/^([a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)|\*)$/i, 'expected a media type such as image/png or image/*')
+  .refine((t) => !FORBIDDEN_FILE_TYPES.includes(t.toLowerCase()), 'HTML and SVG are never accepted (a browser would run their scripts)');
 
 /**
  * The zod schema of the serializable server configuration (what a config file, the environment
@@ -60,6 +69,12 @@ export const serverConfigSchema = z.strictObject({
     .prefault({}),
   logLevel: z.enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]]).default(serverConfigDefaults.logLevel),
   sqliteSynchronous: z.enum(['full', 'normal']).default(serverConfigDefaults.sqliteSynchronous),
+  /** Largest file, in bytes. */
+  maxFileBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).default(serverConfigDefaults.maxFileBytes),
+  /** Bytes of files one user may have stored (uploads in progress included). */
+  userQuotaBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(serverConfigDefaults.userQuotaBytes),
+  /** Media types accepted, decided by sniffing the content; `type/*` patterns allowed. */
+  allowedFileTypes: z.array(mediaTypeSchema).default(serverConfigDefaults.allowedFileTypes),
 });
 
 /** Serializable configuration as given (every field optional). */
@@ -130,6 +145,9 @@ export interface ConfigLayer {
   logLevel?: string;
   allowedOrigins?: string[];
   maxTextBytes?: number;
+  maxFileBytes?: number;
+  userQuotaBytes?: number;
+  allowedFileTypes?: string[];
   apiKeys?: Record<string, string>;
   config?: string;
 }
@@ -143,6 +161,9 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_LOG_LEVEL) layer.logLevel = env.PLAZA_LOG_LEVEL;
   if (env.PLAZA_ALLOWED_ORIGINS !== undefined) layer.allowedOrigins = listOf(env.PLAZA_ALLOWED_ORIGINS);
   if (env.PLAZA_MAX_TEXT_BYTES) layer.maxTextBytes = intOf(env.PLAZA_MAX_TEXT_BYTES, 'PLAZA_MAX_TEXT_BYTES');
+  if (env.PLAZA_MAX_FILE_BYTES) layer.maxFileBytes = intOf(env.PLAZA_MAX_FILE_BYTES, 'PLAZA_MAX_FILE_BYTES');
+  if (env.PLAZA_USER_QUOTA_BYTES) layer.userQuotaBytes = intOf(env.PLAZA_USER_QUOTA_BYTES, 'PLAZA_USER_QUOTA_BYTES');
+  if (env.PLAZA_ALLOWED_FILE_TYPES !== undefined) layer.allowedFileTypes = listOf(env.PLAZA_ALLOWED_FILE_TYPES);
   const key = env.PLAZA_API_KEY;
   const secret = env.PLAZA_API_SECRET;
   if (key || secret) {
@@ -161,6 +182,9 @@ export const cliFlags = {
   'log-level': { type: 'string' },
   'allowed-origins': { type: 'string' },
   'max-text-bytes': { type: 'string' },
+  'max-file-bytes': { type: 'string' },
+  'user-quota-bytes': { type: 'string' },
+  'allowed-file-types': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -199,6 +223,12 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   if (origins !== undefined) layer.allowedOrigins = listOf(origins);
   const maxText = str('max-text-bytes');
   if (maxText !== undefined) layer.maxTextBytes = intOf(maxText, '--max-text-bytes');
+  const maxFile = str('max-file-bytes');
+  if (maxFile !== undefined) layer.maxFileBytes = intOf(maxFile, '--max-file-bytes');
+  const quota = str('user-quota-bytes');
+  if (quota !== undefined) layer.userQuotaBytes = intOf(quota, '--user-quota-bytes');
+  const types = str('allowed-file-types');
+  if (types !== undefined) layer.allowedFileTypes = listOf(types);
   return { help: values.help === true, demo: values.demo === true, layer };
 }
 

@@ -11,6 +11,12 @@ import { Auditor } from './Auditor.js';
 import { PlazaServer } from './PlazaServer.js';
 import { resolveServerConfig } from './config.js';
 import type { ServerConfigInput } from './config.js';
+import { registerDownloadRoute } from './files/downloadRoute.js';
+import { FileService } from './files/FileService.js';
+import type { FileStorage } from './files/FileStorage.js';
+import { LocalDiskFileStorage } from './files/LocalDiskFileStorage.js';
+import { deriveUrlKey } from './files/signedUrl.js';
+import { UPLOAD_PATH, registerUploadRoutes } from './files/uploadRoutes.js';
 import { registerHealthRoutes } from './http/health.js';
 import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
@@ -45,6 +51,8 @@ export interface PlazaServerOptions extends ServerConfigInput {
   rateLimiters?: { requests: RateLimiter; messages: RateLimiter };
   /** A store to use instead of `<dataDir>/plaza.db` (the caller keeps ownership and closes it). */
   store?: ChatStore;
+  /** Where file bytes live. @default a `LocalDiskFileStorage` in `<dataDir>/files/objects` */
+  fileStorage?: FileStorage;
 }
 
 /** How long a disconnected client's session (rooms, missed packets) is kept for recovery. */
@@ -62,7 +70,7 @@ const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
  * ```
  */
 export async function createPlazaServer(options: PlazaServerOptions = {}): Promise<PlazaServer> {
-  const { logger: givenLogger, adapter, presenceStore, rateLimiters, store: givenStore, ...serializable } = options;
+  const { logger: givenLogger, adapter, presenceStore, rateLimiters, store: givenStore, fileStorage, ...serializable } = options;
   const config = resolveServerConfig(serializable, 'createPlazaServer options');
   const logger = givenLogger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
@@ -73,6 +81,27 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     givenStore ?? createSqliteChatStore({ filename: join(dataDir, 'plaza.db'), synchronous: config.sqliteSynchronous, logger });
   try {
     await store.migrate();
+  } catch (error) {
+    if (!givenStore) await store.close().catch(() => undefined);
+    throw error;
+  }
+
+  const urlKey = deriveUrlKey(apiKeys);
+  const files = new FileService({
+    store,
+    storage: fileStorage ?? new LocalDiskFileStorage(join(dataDir, 'files', 'objects')),
+    uploadsDirectory: join(dataDir, 'files', 'uploads'),
+    policy: {
+      maxFileBytes: config.maxFileBytes,
+      userQuotaBytes: config.userQuotaBytes,
+      allowedFileTypes: config.allowedFileTypes,
+      signedUrlTtlSec: limitDefaults.signedUrlTtlSec,
+    },
+    urlKey,
+    logger: logger.child({ component: 'files' }),
+  });
+  try {
+    await files.start();
   } catch (error) {
     if (!givenStore) await store.close().catch(() => undefined);
     throw error;
@@ -93,6 +122,17 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   registerHealthRoutes(http, { store, registry: metrics.registry, isClosing });
+  registerUploadRoutes(http, {
+    files,
+    store,
+    apiKeys,
+    allowedOrigins: config.allowedOrigins,
+    limiter: limiters.requests,
+    auditor,
+    logger: logger.child({ component: 'uploads' }),
+    isClosing,
+  });
+  registerDownloadRoute(http, { store, storage: files.storage, urlKey, logger: logger.child({ component: 'downloads' }) });
 
   const io: PlazaIo = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http.server, {
     path: '/socket.io',
@@ -127,7 +167,13 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       maxPacketBytes: limitDefaults.maxPacketBytes,
       maxPageSize: limitDefaults.maxPageSize,
       defaultPageSize: limitDefaults.defaultPageSize,
+      maxFileBytes: config.maxFileBytes,
+      userQuotaBytes: config.userQuotaBytes,
+      allowedFileTypes: config.allowedFileTypes,
+      uploadPath: UPLOAD_PATH,
+      maxAttachments: limitDefaults.maxAttachments,
     },
+    files,
     apiKeys,
     allowedOrigins: config.allowedOrigins,
     serverVersion: SERVER_VERSION,
@@ -147,6 +193,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     auditor,
     metrics,
     logger,
+    files,
     inflight,
     markClosing: () => {
       closing = true;

@@ -29,6 +29,14 @@ export type { BucketOptions, RateDecision, RateLimiter } from './ratelimit/RateL
 export { isOriginAllowed } from './signaling/origin.js';
 export type { PlazaIo, PlazaSocket, SocketData } from './signaling/context.js';
 export { SERVER_VERSION } from './version.js';
+export { FileService, THUMBNAIL_MAX_PX } from './files/FileService.js';
+export type { FilePolicy, FileServiceOptions } from './files/FileService.js';
+export type { ByteRange, FileStorage, StoredObjectStat } from './files/FileStorage.js';
+export { LocalDiskFileStorage } from './files/LocalDiskFileStorage.js';
+export { MAX_FILE_NAME_BYTES, sanitizeFileName } from './files/sanitizeFileName.js';
+export { FORBIDDEN_FILE_TYPES, defaultAllowedFileTypes, isFileTypeAllowed, sniffContentType } from './files/sniff.js';
+export type { FileVariant } from './files/signedUrl.js';
+export { FILE_ID_HEADER, UPLOAD_PATH } from './files/uploadRoutes.js';
 export { OutboxEventType, SqliteChatStore, createSqliteChatStore, sqliteChatStoreDefaults } from './storage/index.js';
 export type {
   AppendResult,
@@ -36,6 +44,10 @@ export type {
   AuditEntry,
   AuditRecord,
   ChatStore,
+  DeletedMessage,
+  FileRecords,
+  NewFileRecord,
+  StoredFile,
   Membership,
   NewConversation,
   NewMessage,

@@ -2,6 +2,7 @@ import type { ClientToServerEvents, ResolvedGrants, ServerToClientEvents, User }
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Auditor } from '../Auditor.js';
+import type { FileService } from '../files/FileService.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { PresenceStore } from '../presence/PresenceStore.js';
 import type { RateLimiter } from '../ratelimit/RateLimiter.js';
@@ -35,6 +36,16 @@ export interface ServerLimits {
   maxPacketBytes: number;
   maxPageSize: number;
   defaultPageSize: number;
+  /** Largest file, in bytes. */
+  maxFileBytes: number;
+  /** Bytes of files one user may store. */
+  userQuotaBytes: number;
+  /** Sniffed media types accepted for upload. */
+  allowedFileTypes: string[];
+  /** Path of the tus endpoint. */
+  uploadPath: string;
+  /** Most attachments on one message. */
+  maxAttachments: number;
 }
 
 /** Everything the signaling layer needs, injected once per server. */
@@ -47,6 +58,8 @@ export interface SignalingContext {
   metrics: ServerMetrics;
   logger: Logger;
   limits: ServerLimits;
+  /** File sharing: uploads, quota, signed URLs, deleting released files. */
+  files: FileService;
   apiKeys: Readonly<Record<string, string>>;
   allowedOrigins: readonly string[];
   serverVersion: string;

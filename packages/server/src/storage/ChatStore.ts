@@ -10,6 +10,7 @@ import type {
   SyncPage,
   User,
 } from '@plaza/protocol';
+import type { FileRecords } from './FileRecords.js';
 
 /** A new conversation. `members` must include the creator. */
 export interface NewConversation {
@@ -31,6 +32,11 @@ export interface NewMessage {
   text: string;
   replyTo: string | null;
   mentions: string[];
+  /**
+   * Ids of completed uploads to attach, in order. Each must be a file of this conversation
+   * uploaded by `senderId`, else only this append fails with `FILE_NOT_FOUND`.
+   */
+  attachments?: string[];
 }
 
 /** What appending one message produced. */
@@ -84,7 +90,7 @@ export interface AuditRecord extends AuditEntry {
  * (`message.created`, `message.updated`, `conversation.created`, `member.added`, …) so webhooks
  * can later be delivered at least once.
  */
-export interface ChatStore {
+export interface ChatStore extends FileRecords {
   /** Creates or upgrades the schema. Idempotent. */
   migrate(): Promise<void>;
   /** Waits for pending writes, then closes the database. Idempotent. */
@@ -140,7 +146,11 @@ export interface ChatStore {
   getMessage(conversationId: string, messageId: string): Promise<Message | null>;
   /** Replaces the text; bumps `rev`; sets `editedAt`. Throws `MESSAGE_NOT_FOUND`, `CONFLICT` if deleted. */
   editMessage(conversationId: string, messageId: string, text: string, mentions: string[]): Promise<Message>;
-  /** Tombstones a message: empties text, mentions and reactions; sets `deletedAt`; bumps `rev`. Idempotent. */
+  /**
+   * Tombstones a message: empties text, mentions, reactions and attachments; sets `deletedAt`;
+   * bumps `rev`. Files no other message references lose their rows (see
+   * `deleteMessageReleasingFiles` to also learn which). Idempotent.
+   */
   deleteMessage(conversationId: string, messageId: string): Promise<Message>;
   /** Adds or removes `userId`'s reaction; bumps `rev` when something changed. `CONFLICT` if deleted. */
   react(conversationId: string, messageId: string, userId: string, emoji: string, add: boolean): Promise<Message>;

@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { ErrorCode } from '@plaza/protocol';
-import type { Message } from '@plaza/protocol';
+import type { Attachment, Message } from '@plaza/protocol';
 import { PlazaError } from '../errors.js';
 import type { AppendResult, NewMessage } from './ChatStore.js';
 import { newMessageId, nowIso } from './ids.js';
-import { groupReactions, toMessage } from './rows.js';
-import type { MessageRow, ReactionRow } from './rows.js';
+import { groupReactions, toAttachment, toMessage } from './rows.js';
+import type { FileRow, MessageRow, ReactionRow } from './rows.js';
 import { OutboxEventType } from './outbox.js';
 import type { StoreLogger } from './StoreLogger.js';
 
@@ -193,8 +193,23 @@ export class MessageAppender {
         const existing = st.selectByClientId.get(input.conversationId, input.senderId, input.clientId) as MessageRow | undefined;
         if (existing) {
           const reactions = st.selectReactions.all(input.conversationId, existing.id) as ReactionRow[];
-          return { ok: true, result: { message: toMessage(existing, groupReactions(reactions).get(existing.id)), duplicate: true } };
+          const attached = (st.selectAttachments.all(existing.id) as FileRow[]).map(toAttachment);
+          const message = toMessage(existing, groupReactions(reactions).get(existing.id), attached);
+          return { ok: true, result: { message, duplicate: true } };
         }
+      }
+
+      // Check the attachments before taking a seq, so a refused one leaves no gap.
+      const attachments: Attachment[] = [];
+      for (const fileId of input.attachments ?? []) {
+        const file = st.selectFile.get(fileId) as FileRow | undefined;
+        if (!file || file.conversation_id !== input.conversationId || file.uploader_id !== input.senderId) {
+          return {
+            ok: false,
+            error: new PlazaError(ErrorCode.FILE_NOT_FOUND, `attachments: no file ${fileId} of yours in this conversation`),
+          };
+        }
+        attachments.push(toAttachment(file));
       }
 
       conv.lastSeq += 1;
@@ -215,6 +230,7 @@ export class MessageAppender {
         createdAt: now,
         editedAt: null,
         deletedAt: null,
+        attachments,
       };
       st.insertMessage.run(
         message.id,
@@ -229,6 +245,7 @@ export class MessageAppender {
         JSON.stringify(message.mentions),
         now,
       );
+      attachments.forEach((a, position) => st.insertAttachment.run(message.id, position, a.fileId));
       st.insertOutbox.run(OutboxEventType.messageCreated, JSON.stringify({ conversationId: message.conversationId, message }), now);
       if (key !== null) byClientId.set(key, message);
       return { ok: true, result: { message, duplicate: false } };
@@ -253,6 +270,12 @@ function prepare(sqlite: Database.Database) {
       'INSERT INTO messages (id, conversation_id, seq, rev, client_id, sender_id, kind, text, reply_to, mentions, created_at) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
+    selectFile: sqlite.prepare('SELECT * FROM files WHERE id = ?'),
+    selectAttachments: sqlite.prepare(
+      'SELECT files.* FROM message_attachments JOIN files ON files.id = message_attachments.file_id ' +
+        'WHERE message_attachments.message_id = ? ORDER BY message_attachments.position',
+    ),
+    insertAttachment: sqlite.prepare('INSERT INTO message_attachments (message_id, position, file_id) VALUES (?, ?, ?)'),
     insertOutbox: sqlite.prepare('INSERT INTO outbox (type, payload, created_at) VALUES (?, ?, ?)'),
     updateCounters: sqlite.prepare('UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity_at = ? WHERE id = ?'),
   };

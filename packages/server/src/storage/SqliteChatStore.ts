@@ -15,6 +15,8 @@ import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { PlazaError } from '../errors.js';
 import type { AppendResult, AuditEntry, AuditRecord, ChatStore, Membership, NewConversation, NewMessage } from './ChatStore.js';
 import * as conversations from './conversationQueries.js';
+import * as files from './fileQueries.js';
+import type { DeletedMessage, NewFileRecord, StoredFile } from './FileRecords.js';
 import { nowIso } from './ids.js';
 import { MessageAppender } from './MessageAppender.js';
 import type { AppendStats } from './MessageAppender.js';
@@ -306,8 +308,30 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx, now) => messages.editMessage(trx, conversationId, messageId, text, mentions, now));
   }
 
-  deleteMessage(conversationId: string, messageId: string): Promise<Message> {
+  async deleteMessage(conversationId: string, messageId: string): Promise<Message> {
+    return (await this.deleteMessageReleasingFiles(conversationId, messageId)).message;
+  }
+
+  deleteMessageReleasingFiles(conversationId: string, messageId: string): Promise<DeletedMessage> {
     return this.#tx((trx, now) => messages.deleteMessage(trx, conversationId, messageId, now));
+  }
+
+  insertFile(file: NewFileRecord): Promise<StoredFile> {
+    return this.#tx((trx, now) => files.insertFile(trx, file, now));
+  }
+
+  async getFile(fileId: string): Promise<StoredFile | null> {
+    return files.getFile(await this.#open(), fileId);
+  }
+
+  async storedBytesOf(userId: string): Promise<number> {
+    return files.storedBytesOf(await this.#open(), userId);
+  }
+
+  async listStorageKeys(): Promise<string[]> {
+    const db = await this.#open();
+    const rows = await db.selectFrom('files').select('storage_key').execute();
+    return rows.map((r) => r.storage_key);
   }
 
   react(conversationId: string, messageId: string, userId: string, emoji: string, add: boolean): Promise<Message> {
@@ -376,6 +400,7 @@ function assertNewMessage(input: NewMessage): void {
     typeof input.text === 'string' &&
     (input.replyTo === null || typeof input.replyTo === 'string') &&
     Array.isArray(input.mentions) &&
-    input.mentions.every((m) => typeof m === 'string');
+    input.mentions.every((m) => typeof m === 'string') &&
+    (input.attachments === undefined || (Array.isArray(input.attachments) && input.attachments.every((a) => typeof a === 'string')));
   if (!ok) throw new TypeError('appendMessage: malformed NewMessage');
 }

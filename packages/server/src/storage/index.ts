@@ -12,3 +12,4 @@ export type {
   NewConversation,
   NewMessage,
 } from './ChatStore.js';
+export type { DeletedMessage, FileRecords, NewFileRecord, StoredFile } from './FileRecords.js';

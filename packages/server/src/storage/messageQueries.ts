@@ -3,6 +3,8 @@ import type { HistoryPage, Message, ReadState, SyncPage } from '@plaza/protocol'
 import type { Kysely } from 'kysely';
 import { PlazaError } from '../errors.js';
 import { chunks, requireConversation } from './conversationQueries.js';
+import type { StoredFile } from './FileRecords.js';
+import { attachmentsOf, releaseAttachments } from './fileQueries.js';
 import { OutboxEventType, writeOutbox } from './outbox.js';
 import { groupReactions, toMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
@@ -10,7 +12,7 @@ import type { ChatDatabase } from './schema.js';
 
 type Db = Kysely<ChatDatabase>;
 
-/** Maps rows to messages with their reactions (one query per 500 messages). */
+/** Maps rows to messages with their reactions and attachments (two queries per 500 messages). */
 export async function withReactions(db: Db, conversationId: string, rows: readonly MessageRow[]): Promise<Message[]> {
   const ids = rows.filter((r) => r.deleted_at === null).map((r) => r.id);
   const reactionRows = [];
@@ -26,7 +28,8 @@ export async function withReactions(db: Db, conversationId: string, rows: readon
     );
   }
   const grouped = groupReactions(reactionRows);
-  return rows.map((r) => toMessage(r, grouped.get(r.id)));
+  const attachments = await attachmentsOf(db, ids);
+  return rows.map((r) => toMessage(r, grouped.get(r.id), attachments.get(r.id)));
 }
 
 /** One message with its reactions, or `null`. */
@@ -74,10 +77,18 @@ export async function editMessage(trx: Db, conversationId: string, messageId: st
   return message as Message;
 }
 
-/** Tombstones a message (inside `trx`); a deleted message is returned as it is. */
-export async function deleteMessage(trx: Db, conversationId: string, messageId: string, now: string): Promise<Message> {
+/**
+ * Tombstones a message (inside `trx`); a deleted message is returned as it is. Its attachments
+ * are unlinked and the files no other message references are deleted and returned.
+ */
+export async function deleteMessage(
+  trx: Db,
+  conversationId: string,
+  messageId: string,
+  now: string,
+): Promise<{ message: Message; releasedFiles: StoredFile[] }> {
   const row = await requireRow(trx, conversationId, messageId);
-  if (row.deleted_at !== null) return toMessage(row);
+  if (row.deleted_at !== null) return { message: toMessage(row), releasedFiles: [] };
   const rev = await nextRev(trx, conversationId);
   await trx.deleteFrom('reactions').where('conversation_id', '=', conversationId).where('message_id', '=', messageId).execute();
   const updated = await trx
@@ -87,8 +98,9 @@ export async function deleteMessage(trx: Db, conversationId: string, messageId: 
     .returningAll()
     .executeTakeFirstOrThrow();
   const message = toMessage(updated);
+  const releasedFiles = await releaseAttachments(trx, conversationId, messageId, now);
   await writeOutbox(trx, OutboxEventType.messageDeleted, { conversationId, message }, now);
-  return message;
+  return { message, releasedFiles };
 }
 
 /** Adds or removes one reaction (inside `trx`); bumps `rev` only when something changed. */

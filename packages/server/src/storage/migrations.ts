@@ -123,6 +123,47 @@ const initial = (dialect: ChatDialect): Migration => ({
 });
 
 /**
+ * Files (issue 4): completed uploads and the files attached to each message. A file row outlives
+ * its messages only until the last message referencing it is deleted.
+ */
+const files: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('files')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+      .addColumn('uploader_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('mime_type', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('width', 'integer')
+      .addColumn('height', 'integer')
+      .addColumn('has_thumbnail', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('thumbnail_mime', 'text')
+      .addColumn('storage_key', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('files_uploader').on('files').columns(['uploader_id']).execute();
+    await db.schema.createIndex('files_conversation').on('files').columns(['conversation_id']).execute();
+
+    await db.schema
+      .createTable('message_attachments')
+      .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('file_id', 'text', (c) => c.notNull().references('files.id'))
+      .addPrimaryKeyConstraint('message_attachments_pk', ['message_id', 'position'])
+      .execute();
+    await db.schema.createIndex('message_attachments_file').on('message_attachments').columns(['file_id']).execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('message_attachments').ifExists().execute();
+    await db.schema.dropTable('files').ifExists().execute();
+  },
+};
+
+/**
  * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
  * migration provider.
  *
@@ -131,6 +172,7 @@ const initial = (dialect: ChatDialect): Migration => ({
 export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': initial(dialect),
+    '0002_files': files,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

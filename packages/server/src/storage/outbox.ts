@@ -12,6 +12,8 @@ export const OutboxEventType = {
   messageUpdated: 'message.updated',
   messageDeleted: 'message.deleted',
   reactionChanged: 'reaction.changed',
+  fileUploaded: 'file.uploaded',
+  fileDeleted: 'file.deleted',
 } as const;
 /** One of the {@link OutboxEventType} values. */
 export type OutboxEventType = (typeof OutboxEventType)[keyof typeof OutboxEventType];

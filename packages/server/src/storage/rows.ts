@@ -1,11 +1,13 @@
-import type { Conversation, ConversationKind, Member, MemberRole, Message, MessageKind, Reaction } from '@plaza/protocol';
+import type { Attachment, Conversation, ConversationKind, FileInfo, Member, MemberRole, Message, MessageKind, Reaction } from '@plaza/protocol';
 import type { Selectable } from 'kysely';
-import type { ConversationsTable, MessagesTable } from './schema.js';
+import type { ConversationsTable, FilesTable, MessagesTable } from './schema.js';
 
 /** A stored conversation row. */
 export type ConversationRow = Selectable<ConversationsTable>;
 /** A stored message row. */
 export type MessageRow = Selectable<MessagesTable>;
+/** A stored file row. */
+export type FileRow = Selectable<FilesTable>;
 /** One reaction of one user, as read for a list of messages. */
 export interface ReactionRow {
   message_id: string;
@@ -29,8 +31,8 @@ export function toConversation(row: ConversationRow): Conversation {
   };
 }
 
-/** Maps a message row (and its reactions, already grouped) to the wire entity. */
-export function toMessage(row: MessageRow, reactions: Reaction[] = []): Message {
+/** Maps a message row (and its reactions and attachments, already loaded) to the wire entity. */
+export function toMessage(row: MessageRow, reactions: Reaction[] = [], attachments: Attachment[] = []): Message {
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -46,7 +48,22 @@ export function toMessage(row: MessageRow, reactions: Reaction[] = []): Message 
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    attachments: row.deleted_at === null ? attachments : [],
   };
+}
+
+/** Maps a file row to the attachment a message carries. */
+export function toAttachment(row: FileRow): Attachment {
+  const image =
+    row.width !== null && row.height !== null
+      ? { width: Number(row.width), height: Number(row.height), hasThumbnail: Number(row.has_thumbnail) === 1 }
+      : null;
+  return { fileId: row.id, name: row.name, size: Number(row.size), mimeType: row.mime_type, sha256: row.sha256, image };
+}
+
+/** Maps a file row to what members see of a stored file. */
+export function toFileInfo(row: FileRow): FileInfo {
+  return { ...toAttachment(row), conversationId: row.conversation_id, uploaderId: row.uploader_id, createdAt: row.created_at };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ChatDatabase {
   direct_pairs: DirectPairsTable;
   outbox: OutboxTable;
   audit: AuditTable;
+  files: FilesTable;
+  message_attachments: MessageAttachmentsTable;
 }
 
 /** A user seen in a token or added as a member. */
@@ -111,4 +113,34 @@ export interface AuditTable {
   ip: string | null;
   /** JSON object or null. */
   details: string | null;
+}
+
+/** A completed upload. Its bytes live in the file storage under `storage_key`, never under its name. */
+export interface FilesTable {
+  /** `f_…`, the tus upload id. */
+  id: string;
+  conversation_id: string;
+  uploader_id: string;
+  /** Sanitised original name (for display and `Content-Disposition` only). */
+  name: string;
+  size: number;
+  /** Sniffed media type. */
+  mime_type: string;
+  /** Lowercase hex. */
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  /** 1 when a thumbnail was stored under `<storage_key>.thumb`. */
+  has_thumbnail: number;
+  /** Media type of the thumbnail, or null. */
+  thumbnail_mime: string | null;
+  storage_key: string;
+  created_at: string;
+}
+
+/** A file attached to a message, in the sender's order. */
+export interface MessageAttachmentsTable {
+  message_id: string;
+  position: number;
+  file_id: string;
 }

@@ -51,9 +51,12 @@ export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** Throws `INVALID_REQUEST` for blank text and `PAYLOAD_TOO_LARGE` (with `details.limit`) above the byte limit. */
-export function requireText(ctx: RequestContext, text: string): void {
-  if (text.trim().length === 0) {
+/**
+ * Throws `INVALID_REQUEST` for blank text (unless `blankAllowed`, for messages with attachments)
+ * and `PAYLOAD_TOO_LARGE` (with `details.limit`) above the byte limit.
+ */
+export function requireText(ctx: RequestContext, text: string, blankAllowed = false): void {
+  if (!blankAllowed && text.trim().length === 0) {
     throw new PlazaError(ErrorCode.INVALID_REQUEST, 'text must not be empty', {
       details: { issues: [{ path: ['text'], message: 'text must not be empty' }] },
     });

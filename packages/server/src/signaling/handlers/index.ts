@@ -1,4 +1,5 @@
 import { conversationHandlers } from './conversation.js';
+import { fileHandlers } from './file.js';
 import { memberHandlers } from './members.js';
 import { messageHandlers } from './message.js';
 import { presenceHandlers } from './presence.js';
@@ -16,4 +17,5 @@ export const handlers: HandlerMap = {
   ...readHandlers,
   ...typingHandlers,
   ...presenceHandlers,
+  ...fileHandlers,
 };

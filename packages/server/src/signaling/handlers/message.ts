@@ -14,7 +14,14 @@ export const messageHandlers: Pick<
     if (access.conversation.kind === 'channel' && !isManager(access.role)) {
       throw new PlazaError(ErrorCode.FORBIDDEN_ROLE, 'only owners and moderators may post in a channel');
     }
-    requireText(ctx, req.text);
+    const attachments = req.attachments ? [...new Set(req.attachments)] : [];
+    if (attachments.length > ctx.server.limits.maxAttachments) {
+      throw new PlazaError(ErrorCode.PAYLOAD_TOO_LARGE, `at most ${ctx.server.limits.maxAttachments} attachments per message`, {
+        details: { limit: ctx.server.limits.maxAttachments },
+      });
+    }
+    // With attachments the text may be empty (a photo without caption).
+    requireText(ctx, req.text, attachments.length > 0);
     const store = ctx.server.store;
     if (req.replyTo !== undefined && !(await store.getMessage(req.conversationId, req.replyTo))) {
       throw new PlazaError(ErrorCode.MESSAGE_NOT_FOUND, `replyTo: no message ${req.replyTo} in this conversation`);
@@ -34,6 +41,7 @@ export const messageHandlers: Pick<
       text: req.text,
       replyTo: req.replyTo ?? null,
       mentions,
+      ...(attachments.length > 0 ? { attachments } : {}),
     });
     ctx.sendTicket?.release();
     const { message, duplicate } = await appending;
@@ -66,8 +74,9 @@ export const messageHandlers: Pick<
       throw new PlazaError(ErrorCode.FORBIDDEN_ROLE, 'only the author, owners and moderators may delete a message');
     }
     if (existing.deletedAt !== null) return existing;
-    const message = await store.deleteMessage(req.conversationId, req.messageId);
+    const { message, releasedFiles } = await store.deleteMessageReleasingFiles(req.conversationId, req.messageId);
     ctx.server.io.to(conversationRoom(req.conversationId)).emit('message:updated', message);
+    if (releasedFiles.length > 0) await ctx.server.files.deleteBytes(releasedFiles);
     return message;
   },
 

@@ -9,7 +9,15 @@ export const sessionHandlers: Pick<HandlerMap, 'session:hello'> = {
       grants: ctx.grants,
       protocolVersion: ctx.socket.data.protocolVersion,
       serverVersion: ctx.server.serverVersion,
-      limits: { maxTextBytes: limits.maxTextBytes, maxPacketBytes: limits.maxPacketBytes, maxPageSize: limits.maxPageSize },
+      limits: {
+        maxTextBytes: limits.maxTextBytes,
+        maxPacketBytes: limits.maxPacketBytes,
+        maxPageSize: limits.maxPageSize,
+        maxFileBytes: limits.maxFileBytes,
+        userQuotaBytes: limits.userQuotaBytes,
+        allowedFileTypes: [...limits.allowedFileTypes],
+        uploadPath: limits.uploadPath,
+      },
       serverTime: new Date().toISOString(),
     };
   },

@@ -1,0 +1,277 @@
+import { mkdir } from 'node:fs/promises';
+import { ErrorCode } from '@plaza/protocol';
+import type { Upload } from '@tus/server';
+import type { Logger } from 'pino';
+import sharp from 'sharp';
+import { PlazaError } from '../errors.js';
+import type { ChatStore } from '../storage/ChatStore.js';
+import type { StoredFile } from '../storage/FileRecords.js';
+import type { FileStorage } from './FileStorage.js';
+import { refusal } from './httpErrors.js';
+import { QuotaLedger } from './QuotaLedger.js';
+import { sanitizeFileName } from './sanitizeFileName.js';
+import { signFileUrl } from './signedUrl.js';
+import type { FileVariant } from './signedUrl.js';
+import { SNIFF_BYTES, THUMBNAILED_TYPES, isFileTypeAllowed, sniffContentType } from './sniff.js';
+import { UploadStore } from './UploadStore.js';
+
+/** Limits and policy of file sharing. */
+export interface FilePolicy {
+  /** Largest file, in bytes. */
+  maxFileBytes: number;
+  /** Bytes one user may have stored (files plus uploads in progress). */
+  userQuotaBytes: number;
+  /** Sniffed media types accepted (`type/*` patterns allowed). */
+  allowedFileTypes: readonly string[];
+  /** Lifetime of signed download URLs, in seconds. */
+  signedUrlTtlSec: number;
+}
+
+/** Options of {@link FileService}. */
+export interface FileServiceOptions {
+  store: ChatStore;
+  storage: FileStorage;
+  /** Where tus keeps uploads in progress. */
+  uploadsDirectory: string;
+  policy: FilePolicy;
+  /** Key that signs download URLs. */
+  urlKey: Buffer;
+  logger: Logger;
+  /** Unfinished uploads are removed this long after they were created. @default 24 h */
+  uploadExpiryMs?: number;
+}
+
+/** Upload-Metadata keys the server sets itself (overwriting whatever a client sent). */
+export const UPLOADER_KEY = 'plazaUploader';
+
+/** Longest side of a thumbnail, in pixels. */
+export const THUMBNAIL_MAX_PX = 320;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * File sharing apart from HTTP: the tus data store, quota reservations, completion (checksum,
+ * sniffed type, image size and thumbnail, moving the bytes into storage, the `files` row),
+ * signing download URLs, and deleting the bytes of files no message references any more.
+ */
+export class FileService {
+  /** The tus data store. */
+  readonly uploads: UploadStore;
+  /** Quota held by uploads in progress. */
+  readonly ledger = new QuotaLedger();
+  readonly storage: FileStorage;
+  readonly policy: FilePolicy;
+  readonly #store: ChatStore;
+  readonly #urlKey: Buffer;
+  readonly #logger: Logger;
+  readonly #finishing = new Map<string, Promise<StoredFile>>();
+  #sweep: NodeJS.Timeout | undefined;
+
+  /** @param options - see {@link FileServiceOptions} */
+  constructor(options: FileServiceOptions) {
+    this.#store = options.store;
+    this.storage = options.storage;
+    this.policy = options.policy;
+    this.#urlKey = options.urlKey;
+    this.#logger = options.logger;
+    this.uploads = new UploadStore({
+      directory: options.uploadsDirectory,
+      expirationPeriodInMilliseconds: options.uploadExpiryMs ?? DAY_MS,
+      inspect: async (uploadId, head) => {
+        const mimeType = await sniffContentType(head);
+        if (!isFileTypeAllowed(mimeType, this.policy.allowedFileTypes)) {
+          this.#logger.info({ uploadId, mimeType }, 'upload refused: file type not allowed');
+          throw refusal(415, ErrorCode.UNSUPPORTED_FILE_TYPE, `files of type ${mimeType} are not accepted`);
+        }
+      },
+      onRemoved: (uploadId) => this.ledger.release(uploadId),
+    });
+  }
+
+  /**
+   * Prepares for serving: re-reserves quota for unfinished uploads, finishes uploads whose last
+   * bytes arrived just before a stop, deletes stored bytes no file row references (left by a crash
+   * between moving and recording), and starts the hourly sweep of expired uploads.
+   */
+  async start(): Promise<void> {
+    await mkdir(this.uploads.directory, { recursive: true, mode: 0o700 });
+    await this.#collectGarbage();
+    const ids = (await this.uploads.configstore.list?.()) ?? [];
+    for (const id of ids) {
+      try {
+        const upload = await this.uploads.getUpload(id);
+        const uploader = upload.metadata?.[UPLOADER_KEY];
+        if (!uploader) continue;
+        if (upload.size !== undefined && upload.offset === upload.size) {
+          await this.finish(upload);
+        } else {
+          this.ledger.reserve(id, uploader, upload.size ?? this.policy.maxFileBytes);
+        }
+      } catch (error) {
+        this.#logger.warn({ err: error, uploadId: id }, 'could not resume an unfinished upload');
+      }
+    }
+    this.#sweep = setInterval(() => {
+      this.uploads.deleteExpired().catch((error: unknown) => this.#logger.warn({ err: error }, 'sweeping expired uploads failed'));
+    }, SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
+  }
+
+  /** Stops the sweep and waits for completions in progress. */
+  async close(): Promise<void> {
+    if (this.#sweep) clearInterval(this.#sweep);
+    await Promise.allSettled([...this.#finishing.values()]);
+  }
+
+  /**
+   * Checks a new upload's size against the limit and its uploader's quota (stored files plus
+   * uploads in progress) and reserves the bytes. Throws `PAYLOAD_TOO_LARGE` or `QUOTA_EXCEEDED`.
+   */
+  async reserve(uploadId: string, userId: string, size: number): Promise<void> {
+    const { maxFileBytes, userQuotaBytes } = this.policy;
+    if (size > maxFileBytes) {
+      throw new PlazaError(ErrorCode.PAYLOAD_TOO_LARGE, `files may have at most ${maxFileBytes} bytes`, { details: { limit: maxFileBytes } });
+    }
+    await this.ledger.exclusive(userId, async () => {
+      const used = (await this.#store.storedBytesOf(userId)) + this.ledger.reservedBy(userId);
+      if (used + size > userQuotaBytes) {
+        throw new PlazaError(
+          ErrorCode.QUOTA_EXCEEDED,
+          `storing ${size} more bytes would exceed your quota of ${userQuotaBytes} bytes (${used} in use)`,
+          { details: { limit: userQuotaBytes } },
+        );
+      }
+      this.ledger.reserve(uploadId, userId, size);
+    });
+  }
+
+  /**
+   * Completes an upload whose bytes all arrived: checks type and checksum (removing the upload
+   * when either fails), measures images and stores a thumbnail, moves the bytes into file storage
+   * and records the file. Idempotent and safe to call concurrently for one upload.
+   */
+  finish(upload: Upload): Promise<StoredFile> {
+    let running = this.#finishing.get(upload.id);
+    if (!running) {
+      running = this.#finish(upload).finally(() => this.#finishing.delete(upload.id));
+      this.#finishing.set(upload.id, running);
+    }
+    return running;
+  }
+
+  async #finish(upload: Upload): Promise<StoredFile> {
+    const existing = await this.#store.getFile(upload.id);
+    if (existing) return existing;
+    const id = upload.id;
+    const meta = upload.metadata ?? {};
+    const uploaderId = meta[UPLOADER_KEY];
+    const conversationId = meta.conversationId;
+    const size = upload.size;
+    if (!uploaderId || !conversationId || size === undefined || upload.offset !== size) {
+      throw refusal(409, ErrorCode.CONFLICT, `upload ${id} is not complete`);
+    }
+    const mimeType = await sniffContentType(await this.uploads.head(id, SNIFF_BYTES));
+    if (!isFileTypeAllowed(mimeType, this.policy.allowedFileTypes)) {
+      await this.uploads.remove(id);
+      throw refusal(415, ErrorCode.UNSUPPORTED_FILE_TYPE, `files of type ${mimeType} are not accepted`);
+    }
+    const sha256 = await this.uploads.sha256(id, size);
+    const declared = meta.sha256?.trim().toLowerCase();
+    if (declared && declared !== sha256) {
+      await this.uploads.remove(id);
+      throw refusal(460, ErrorCode.CHECKSUM_MISMATCH, 'the uploaded bytes do not match the declared sha256; the upload was discarded');
+    }
+    const path = this.uploads.pathOf(id);
+    const image = THUMBNAILED_TYPES.includes(mimeType) ? await this.#measure(id, path) : null;
+    if (image?.thumbnail) await this.storage.put(`${id}.thumb`, image.thumbnail);
+    await this.storage.adopt(id, path);
+    let stored: StoredFile;
+    try {
+      stored = await this.ledger.exclusive(uploaderId, async () => {
+        const file = await this.#store.insertFile({
+          id,
+          conversationId,
+          uploaderId,
+          name: sanitizeFileName(meta.filename ?? ''),
+          size,
+          mimeType,
+          sha256,
+          width: image?.width ?? null,
+          height: image?.height ?? null,
+          thumbnailMime: image?.thumbnail ? 'image/webp' : null,
+          storageKey: id,
+        });
+        this.ledger.release(id);
+        return file;
+      });
+    } catch (error) {
+      await this.deleteBytes([{ storageKey: id, thumbnailMime: image?.thumbnail ? 'image/webp' : null }]);
+      await this.#discardRecord(id);
+      throw error;
+    }
+    await this.#discardRecord(id);
+    this.#logger.info({ fileId: id, conversationId, size, mimeType }, 'file stored');
+    return stored;
+  }
+
+  /** Removes an upload's tus record once its bytes moved into storage. */
+  async #discardRecord(uploadId: string): Promise<void> {
+    this.uploads.forget(uploadId);
+    this.ledger.release(uploadId);
+    await this.uploads.configstore.delete(uploadId).catch(() => undefined);
+  }
+
+  async #measure(id: string, path: string): Promise<{ width: number; height: number; thumbnail: Buffer | null } | null> {
+    try {
+      const meta = await sharp(path).metadata();
+      const width = meta.autoOrient?.width ?? meta.width;
+      const height = meta.autoOrient?.height ?? meta.height;
+      if (!width || !height) return null;
+      let thumbnail: Buffer | null = null;
+      try {
+        // sharp drops EXIF, ICC and XMP unless asked to keep them.
+        thumbnail = await sharp(path)
+          .rotate()
+          .resize({ width: THUMBNAIL_MAX_PX, height: THUMBNAIL_MAX_PX, fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: 78 })
+          .toBuffer();
+      } catch (error) {
+        this.#logger.warn({ err: error, fileId: id }, 'could not make a thumbnail');
+      }
+      return { width, height, thumbnail };
+    } catch (error) {
+      this.#logger.warn({ err: error, fileId: id }, 'could not read image dimensions');
+      return null;
+    }
+  }
+
+  /** A signed download URL for a file, valid for `signedUrlTtlSec`. */
+  signUrl(file: StoredFile, variant: FileVariant, userId: string, nowMs = Date.now()): { url: string; expiresAt: string } {
+    if (variant === 'thumbnail' && file.thumbnailMime === null) {
+      throw new PlazaError(ErrorCode.FILE_NOT_FOUND, `file ${file.fileId} has no thumbnail`);
+    }
+    const exp = Math.floor(nowMs / 1000) + this.policy.signedUrlTtlSec;
+    return { url: signFileUrl(this.#urlKey, { fileId: file.fileId, variant, exp, uid: userId }), expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  /** Deletes the bytes (and thumbnails) of files whose rows are gone. Failures are logged, not thrown. */
+  async deleteBytes(files: readonly Pick<StoredFile, 'storageKey' | 'thumbnailMime'>[]): Promise<void> {
+    for (const file of files) {
+      for (const key of file.thumbnailMime ? [file.storageKey, `${file.storageKey}.thumb`] : [file.storageKey]) {
+        await this.storage.delete(key).catch((error: unknown) => this.#logger.warn({ err: error, key }, 'could not delete stored bytes'));
+      }
+    }
+  }
+
+  async #collectGarbage(): Promise<void> {
+    const referenced = new Set(await this.#store.listStorageKeys());
+    for (const key of await this.storage.list()) {
+      const base = key.endsWith('.thumb') ? key.slice(0, -'.thumb'.length) : key;
+      if (!referenced.has(base)) {
+        this.#logger.info({ key }, 'deleting stored bytes no file references');
+        await this.storage.delete(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import type { Readable } from 'node:stream';
+
+/** Facts about a stored object. */
+export interface StoredObjectStat {
+  /** Size in bytes. */
+  size: number;
+}
+
+/** An inclusive byte range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where file bytes live, by server-generated key (never a user-given name). Shaped so that an
+ * S3-compatible store can implement it: whole-object puts, ranged gets, deletes.
+ */
+export interface FileStorage {
+  /** Stores `body` under `key`, replacing what was there; resolves once it is durable. */
+  put(key: string, body: Readable | Uint8Array): Promise<void>;
+  /**
+   * Moves a finished local file into the storage under `key` (a rename on local disk, an upload
+   * elsewhere). The local file is gone afterwards.
+   */
+  adopt(key: string, localPath: string): Promise<void>;
+  /** The bytes of `key` (of `range` only, when given). Rejects with code `ENOENT` when missing. */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /** Size of `key`, or `null` when missing. */
+  stat(key: string): Promise<StoredObjectStat | null>;
+  /** Deletes `key`; missing keys are fine. */
+  delete(key: string): Promise<void>;
+  /** Every key stored (for garbage collection). */
+  list(): Promise<string[]>;
+}

@@ -1,0 +1,106 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ByteRange, FileStorage, StoredObjectStat } from './FileStorage.js';
+
+const KEY = /^[A-Za-z0-9_-]{1,64}(\.[a-z]{1,10})?$/;
+
+function checkKey(key: string): void {
+  if (!KEY.test(key)) throw new TypeError(`invalid storage key ${JSON.stringify(key)}`);
+}
+
+/**
+ * {@link FileStorage} on the local disk: one file per key in `directory` (outside any web root;
+ * `<dataDir>/files/objects` by default), written to a temp name, fsynced and renamed into place.
+ */
+export class LocalDiskFileStorage implements FileStorage {
+  readonly #directory: string;
+  #ready: Promise<unknown> | undefined;
+
+  /** @param directory - where objects live (created if missing) */
+  constructor(directory: string) {
+    this.#directory = directory;
+  }
+
+  /** The directory objects live in. */
+  get directory(): string {
+    return this.#directory;
+  }
+
+  #path(key: string): string {
+    checkKey(key);
+    return join(this.#directory, key);
+  }
+
+  #ensure(): Promise<unknown> {
+    this.#ready ??= mkdir(this.#directory, { recursive: true, mode: 0o700 });
+    return this.#ready;
+  }
+
+  async put(key: string, body: Readable | Uint8Array): Promise<void> {
+    const path = this.#path(key);
+    await this.#ensure();
+    const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await pipeline(body instanceof Uint8Array ? [body] : body, createWriteStream(temp, { mode: 0o600 }));
+      await fsync(temp);
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async adopt(key: string, localPath: string): Promise<void> {
+    const path = this.#path(key);
+    await this.#ensure();
+    try {
+      await rename(localPath, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await copyFile(localPath, path);
+      await fsync(path);
+      await unlink(localPath);
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const path = this.#path(key);
+    const handle = await open(path, 'r');
+    return createReadStream('', range ? { fd: handle, start: range.start, end: range.end } : { fd: handle });
+  }
+
+  async stat(key: string): Promise<StoredObjectStat | null> {
+    try {
+      const s = await stat(this.#path(key));
+      return { size: s.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(this.#directory)).filter((name) => KEY.test(name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}
+
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

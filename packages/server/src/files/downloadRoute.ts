@@ -1,0 +1,103 @@
+import { ErrorCode } from '@plaza/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { ChatStore } from '../storage/ChatStore.js';
+import type { FileStorage } from './FileStorage.js';
+import { errorBody } from './httpErrors.js';
+import { verifyFileUrl } from './signedUrl.js';
+
+/** What the download route needs. */
+export interface DownloadRouteOptions {
+  store: ChatStore;
+  storage: FileStorage;
+  urlKey: Buffer;
+  logger: Logger;
+}
+
+/** A parsed `Range` header: one satisfiable range, `unsatisfiable`, or `null` to send everything. */
+type RangeDecision = { start: number; end: number } | 'unsatisfiable' | null;
+
+/**
+ * Parses a single `bytes=` range against `size`. Multiple ranges and malformed headers are
+ * ignored (the whole file is sent, as RFC 9110 allows); a range starting past the end is
+ * unsatisfiable.
+ */
+export function parseRange(header: string | undefined, size: number): RangeDecision {
+  if (!header) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return null;
+  const [, from = '', to = ''] = match;
+  if (from === '' && to === '') return null;
+  if (from === '') {
+    const suffix = Number(to);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(from);
+  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  if (start >= size) return 'unsatisfiable';
+  if (end < start) return null;
+  return { start, end };
+}
+
+/** `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266/8187). */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+function fail(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('Content-Type', 'application/json; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .header('X-Content-Type-Options', 'nosniff')
+    .send(errorBody({ code, message }));
+}
+
+/**
+ * Registers `GET /files/:fileId?variant&exp&uid&sig`: serves a stored file (or its thumbnail)
+ * only for a valid, unexpired signature, as an attachment with `nosniff`, a sandboxing CSP,
+ * private caching until the URL expires, and single-range support (206/416).
+ */
+export function registerDownloadRoute(http: FastifyInstance, options: DownloadRouteOptions): void {
+  const { store, storage, urlKey, logger } = options;
+  http.get<{ Params: { fileId: string }; Querystring: Record<string, unknown> }>('/files/:fileId', async (request, reply) => {
+    const { fileId } = request.params;
+    const nowSec = Math.floor(Date.now() / 1000);
+    const grant = /^[A-Za-z0-9_-]{1,64}$/.test(fileId) ? verifyFileUrl(urlKey, fileId, request.query, nowSec) : null;
+    if (!grant) return fail(reply, 403, ErrorCode.URL_EXPIRED_OR_INVALID, 'this download URL is expired or invalid; ask for a new one');
+    const file = await store.getFile(fileId);
+    const thumbnail = grant.variant === 'thumbnail';
+    if (!file || (thumbnail && file.thumbnailMime === null)) return fail(reply, 404, ErrorCode.FILE_NOT_FOUND, 'no such file');
+    const key = thumbnail ? `${file.storageKey}.thumb` : file.storageKey;
+    const stat = await storage.stat(key);
+    if (!stat) {
+      logger.warn({ fileId, key }, 'file row without stored bytes');
+      return fail(reply, 404, ErrorCode.FILE_NOT_FOUND, 'no such file');
+    }
+    const size = stat.size;
+    const name = thumbnail ? `${file.name.replace(/\.[^.]*$/, '')}-thumbnail.webp` : file.name;
+    reply
+      .header('Content-Type', thumbnail ? (file.thumbnailMime ?? 'application/octet-stream') : file.mimeType)
+      .header('Content-Disposition', contentDisposition(name))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Security-Policy', "sandbox; default-src 'none'")
+      .header('Cache-Control', `private, max-age=${Math.max(0, grant.exp - nowSec)}`)
+      .header('Accept-Ranges', 'bytes')
+      .header('ETag', `"${file.sha256.slice(0, 32)}${thumbnail ? '-t' : ''}"`);
+    const range = parseRange(request.headers.range, size);
+    if (range === 'unsatisfiable') {
+      return reply.code(416).header('Content-Range', `bytes */${size}`).header('Content-Type', 'application/json; charset=utf-8').send(
+        errorBody({ code: ErrorCode.INVALID_REQUEST, message: `range not satisfiable (size ${size})` }),
+      );
+    }
+    if (range) {
+      reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${size}`).header('Content-Length', range.end - range.start + 1);
+      return reply.send(await storage.get(key, range));
+    }
+    reply.code(200).header('Content-Length', size);
+    return reply.send(size === 0 ? '' : await storage.get(key));
+  });
+}

@@ -1,0 +1,191 @@
+import type { ServerResponse } from 'node:http';
+import { ErrorCode } from '@plaza/protocol';
+import type { ResolvedGrants } from '@plaza/protocol';
+import { TokenError, verifyAccessToken } from '@plaza/server-sdk';
+import { Server as TusServer } from '@tus/server';
+import type { Upload } from '@tus/server';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { PlazaError, toPlazaError } from '../errors.js';
+import type { Auditor } from '../Auditor.js';
+import type { RateLimiter } from '../ratelimit/RateLimiter.js';
+import { isOriginAllowed } from '../signaling/origin.js';
+import type { ChatStore } from '../storage/ChatStore.js';
+import { randomBase62 } from '../storage/ids.js';
+import { UPLOADER_KEY } from './FileService.js';
+import type { FileService } from './FileService.js';
+import { codeOfTusStatus, errorBody, fromPlazaError, isRefusal } from './httpErrors.js';
+
+/** Where the tus endpoint lives, relative to the server URL. */
+export const UPLOAD_PATH = '/files/uploads';
+
+/** Response header naming the stored file once the last bytes of an upload arrived. */
+export const FILE_ID_HEADER = 'Plaza-File-Id';
+
+/** What the upload routes need. */
+export interface UploadRouteOptions {
+  files: FileService;
+  store: ChatStore;
+  apiKeys: Readonly<Record<string, string>>;
+  allowedOrigins: readonly string[];
+  /** Per-user request limiter (every tus request spends one token). */
+  limiter: RateLimiter;
+  auditor: Auditor;
+  logger: Logger;
+  isClosing(): boolean;
+}
+
+interface Principal {
+  userId: string;
+  grants: ResolvedGrants;
+}
+
+/** A new file id (also the tus upload id): `f_` and 20 random base62 characters. */
+export function newFileId(): string {
+  return `f_${randomBase62()}`;
+}
+
+/**
+ * Registers the tus 1.0.0 endpoint (`POST/HEAD/PATCH/DELETE/OPTIONS /files/uploads[/:id]`) on
+ * fastify. Every request needs `Authorization: Bearer <access token>` with the `canUploadFiles`
+ * grant; creation also checks membership, size and quota before anything is stored; only the
+ * uploader may continue, inspect or cancel an upload. Errors answer `{ "error": { code, message } }`.
+ */
+export function registerUploadRoutes(http: FastifyInstance, options: UploadRouteOptions): TusServer {
+  const { files, store, logger } = options;
+  const principals = new WeakMap<object, Principal>();
+
+  const authenticate = async (req: Request): Promise<Principal> => {
+    if (options.isClosing()) throw new PlazaError(ErrorCode.UNAVAILABLE, 'the server is shutting down; retry later');
+    const header = req.headers.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new PlazaError(ErrorCode.UNAUTHENTICATED, 'an Authorization: Bearer <access token> header is required');
+    let verified;
+    try {
+      verified = await verifyAccessToken(match[1], options.apiKeys);
+    } catch (error) {
+      if (error instanceof TokenError) throw new PlazaError(error.code, error.message);
+      throw new PlazaError(ErrorCode.UNAUTHENTICATED, 'token could not be verified');
+    }
+    if (verified.expiresAt.getTime() <= Date.now()) throw new PlazaError(ErrorCode.TOKEN_EXPIRED, 'token has expired');
+    const principal = { userId: verified.identity, grants: verified.grants };
+    if (!principal.grants.canUploadFiles) {
+      options.auditor.record({ action: 'grant.denied', actorId: principal.userId, outcome: 'denied', reason: 'canUploadFiles' });
+      throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'your token does not allow uploading files (canUploadFiles)');
+    }
+    const decision = await options.limiter.consume(principal.userId);
+    if (!decision.allowed) {
+      throw new PlazaError(ErrorCode.RATE_LIMITED, 'too many requests; slow down', { details: { retryAfterMs: decision.retryAfterMs } });
+    }
+    return principal;
+  };
+
+  const asRefusal = (error: unknown) => {
+    if (isRefusal(error)) return error;
+    const plaza = toPlazaError(error);
+    if (plaza.code === ErrorCode.INTERNAL) logger.error({ err: error }, 'upload request failed unexpectedly');
+    return fromPlazaError(plaza);
+  };
+
+  const tus = new TusServer({
+    path: UPLOAD_PATH,
+    datastore: files.uploads,
+    relativeLocation: true,
+    respectForwardedHeaders: false,
+    exposedHeaders: [FILE_ID_HEADER],
+    allowedOrigins: (origin) => isOriginAllowed(origin, undefined, options.allowedOrigins),
+    disableTerminationForFinishedUploads: true,
+    namingFunction: () => newFileId(),
+    async onIncomingRequest(req, uploadId) {
+      try {
+        const principal = await authenticate(req);
+        principals.set(req, principal);
+        if (req.method === 'POST') return;
+        let upload: Upload;
+        try {
+          upload = await files.uploads.getUpload(uploadId);
+        } catch {
+          throw new PlazaError(ErrorCode.FILE_NOT_FOUND, 'no such upload');
+        }
+        // Somebody else's upload looks exactly like a missing one.
+        if (upload.metadata?.[UPLOADER_KEY] !== principal.userId) throw new PlazaError(ErrorCode.FILE_NOT_FOUND, 'no such upload');
+      } catch (error) {
+        throw asRefusal(error);
+      }
+    },
+    async onUploadCreate(req, upload) {
+      try {
+        const principal = principals.get(req);
+        if (!principal) throw new PlazaError(ErrorCode.UNAUTHENTICATED, 'not authenticated');
+        const meta = upload.metadata ?? {};
+        const conversationId = meta.conversationId;
+        if (!conversationId || !/^[A-Za-z0-9_-]{1,64}$/.test(conversationId)) {
+          throw invalid('conversationId', 'Upload-Metadata needs conversationId (an id)');
+        }
+        if (!meta.filename) throw invalid('filename', 'Upload-Metadata needs filename');
+        if (meta.sha256 !== undefined && meta.sha256 !== null && !/^[0-9a-fA-F]{64}$/.test(meta.sha256)) {
+          throw invalid('sha256', 'sha256 must be 64 hexadecimal digits');
+        }
+        if (upload.size === undefined) throw invalid('Upload-Length', 'Upload-Length is required (deferred lengths are not supported)');
+        const conversation = await store.getConversation(conversationId);
+        if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
+        const membership = await store.getMembership(conversationId, principal.userId);
+        if (!membership && !principal.grants.admin) {
+          throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
+        }
+        const role = principal.grants.admin ? 'owner' : membership?.role;
+        if (conversation.kind === 'channel' && role !== 'owner' && role !== 'moderator') {
+          throw new PlazaError(ErrorCode.FORBIDDEN_ROLE, 'only owners and moderators may post in a channel');
+        }
+        await files.reserve(upload.id, principal.userId, upload.size);
+        logger.debug({ uploadId: upload.id, userId: principal.userId, size: upload.size }, 'upload created');
+        return { metadata: { ...meta, [UPLOADER_KEY]: principal.userId } };
+      } catch (error) {
+        throw asRefusal(error);
+      }
+    },
+    async onUploadFinish(_req, upload) {
+      try {
+        const file = await files.finish(upload);
+        return { headers: { [FILE_ID_HEADER]: file.fileId } };
+      } catch (error) {
+        throw asRefusal(error);
+      }
+    },
+    onResponseError(_req, error) {
+      if (isRefusal(error) && error.body.startsWith('{')) return error;
+      const status = isRefusal(error) ? error.status_code : 500;
+      if (!isRefusal(error)) logger.error({ err: error }, 'upload request failed unexpectedly');
+      const message = isRefusal(error) ? error.body.trim() : 'internal server error';
+      return { status_code: status, body: errorBody({ code: codeOfTusStatus(status), message }) };
+    },
+  });
+
+  http.register(async (scope) => {
+    // tus reads the raw request body itself.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    const handler = async (request: { raw: import('node:http').IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+      reply.hijack();
+      jsonErrors(reply.raw);
+      await tus.handle(request.raw, reply.raw);
+    };
+    const methods = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+    scope.route({ method: [...methods], url: UPLOAD_PATH, handler });
+    scope.route({ method: [...methods], url: `${UPLOAD_PATH}/:uploadId`, handler });
+  });
+  return tus;
+}
+
+function invalid(field: string, message: string): PlazaError {
+  return new PlazaError(ErrorCode.INVALID_REQUEST, message, { details: { issues: [{ path: [field], message }] } });
+}
+
+/** Makes error responses (status ≥ 400) say their body is JSON (tus sets no Content-Type). */
+function jsonErrors(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (status: unknown, ...rest: unknown[]) => {
+    if (typeof status === 'number' && status >= 400 && !res.headersSent) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return writeHead(status, ...rest);
+  };
+}
