@@ -1,7 +1,13 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
 const protocolSource = fileURLToPath(new URL('../protocol/src/index.ts', import.meta.url));
+// tus-js-client's browser entry in its untranspiled ES2015+ form (`lib/`): the `browser` field would
+// pick the Babel output in `lib.esm/`, which carries a regenerator runtime and helpers in every
+// module (51 KB minified instead of 20 KB). Node builds keep the package's Node entry (external).
+const tusBrowserSource = join(dirname(createRequire(import.meta.url).resolve('tus-js-client/package.json')), 'lib/browser/index.js');
 
 export default defineConfig([
   // The npm package: ESM + CJS + type declarations; dependencies stay external.
@@ -29,7 +35,7 @@ export default defineConfig([
     splitting: false,
     noExternal: [/.*/],
     esbuildOptions(options) {
-      options.alias = { ...options.alias, '@plaza/protocol': protocolSource };
+      options.alias = { ...options.alias, '@plaza/protocol': protocolSource, 'tus-js-client': tusBrowserSource };
       options.mainFields = ['browser', 'module', 'main'];
       options.conditions = ['browser', 'import', 'default'];
     },
