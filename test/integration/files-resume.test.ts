@@ -39,7 +39,9 @@ afterAll(async () => {
 
 describe('upload across a server crash', () => {
   it('resumes by itself after SIGKILL + restart and the downloaded bytes have the source SHA-256', async () => {
+    // A PDF header, so that the sniffer accepts it (random bytes alone are application/octet-stream).
     const source = randomBytes(SIZE);
+    source.write('%PDF-1.7\n', 0, 'latin1');
     const sourceHash = sha256Hex(source);
 
     const sender = client();
@@ -55,7 +57,7 @@ describe('upload across a server crash', () => {
     let killAt: number | undefined;
     let killed: Promise<unknown> | undefined;
     const handle = conv.sendFile(source, {
-      name: 'survey-export.bin',
+      name: 'survey-export.pdf',
       text: 'the survey export',
       onProgress: (p) => {
         progress.push({ ...p, start: server.starts });
@@ -67,12 +69,23 @@ describe('upload across a server crash', () => {
       },
     });
     let settled = false;
+    let failure: unknown;
     void handle.done.then(
       () => (settled = true),
-      () => (settled = true),
+      (error: unknown) => {
+        settled = true;
+        failure = error;
+      },
     );
 
-    await waitFor('the upload to pass a quarter and the kill', () => killed, { timeoutMs: 60_000, describe: () => JSON.stringify(progress.slice(-3)) });
+    await waitFor(
+      'the upload to pass a quarter and the kill',
+      () => {
+        if (failure) throw failure;
+        return killed;
+      },
+      { timeoutMs: 60_000, describe: () => JSON.stringify(progress.slice(-3)) },
+    );
     const exit = await killed;
     expect(exit).toMatchObject({ signal: 'SIGKILL' });
     expect(settled, 'the upload must still be in flight when the server dies').toBe(false);
@@ -84,7 +97,7 @@ describe('upload across a server crash', () => {
     const message = await within('the upload to finish after the restart', handle.done, 120_000);
     expect(message.attachments).toHaveLength(1);
     const attachment = message.attachments[0]!;
-    expect(attachment).toMatchObject({ name: 'survey-export.bin', size: SIZE, sha256: sourceHash });
+    expect(attachment).toMatchObject({ name: 'survey-export.pdf', size: SIZE, sha256: sourceHash, mimeType: 'application/pdf' });
     expect(message.text).toBe('the survey export');
 
     // It resumed: progress after the restart started from the stored offset, not from zero.
