@@ -20,6 +20,7 @@ const MAX_TEXT = 16 * 1024;
 const NO_SUCH_CONVERSATION = 'c_doesnotexist0000';
 const NO_SUCH_MESSAGE = 'm_doesnotexist0000';
 const NO_SUCH_USER = 'nobody-ever-connected';
+const NO_SUCH_FILE = 'f_doesnotexist0000';
 
 type Actor = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
 
@@ -134,6 +135,8 @@ function validPayloads(): Record<keyof typeof requestSchemas, Record<string, unk
     'typing:set': { conversationId: groupId, typing: true },
     'presence:set': { status: 'busy', statusText: 'in a meeting' },
     'presence:get': { userIds: ['bob'] },
+    'file:url': { fileId: NO_SUCH_FILE, variant: 'original' },
+    'file:get': { fileId: NO_SUCH_FILE },
   };
 }
 
@@ -163,6 +166,8 @@ function malformedPayloads(): Record<keyof typeof requestSchemas, Record<string,
     'typing:set': { ...conv, typing: 'yes' },
     'presence:set': { status: 'offline' },
     'presence:get': { userIds: [] },
+    'file:url': { fileId: '../etc/passwd', variant: 'huge' },
+    'file:get': { fileId: 42 },
   };
 }
 
@@ -239,6 +244,12 @@ describe('unknown ids, missing grants, non-members and roles get their stable co
       await expectRefusal('alice', name, { ...validPayloads()[name], messageId: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'unknown message');
     }
     await expectRefusal('alice', 'message:send', { ...validPayloads()['message:send'], clientId: 'reply-to-nothing', replyTo: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'replyTo an unknown message');
+  });
+
+  it('unknown file ids answer FILE_NOT_FOUND', async () => {
+    for (const name of ['file:url', 'file:get'] as const) {
+      await expectRefusal('alice', name, validPayloads()[name], ErrorCode.FILE_NOT_FOUND, 'unknown file');
+    }
   });
 
   // Users who never connected may be added (an integrator pre-provisions them), so only the

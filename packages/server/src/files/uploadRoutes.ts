@@ -181,11 +181,35 @@ function invalid(field: string, message: string): PlazaError {
   return new PlazaError(ErrorCode.INVALID_REQUEST, message, { details: { issues: [{ path: [field], message }] } });
 }
 
-/** Makes error responses (status ≥ 400) say their body is JSON (tus sets no Content-Type). */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** `headers` (flat `[k, v, …]`, `[[k, v], …]` or an object) with Content-Type set to JSON. */
+function withJsonType(headers: unknown): unknown {
+  if (Array.isArray(headers)) {
+    if (headers.every((h) => Array.isArray(h))) {
+      return [...(headers as [string, string][]).filter(([k]) => k.toLowerCase() !== 'content-type'), ['Content-Type', JSON_TYPE]];
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      if (String(headers[i]).toLowerCase() !== 'content-type') out.push(headers[i], headers[i + 1]);
+    }
+    return [...out, 'Content-Type', JSON_TYPE];
+  }
+  if (headers && typeof headers === 'object') {
+    const out = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'content-type'));
+    return { ...out, 'Content-Type': JSON_TYPE };
+  }
+  return headers;
+}
+
+/** Makes error responses (status ≥ 400) say their body is JSON (tus answers them as text/plain). */
 function jsonErrors(res: ServerResponse): void {
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
   (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = (status: unknown, ...rest: unknown[]) => {
-    if (typeof status === 'number' && status >= 400 && !res.headersSent) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    if (typeof status !== 'number' || status < 400) return writeHead(status, ...rest);
+    res.setHeader('Content-Type', JSON_TYPE);
+    const last = rest.length - 1;
+    if (last >= 0 && typeof rest[last] === 'object') rest[last] = withJsonType(rest[last]);
     return writeHead(status, ...rest);
   };
 }
