@@ -47,6 +47,9 @@ export const UPLOADER_KEY = 'plazaUploader';
 /** Longest side of a thumbnail, in pixels. */
 export const THUMBNAIL_MAX_PX = 320;
 
+/** Largest image (in pixels) the server decodes for a thumbnail; larger ones get dimensions only. */
+const MAX_THUMBNAIL_INPUT_PIXELS = 64_000_000;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -231,7 +234,7 @@ export class FileService {
       let thumbnail: Buffer | null = null;
       try {
         // sharp drops EXIF, ICC and XMP unless asked to keep them.
-        thumbnail = await sharp(path)
+        thumbnail = await sharp(path, { limitInputPixels: MAX_THUMBNAIL_INPUT_PIXELS })
           .rotate()
           .resize({ width: THUMBNAIL_MAX_PX, height: THUMBNAIL_MAX_PX, fit: 'inside', withoutEnlargement: true })
           .webp({ quality: 78 })
