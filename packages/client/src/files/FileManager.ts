@@ -8,7 +8,7 @@ import { newClientId } from '../internal/clientId.js';
 import { assertBoolean, assertId, assertObject, assertText } from '../internal/validate.js';
 import type { Logger } from '../logger.js';
 import type { OutgoingMessage } from '../Outbox.js';
-import { toUploadSource } from './input.js';
+import { readAll, toUploadSource } from './input.js';
 import type { UploadInput, UploadSource } from './input.js';
 import { MemoryUrlStorage } from './MemoryUrlStorage.js';
 import { sha256Of } from './sha256.js';
@@ -23,9 +23,10 @@ export interface UploadFileOptions {
   /** Media type hint; the server decides the type by looking at the content. @defaultValue `Blob.type` */
   type?: string;
   /**
-   * Size in bytes of a stream input, so the server can refuse a file that is too large before any
-   * byte is sent. Ignored for other inputs. Without it a stream is uploaded with its length
-   * declared at the end.
+   * Size in bytes of a stream input: the stream is then sent as it is read, and a file larger than
+   * the server accepts is refused before any byte is read. Without it the stream is first read
+   * into memory (failing with `PAYLOAD_TOO_LARGE` once it passes the server's `maxFileBytes`).
+   * Ignored for other inputs, whose size is known.
    */
   size?: number;
   /** Called as bytes are sent (at most about ten times a second). */
@@ -190,15 +191,21 @@ export class FileManager {
 
   async #prepare(
     conversationId: string,
-    source: UploadSource,
+    input: UploadSource,
     wantSha256: boolean,
     session: SessionInfo,
     report: (bytesSent: number, bytesTotal: number | null) => void,
   ): Promise<TusTransfer> {
     const limits = this.#ctx.session()?.limits ?? session.limits;
-    const max = limits.maxFileBytes;
-    if (source.size !== null && typeof max === 'number' && source.size > max) {
-      throw new PlazaError(ErrorCode.PAYLOAD_TOO_LARGE, `the file has ${source.size} bytes; the server accepts at most ${max}`);
+    const max = typeof limits.maxFileBytes === 'number' ? limits.maxFileBytes : Number.MAX_SAFE_INTEGER;
+    const tooLarge = (size: string) => new PlazaError(ErrorCode.PAYLOAD_TOO_LARGE, `the file has ${size} bytes; the server accepts at most ${max}`);
+    if (input.size !== null && input.size > max) throw tooLarge(String(input.size));
+    let source = input;
+    if (input.kind === 'stream' && input.size === null) {
+      // The server needs the length before the first byte: read the stream into memory (at most maxFileBytes).
+      const bytes = await readAll(input.reader, max);
+      if (bytes === null) throw tooLarge(`more than ${max}`);
+      source = { kind: 'bytes', bytes, size: bytes.byteLength, name: input.name, type: input.type };
     }
     const sha256 = wantSha256 ? await sha256Of(source) : null;
     const endpoint = new URL(limits.uploadPath ?? DEFAULT_UPLOAD_PATH, this.#ctx.baseUrl).toString();

@@ -187,3 +187,28 @@ function iterableReader(source: AsyncIterable<unknown>): ChunkReader {
     },
   };
 }
+
+/**
+ * Reads a whole stream into memory, for streams of unknown size (the server needs the length up
+ * front). Resolves `null`, and cancels the stream, as soon as it grows past `maxBytes`.
+ * @internal
+ */
+export async function readAll(reader: ChunkReader, maxBytes: number): Promise<Uint8Array | null> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      reader.cancel();
+      return null;
+    }
+    parts.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  return all;
+}

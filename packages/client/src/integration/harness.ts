@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPlazaServer } from '@plaza/server';
-import type { PlazaServer } from '@plaza/server';
+import type { PlazaServer, PlazaServerOptions } from '@plaza/server';
 import { AccessToken } from '@plaza/server-sdk';
 import { PlazaClient } from '../PlazaClient.js';
 import type { PlazaClientOptions } from '../PlazaClient.js';
@@ -32,11 +32,11 @@ export interface Harness {
 /** Reconnect quickly in tests. */
 export const fastPolicy = { nextDelayMs: () => 50 };
 
-/** Starts a {@link Harness}. */
-export async function startHarness(): Promise<Harness> {
+/** Starts a {@link Harness}; `serverOptions` are passed to every start of the server. */
+export async function startHarness(serverOptions: PlazaServerOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plaza-client-test-'));
   const make = (port: number) =>
-    createPlazaServer({ port, host: '127.0.0.1', dataDir, apiKeys: { [KEY]: SECRET }, logLevel: 'silent' });
+    createPlazaServer({ ...serverOptions, port, host: '127.0.0.1', dataDir, apiKeys: { [KEY]: SECRET }, logLevel: 'silent' });
   let server = await make(0);
   const { url, port } = await server.listen();
   const clients: PlazaClient[] = [];
