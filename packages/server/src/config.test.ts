@@ -57,6 +57,23 @@ describe('server configuration', () => {
     expect(config.apiKeys).toEqual({ PKenv: 's'.repeat(32) });
   });
 
+  it('file limits come from flags over the environment, with defaults that never allow HTML or SVG', () => {
+    const defaults = resolveServerConfig({});
+    expect(defaults.maxFileBytes).toBe(100 * 1024 * 1024);
+    expect(defaults.userQuotaBytes).toBe(1024 * 1024 * 1024);
+    expect(defaults.allowedFileTypes).toContain('image/png');
+    expect(defaults.allowedFileTypes).not.toContain('text/html');
+    expect(defaults.allowedFileTypes).not.toContain('image/svg+xml');
+    const config = loadServerConfig({
+      env: { PLAZA_MAX_FILE_BYTES: '1000', PLAZA_USER_QUOTA_BYTES: '5000', PLAZA_ALLOWED_FILE_TYPES: 'image/png' },
+      argv: ['--max-file-bytes', '2000', '--allowed-file-types', 'image/*, application/pdf'],
+    });
+    expect(config).toMatchObject({ maxFileBytes: 2000, userQuotaBytes: 5000, allowedFileTypes: ['image/*', 'application/pdf'] });
+    expect(() => resolveServerConfig({ allowedFileTypes: ['text/html'] })).toThrow(/allowedFileTypes/);
+    expect(() => resolveServerConfig({ allowedFileTypes: ['IMAGE/SVG+XML'] })).toThrow(ConfigError);
+    expect(() => loadServerConfig({ argv: ['--user-quota-bytes', 'lots'] })).toThrow(/--user-quota-bytes/);
+  });
+
   it('refuses bad values with a ConfigError naming the field', () => {
     expect(() => resolveServerConfig({ port: 70000 })).toThrow(/port/);
     expect(() => resolveServerConfig({ logLevel: 'loud' })).toThrow(ConfigError);

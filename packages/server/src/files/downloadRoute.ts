@@ -58,7 +58,7 @@ function fail(reply: FastifyReply, status: number, code: ErrorCode, message: str
 
 /**
  * Registers `GET /files/:fileId?variant&exp&uid&sig`: serves a stored file (or its thumbnail)
- * only for a valid, unexpired signature, as an attachment with `nosniff`, a sandboxing CSP,
+ * only for a valid, unexpired signature of a user who is still a member of the file's conversation, as an attachment with `nosniff`, a sandboxing CSP,
  * private caching until the URL expires, and single-range support (206/416).
  */
 export function registerDownloadRoute(http: FastifyInstance, options: DownloadRouteOptions): void {
@@ -71,6 +71,10 @@ export function registerDownloadRoute(http: FastifyInstance, options: DownloadRo
     const file = await store.getFile(fileId);
     const thumbnail = grant.variant === 'thumbnail';
     if (!file || (thumbnail && file.thumbnailMime === null)) return fail(reply, 404, ErrorCode.FILE_NOT_FOUND, 'no such file');
+    // The URL stops working as soon as the user it was signed for leaves the conversation.
+    if (!(await store.getMembership(file.conversationId, grant.uid))) {
+      return fail(reply, 403, ErrorCode.NOT_A_MEMBER, 'the user this URL was signed for is no longer a member of its conversation');
+    }
     const key = thumbnail ? `${file.storageKey}.thumb` : file.storageKey;
     const stat = await storage.stat(key);
     if (!stat) {

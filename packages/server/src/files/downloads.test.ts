@@ -94,6 +94,19 @@ describe('signed downloads and attachments', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'URL_EXPIRED_OR_INVALID' } });
   });
 
+  it('a URL stops working once the user it was signed for leaves the conversation', async () => {
+    const fileId = await upload(Buffer.from('for members'), 'members.txt');
+    const carol = await t.connect('d-carol');
+    await ok(ana, 'conversation:addMembers', { conversationId: conv, userIds: ['d-carol'] });
+    const { url } = await ok(carol, 'file:url', { fileId });
+    expect((await fetch(new URL(url, t.url))).status).toBe(200);
+    await ok(ana, 'conversation:removeMember', { conversationId: conv, userId: 'd-carol' });
+    const after = await fetch(new URL(url, t.url));
+    expect(after.status).toBe(403);
+    expect(await after.json()).toMatchObject({ error: { code: 'NOT_A_MEMBER' } });
+    expect((await fails(carol, 'file:url', { fileId })).code).toBe('FILE_NOT_FOUND');
+  });
+
   it('send with attachments: the message carries them in history, sync and the broadcast; text may be empty', async () => {
     const a = await upload(Buffer.from('first'), 'a.txt');
     const b = await upload(Buffer.from('second'), 'b.txt');

@@ -130,10 +130,8 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
         const conversation = await store.getConversation(conversationId);
         if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
         const membership = await store.getMembership(conversationId, principal.userId);
-        if (!membership && !principal.grants.admin) {
-          throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
-        }
-        const role = principal.grants.admin ? 'owner' : membership?.role;
+        if (!membership) throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
+        const role = principal.grants.admin ? 'owner' : membership.role;
         if (conversation.kind === 'channel' && role !== 'owner' && role !== 'moderator') {
           throw new PlazaError(ErrorCode.FORBIDDEN_ROLE, 'only owners and moderators may post in a channel');
         }

@@ -6,13 +6,12 @@ import type { RequestContext } from '../context.js';
 import type { HandlerMap } from './types.js';
 
 /**
- * A file the caller may see: it exists and the caller is a member of its conversation (or an
- * administrator). Anything else is `FILE_NOT_FOUND`, so ids of other conversations' files reveal nothing.
+ * A file the caller may see: it exists and the caller is a member of its conversation (as for
+ * messages, administrators too must be members). Anything else is `FILE_NOT_FOUND`, so ids of other conversations' files reveal nothing.
  */
 async function requireVisibleFile(ctx: RequestContext, fileId: string): Promise<StoredFile> {
   const file = await ctx.server.store.getFile(fileId);
-  const visible =
-    file !== null && (ctx.grants.admin || (await ctx.server.store.getMembership(file.conversationId, ctx.user.id)) !== null);
+  const visible = file !== null && (await ctx.server.store.getMembership(file.conversationId, ctx.user.id)) !== null;
   if (!file || !visible) throw new PlazaError(ErrorCode.FILE_NOT_FOUND, `no file ${fileId} in your conversations`);
   return file;
 }
