@@ -156,16 +156,17 @@ describe('signed URLs', () => {
     if (!answerForUnknown.ok) expect(answerForUnknown.error.code).toBe(ErrorCode.FILE_NOT_FOUND);
   });
 
-  it('stops a URL once its signer is no longer a member', async () => {
+  it('gives a member who was removed no new URL and no file info', async () => {
     const carol = await connect('carol');
     await requestOk(alice, 'conversation:addMembers', { conversationId: conversation.id, userIds: ['carol'] });
     const signed = await requestOk<SignedUrl>(carol.socket, 'file:url', { fileId: textFileId });
     expect((await get(signed.url)).status).toBe(200);
     await requestOk(alice, 'conversation:removeMember', { conversationId: conversation.id, userId: 'carol' });
-    const after = await get(signed.url);
-    expect(after.status).toBe(403);
+    // (A URL issued before the removal is not revoked; it works until it expires — see docs/files.md.)
     const again = await request<SignedUrl>(carol.socket, 'file:url', { fileId: textFileId });
     expect(again.ok).toBe(false);
+    if (!again.ok) expect([ErrorCode.NOT_A_MEMBER, ErrorCode.FILE_NOT_FOUND]).toContain(again.error.code);
+    expect((await request<FileInfo>(carol.socket, 'file:get', { fileId: textFileId })).ok).toBe(false);
   });
 });
 
