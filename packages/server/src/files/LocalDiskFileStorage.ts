@@ -47,6 +47,7 @@ export class LocalDiskFileStorage implements FileStorage {
       await pipeline(body instanceof Uint8Array ? [body] : body, createWriteStream(temp, { mode: 0o600 }));
       await fsync(temp);
       await rename(temp, path);
+      await fsyncDirectory(this.#directory);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -56,6 +57,8 @@ export class LocalDiskFileStorage implements FileStorage {
   async adopt(key: string, localPath: string): Promise<void> {
     const path = this.#path(key);
     await this.#ensure();
+    // The bytes must be on disk before the caller records the file (its row is durable).
+    await fsync(localPath);
     try {
       await rename(localPath, path);
     } catch (error) {
@@ -64,6 +67,7 @@ export class LocalDiskFileStorage implements FileStorage {
       await fsync(path);
       await unlink(localPath);
     }
+    await fsyncDirectory(this.#directory);
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
@@ -102,5 +106,18 @@ async function fsync(path: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Makes a rename in `directory` durable (a no-op where directories cannot be opened, e.g. Windows). */
+async function fsyncDirectory(directory: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Not supported on this platform.
+  } finally {
+    await handle?.close();
   }
 }

@@ -20,7 +20,7 @@ describe('uploads across a server restart', () => {
     const path = created.headers.get('location') as string;
     const half = 123_457;
     expect((await tusPatch(new URL(path, t.url).toString(), token, 0, bytes.subarray(0, half))).status).toBe(204);
-    await t.server.close();
+    await t.close();
 
     t = await startTestServer({ dataDir });
     try {
@@ -39,7 +39,7 @@ describe('uploads across a server restart', () => {
     } finally {
       await t.close();
     }
-  });
+  }, 30_000);
 
   it('a restarted server still counts unfinished uploads against the quota', async () => {
     let t = await startTestServer({ dataDir, userQuotaBytes: 100_000 });
@@ -47,7 +47,7 @@ describe('uploads across a server restart', () => {
     const token = await t.token('q-ana');
     const conv = (await ok(ana, 'conversation:create', { kind: 'group', title: 'Quota restart' })).id;
     expect((await tusCreate(t.url, token, 80_000, { conversationId: conv, filename: 'a.txt' })).status).toBe(201);
-    await t.server.close();
+    await t.close();
     t = await startTestServer({ dataDir, userQuotaBytes: 100_000 });
     try {
       const refused = await tusCreate(t.url, token, 30_000, { conversationId: conv, filename: 'b.txt' });
@@ -56,5 +56,5 @@ describe('uploads across a server restart', () => {
     } finally {
       await t.close();
     }
-  });
+  }, 30_000);
 });
