@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { get } from 'node:http';
 import { Readable } from 'node:stream';
 import { ErrorCode } from '@plaza/protocol';
 import type { Message } from '@plaza/protocol';
@@ -25,10 +26,17 @@ function textBytes(size: number): Buffer {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function download(url: string): Promise<Buffer> {
-  const response = await fetch(url);
-  expect(response.status).toBe(200);
-  return Buffer.from(await response.arrayBuffer());
+/** GET over a connection of its own that closes afterwards (no keep-alive socket holds up the server's close). */
+function download(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      expect(res.statusCode).toBe(200);
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve(Buffer.concat(parts)));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 describe('file sharing against a real server', () => {
