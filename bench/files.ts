@@ -6,7 +6,8 @@
  * and rewrites its section of docs/benchmarks.md.
  *
  * Flags / env: `--no-write` (print only), `BENCH_FILES_SKIP_1G=1` (leave out the 1 GiB size),
- * `BENCH_FILES_REPS=N` (repetitions per size; default 3, 2 for 1 GiB).
+ * `BENCH_FILES_REPS=N` (repetitions per size; default 3, 2 for 1 GiB), `BENCH_FILES_CHUNK_MIB=N` (the
+ * client's `uploadChunkBytes`, for trying chunk sizes; the documented figures use the default).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ const GiB = 1024 * MiB;
 
 /** Sizes, how many rounds of `concurrency` transfers make one measurement, and repetitions. */
 const SIZES = [
-  { label: '1 MiB', bytes: MiB, rounds: 16, reps: 3 },
+  { label: '1 MiB', bytes: MiB, rounds: 32, reps: 3 },
   { label: '100 MiB', bytes: 100 * MiB, rounds: 1, reps: 3 },
   { label: '1 GiB', bytes: GiB, rounds: 1, reps: 2 },
 ].filter((s) => !(process.env.BENCH_FILES_SKIP_1G === '1' && s.bytes === GiB));
@@ -85,13 +86,16 @@ async function main(): Promise<void> {
   source.write('%PDF-1.7\n', 0, 'latin1');
 
   const plainServer = await ServerProcess.start({ name: 'plain HTTP', cwd: ROOT, args: ['--import', 'tsx', 'bench/files/plain-file-server.ts', plainDir] });
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the Plaza server there (for finding hot spots).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)] : [];
   const plazaServer = await ServerProcess.start({
     name: 'Plaza',
     cwd: ROOT,
-    args: ['--import', 'tsx', 'packages/server/src/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', plazaDir, '--config', configFile],
+    args: [...profile, '--import', 'tsx', 'packages/server/src/cli.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', plazaDir, '--config', configFile],
     env: { PLAZA_API_KEY: credentials.apiKey, PLAZA_API_SECRET: credentials.apiSecret },
   });
-  const plaza = await PlazaSide.connect(plazaServer.url, credentials);
+  const chunkMiB = process.env.BENCH_FILES_CHUNK_MIB ? Number(process.env.BENCH_FILES_CHUNK_MIB) : undefined;
+  const plaza = await PlazaSide.connect(plazaServer.url, credentials, chunkMiB ? chunkMiB * MiB : undefined);
   let counter = 0;
   const systems: System[] = [
     {
@@ -135,21 +139,23 @@ async function main(): Promise<void> {
             const total = size.bytes * concurrency * size.rounds;
             if (freeBytes(work) < total * 1.2) throw new Error(`disk nearly full before ${system.name} ${size.label} ×${concurrency}`);
             const cpuUp = system.server.cpuMs();
+            const clientUp = process.cpuUsage();
             let upMs = 0;
             for (let round = 0; round < size.rounds; round++) {
               upMs += await timed(concurrency, async (i) => {
                 ids.push(await system.upload(bytes, `${size.bytes}-${rep}-${round}-${i}`));
               });
             }
-            measurements.push(record(system.name, 'upload', size.label, concurrency, rep, total, upMs, system.server.cpuMs() - cpuUp));
+            measurements.push(record(system.name, 'upload', size.label, concurrency, rep, total, upMs, system.server.cpuMs() - cpuUp, clientCpuMs(clientUp)));
             // Signing is not part of the download figure: an app holds the URL before it downloads.
             const urls = await Promise.all(ids.map((id) => system.url(id)));
             const cpuDown = system.server.cpuMs();
+            const clientDown = process.cpuUsage();
             let downMs = 0;
             for (let round = 0; round < size.rounds; round++) {
               downMs += await timed(concurrency, (i) => downloadToNull(urls[round * concurrency + i] as string, size.bytes));
             }
-            measurements.push(record(system.name, 'download', size.label, concurrency, rep, total, downMs, system.server.cpuMs() - cpuDown));
+            measurements.push(record(system.name, 'download', size.label, concurrency, rep, total, downMs, system.server.cpuMs() - cpuDown, clientCpuMs(clientDown)));
             await system.remove(ids);
           }
         }
@@ -169,10 +175,18 @@ async function main(): Promise<void> {
   }
 }
 
-function record(system: SystemName, direction: Direction, size: string, concurrency: number, rep: number, bytes: number, ms: number, cpuMs: number): Measurement {
+/** CPU time (user + system, ms) this process used since `since`. */
+function clientCpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
+function record(system: SystemName, direction: Direction, size: string, concurrency: number, rep: number, bytes: number, ms: number, cpuMs: number, clientMs: number): Measurement {
   const mbps = bytes / 1e6 / (ms / 1000);
-  log(`${system.padEnd(5)} ${direction.padEnd(8)} ${size.padStart(7)} ×${concurrency} rep ${rep + 1}: ${mbps.toFixed(0)} MB/s (${ms.toFixed(0)} ms, server CPU ${cpuMs} ms)`);
-  return { system, direction, size, concurrency, rep, bytes, ms, mbps, cpuMs };
+  log(
+    `${system.padEnd(5)} ${direction.padEnd(8)} ${size.padStart(7)} ×${concurrency} rep ${rep + 1}: ${mbps.toFixed(0)} MB/s (${ms.toFixed(0)} ms, server CPU ${cpuMs} ms, client CPU ${clientMs.toFixed(0)} ms, load ${load1().toFixed(1)})`,
+  );
+  return { system, direction, size, concurrency, rep, bytes, ms, mbps, cpuMs, clientCpuMs: clientMs };
 }
 
 main().catch((error: unknown) => {

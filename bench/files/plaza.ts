@@ -31,9 +31,12 @@ export class PlazaSide {
     this.#socket = socket;
   }
 
-  /** Connects user `bench-uploader` to the server at `url` and creates its conversation. */
-  static async connect(url: string, credentials: Credentials): Promise<PlazaSide> {
-    const client = new PlazaClient(url, { logger: quiet, requestTimeoutMs: 60_000 });
+  /**
+   * Connects user `bench-uploader` to the server at `url` and creates its conversation.
+   * `uploadChunkBytes` overrides the client's PATCH size (its default when left out).
+   */
+  static async connect(url: string, credentials: Credentials, uploadChunkBytes?: number): Promise<PlazaSide> {
+    const client = new PlazaClient(url, { logger: quiet, requestTimeoutMs: 60_000, ...(uploadChunkBytes ? { uploadChunkBytes } : {}) });
     const token = () => new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: 'bench-uploader', ttl: '6h' }).toJwt();
     await client.connect(token);
     const conversation = await client.conversations.create({ kind: 'group', title: 'File bench' });

@@ -20,6 +20,8 @@ export interface Measurement {
   mbps: number;
   /** Server CPU time used during the run (user + system, ms). */
   cpuMs: number;
+  /** The bench process's (the client's) CPU time during the run (user + system, ms). */
+  clientCpuMs: number;
 }
 
 /** What the section says about the run. */
@@ -43,6 +45,8 @@ interface Row {
   ratio: number;
   plainCpuPerGiB: number;
   plazaCpuPerGiB: number;
+  plainClientPerGiB: number;
+  plazaClientPerGiB: number;
 }
 
 function rows(measurements: readonly Measurement[], median: (v: number[]) => number): Row[] {
@@ -57,9 +61,10 @@ function rows(measurements: readonly Measurement[], median: (v: number[]) => num
   return keys.map((key) => {
     const of = (system: SystemName) => measurements.filter((m) => m.system === system && m.direction === key.direction && m.size === key.size && m.concurrency === key.concurrency);
     const cpuPerGiB = (ms: Measurement[]) => median(ms.map((m) => m.cpuMs / (m.bytes / 2 ** 30)));
+    const clientPerGiB = (ms: Measurement[]) => median(ms.map((m) => m.clientCpuMs / (m.bytes / 2 ** 30)));
     const plain = median(of('plain').map((m) => m.mbps));
     const plaza = median(of('Plaza').map((m) => m.mbps));
-    return { ...key, plain, plaza, ratio: plaza / plain, plainCpuPerGiB: cpuPerGiB(of('plain')), plazaCpuPerGiB: cpuPerGiB(of('Plaza')) };
+    return { ...key, plain, plaza, ratio: plaza / plain, plainCpuPerGiB: cpuPerGiB(of('plain')), plazaCpuPerGiB: cpuPerGiB(of('Plaza')), plainClientPerGiB: clientPerGiB(of('plain')), plazaClientPerGiB: clientPerGiB(of('Plaza')) };
   });
 }
 
@@ -67,7 +72,7 @@ const verdict = (row: Row) => (row.ratio >= TARGETS[row.direction] ? 'met' : '**
 
 function tableOf(measurements: readonly Measurement[], median: (v: number[]) => number): string {
   return table(
-    ['direction', 'size', 'concurrency', 'plain HTTP MB/s', 'Plaza MB/s', 'Plaza / plain', 'target', 'server CPU s / GiB plain', 'server CPU s / GiB Plaza'],
+    ['direction', 'size', 'concurrency', 'plain HTTP MB/s', 'Plaza MB/s', 'Plaza / plain', 'target', 'server CPU s/GiB plain', 'server CPU s/GiB Plaza', 'client CPU s/GiB plain', 'client CPU s/GiB Plaza'],
     rows(measurements, median).map((r) => [
       r.direction,
       r.size,
@@ -78,6 +83,8 @@ function tableOf(measurements: readonly Measurement[], median: (v: number[]) => 
       `≥ ${TARGETS[r.direction]}× — ${verdict(r)}`,
       fmt(r.plainCpuPerGiB / 1000, 2),
       fmt(r.plazaCpuPerGiB / 1000, 2),
+      fmt(r.plainClientPerGiB / 1000, 2),
+      fmt(r.plazaClientPerGiB / 1000, 2),
     ]),
   );
 }
@@ -122,7 +129,8 @@ its own object). A run uploads, then downloads what it uploaded, then deletes it
 attached to a message which is deleted); signing the URLs happens before the download clock starts.
 MB/s = bytes moved ÷ wall time from the first request to the last answer, in 10⁶ bytes per second. The systems
 alternate (plain first in even repetitions, Plaza first in odd ones) after one warm-up transfer each; the table
-shows medians. "server CPU s / GiB" is the server process's user + system CPU time (from \`/proc/<pid>/stat\`)
-per GiB moved. Files written by both servers land in the page cache, so downloads read from memory; the
+shows medians. "server CPU s/GiB" is the server process's user + system CPU time (from \`/proc/<pid>/stat\`)
+per GiB moved; "client CPU s/GiB" the bench process's (\`process.cpuUsage()\`), which is the client of both.
+Server, client and whatever else runs on the machine share 2 cores, so CPU per GiB is the steadier figure. Files written by both servers land in the page cache, so downloads read from memory; the
 machine is shared, so wall-clock figures move between runs.`;
 }
