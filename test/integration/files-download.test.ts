@@ -156,13 +156,15 @@ describe('signed URLs', () => {
     if (!answerForUnknown.ok) expect(answerForUnknown.error.code).toBe(ErrorCode.FILE_NOT_FOUND);
   });
 
-  it('gives a member who was removed no new URL and no file info', async () => {
+  it('stops a URL once its user is no longer a member, and gives them no new URL or file info', async () => {
     const carol = await connect('carol');
     await requestOk(alice, 'conversation:addMembers', { conversationId: conversation.id, userIds: ['carol'] });
     const signed = await requestOk<SignedUrl>(carol.socket, 'file:url', { fileId: textFileId });
     expect((await get(signed.url)).status).toBe(200);
     await requestOk(alice, 'conversation:removeMember', { conversationId: conversation.id, userId: 'carol' });
-    // (A URL issued before the removal is not revoked; it works until it expires — see docs/files.md.)
+    const after = await get(signed.url);
+    expect(after.status).toBe(403);
+    expect(after.body.toString()).not.toContain('Plaza download test');
     const again = await request<SignedUrl>(carol.socket, 'file:url', { fileId: textFileId });
     expect(again.ok).toBe(false);
     if (!again.ok) expect([ErrorCode.NOT_A_MEMBER, ErrorCode.FILE_NOT_FOUND]).toContain(again.error.code);
