@@ -1,7 +1,7 @@
 import type { Member, Message, Presence, SessionInfo, User } from '@plaza/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import { Conversation, ErrorCode, PlazaClient, PlazaError } from './index.js';
-import type { ConnectionState, HistoryPage, PendingMessage } from './index.js';
+import type { Attachment, ConnectionState, FileInfo, HistoryPage, PendingMessage, UploadHandle, UploadProgress, UploadState } from './index.js';
 
 declare const plaza: PlazaClient;
 declare const conv: Conversation;
@@ -12,6 +12,23 @@ describe('public API types', () => {
     expectTypeOf(conv.send).parameter(0).toEqualTypeOf<string>();
     expectTypeOf(conv.edit).returns.toEqualTypeOf<Promise<Message>>();
     expectTypeOf(conv.history).returns.toEqualTypeOf<Promise<HistoryPage>>();
+  });
+
+  it('sendFile() returns a handle resolving the Message; uploadFile() one resolving the FileInfo', () => {
+    expectTypeOf(conv.sendFile).returns.toEqualTypeOf<UploadHandle<Message>>();
+    expectTypeOf(conv.uploadFile).returns.toEqualTypeOf<UploadHandle<FileInfo>>();
+    expectTypeOf(conv.sendFile).toBeCallableWith(new Uint8Array(1), { name: 'a.txt', text: 'hi', onProgress: () => {}, sha256: false });
+    expectTypeOf(conv.sendFile).toBeCallableWith(new Blob([]));
+    expectTypeOf(conv.sendFile).toBeCallableWith(new Blob([]).stream(), { size: 0 });
+    const handle = conv.sendFile(new Blob([]));
+    expectTypeOf(handle.done).toEqualTypeOf<Promise<Message>>();
+    expectTypeOf(handle.progress).toEqualTypeOf<UploadProgress>();
+    expectTypeOf(handle.state).toEqualTypeOf<UploadState>();
+    expectTypeOf(handle.fileId).toEqualTypeOf<string | null>();
+    expectTypeOf(handle.cancel).returns.toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf(plaza.files.url).returns.toEqualTypeOf<Promise<string>>();
+    expectTypeOf(plaza.files.get).returns.toEqualTypeOf<Promise<FileInfo>>();
+    expectTypeOf<Message['attachments']>().toEqualTypeOf<Attachment[]>();
   });
 
   it('connect() takes a token or a token provider', () => {

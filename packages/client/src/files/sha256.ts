@@ -19,10 +19,17 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /**
+ * Largest `Blob` hashed before uploading: WebCrypto has no incremental digest, so the whole blob
+ * is read into memory once (bytes given as `Uint8Array` are in memory already and always hashed).
+ */
+export const MAX_HASHED_BLOB_BYTES = 256 * 1024 * 1024;
+
+/**
  * SHA-256 of an upload's content as lowercase hex, computed with WebCrypto, for inputs held in
- * memory (`Blob`, bytes). Returns `null` for streams (they are read once, while uploading) and when
- * the host has no WebCrypto (a browser page served over plain HTTP); the server still computes its
- * own checksum, the client's only lets it detect corruption on the way.
+ * memory (bytes, and `Blob`s up to {@link MAX_HASHED_BLOB_BYTES}). Returns `null` for streams (they
+ * are read once, while uploading), for larger blobs, and when the host has no WebCrypto (a browser
+ * page served over plain HTTP); the server still computes its own checksum, the client's only lets
+ * it detect corruption on the way.
  *
  * @internal
  */
@@ -30,6 +37,6 @@ export async function sha256Of(source: UploadSource): Promise<string | null> {
   const s = subtle();
   if (!s) return null;
   if (source.kind === 'bytes') return toHex(await s.digest('SHA-256', source.bytes));
-  if (source.kind === 'blob') return toHex(await s.digest('SHA-256', await source.blob.arrayBuffer()));
+  if (source.kind === 'blob' && source.size <= MAX_HASHED_BLOB_BYTES) return toHex(await s.digest('SHA-256', await source.blob.arrayBuffer()));
   return null;
 }
