@@ -151,6 +151,10 @@ describe('files between Chromium and Node', () => {
     expect(sha256Hex(downloaded)).toBe(sha256Hex(bytes));
 
     const pageUrl = await page.evaluate(async (id) => (window as any).plaza.files.url(id) as Promise<string>, fileId);
+    // A page on an allowed origin may read the bytes with fetch(): the download answers with CORS headers.
+    const corsCheck = await fetch(pageUrl, { headers: { Origin: pageOrigin } });
+    await corsCheck.arrayBuffer();
+    expect(corsCheck.headers.get('access-control-allow-origin'), 'Access-Control-Allow-Origin on GET /files/:id').toBe(pageOrigin);
     const inPage = await downloadInPage(pageUrl);
     expect(inPage).toEqual({ status: 200, sha256: sha256Hex(bytes), length: total });
     expect(pageErrors).toEqual([]);
