@@ -123,10 +123,19 @@ export class PlazaServer {
     } catch (error) {
       p.logger.warn({ err: error }, 'closing the socket.io adapter failed');
     }
+    // Connections that finish a response after close() began stay open as keep-alive until their
+    // timeout: keep closing the idle ones, and cut whatever is left after the drain timeout (tus
+    // uploads resume, downloads retry).
+    const server = p.http.server;
+    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+    const cutoff = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
     try {
       await p.http.close();
     } catch (error) {
       p.logger.warn({ err: error }, 'closing the HTTP server failed');
+    } finally {
+      clearInterval(sweeper);
+      clearTimeout(cutoff);
     }
     await p.files.close();
     await p.auditor.flush();
