@@ -9,6 +9,7 @@
  * `BENCH_FILES_REPS=N` (repetitions per size; default 3, 2 for 1 GiB), `BENCH_FILES_CHUNK_MIB=N` (the
  * client's `uploadChunkBytes`, for trying chunk sizes; the documented figures use the default).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,6 +158,9 @@ async function main(): Promise<void> {
             }
             measurements.push(record(system.name, 'download', size.label, concurrency, rep, total, downMs, system.server.cpuMs() - cpuDown, clientCpuMs(clientDown)));
             await system.remove(ids);
+            // Write back what this run left dirty in the page cache, so the next run (often the
+            // other system) does not pay for it.
+            execFileSync('sync');
           }
         }
       }

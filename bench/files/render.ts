@@ -126,7 +126,8 @@ clients. Plain uploads are one \`PUT\` with the whole body over a keep-alive \`h
 systems are \`http.get\` with the body counted and thrown away as it streams in (to /dev/null, in effect), using
 the same agent. Sizes: ${sizes}; concurrency ${context.concurrency.join(' and ')} (that many transfers at once, each
 its own object). A run uploads, then downloads what it uploaded, then deletes it (Plaza: the files are
-attached to a message which is deleted); signing the URLs happens before the download clock starts.
+attached to a message which is deleted) and runs \`sync\`, so that dirty pages left by one run are not written
+back during the next; signing the URLs happens before the download clock starts.
 MB/s = bytes moved ÷ wall time from the first request to the last answer, in 10⁶ bytes per second. The systems
 alternate (plain first in even repetitions, Plaza first in odd ones) after one warm-up transfer each; the table
 shows medians. "server CPU s/GiB" is the server process's user + system CPU time (from \`/proc/<pid>/stat\`)
