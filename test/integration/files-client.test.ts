@@ -126,6 +126,25 @@ describe('inputs', () => {
     await user.disconnect();
   });
 
+  it('two concurrent sends of the same bytes (same fingerprint) both complete with the right content', async () => {
+    const user = new PlazaClient(server.url, { logger: silentLogger });
+    await user.connect(() => mintToken('double-clicker'));
+    const twiceConv = await user.conversations.openDirect('resident');
+    const bytes = pdf(6 * 1024 * 1024);
+    const [a, b] = await within(
+      'both uploads',
+      Promise.all([twiceConv.sendFile(bytes, { name: 'same.pdf', text: 'first' }).done, twiceConv.sendFile(bytes, { name: 'same.pdf', text: 'second' }).done]),
+      60_000,
+    );
+    expect(a.id).not.toBe(b.id);
+    for (const message of [a, b]) {
+      expect(message.attachments[0]).toMatchObject({ size: bytes.length, sha256: sha256Hex(bytes) });
+      const response = await fetch(await user.files.url(message.attachments[0]!.fileId));
+      expect(sha256Hex(Buffer.from(await response.arrayBuffer()))).toBe(sha256Hex(bytes));
+    }
+    await user.disconnect();
+  });
+
   it('pause stops sending; resume finishes with the same bytes', async () => {
     const user = new PlazaClient(server.url, { logger: silentLogger });
     await user.connect(() => mintToken('pauser'));
