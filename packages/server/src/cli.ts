@@ -13,6 +13,12 @@ Flags (each also settable by environment, then config file; flags win):
   --log-level L         PLAZA_LOG_LEVEL        fatal|error|warn|info|debug|trace|silent
   --allowed-origins a,b PLAZA_ALLOWED_ORIGINS  browser origins allowed to connect ('*' = all)
   --max-text-bytes N    PLAZA_MAX_TEXT_BYTES   message text limit in UTF-8 bytes
+  --presence-offline-grace-ms N
+                        PLAZA_PRESENCE_OFFLINE_GRACE_MS  announce offline only after N ms without
+                                               a device (default 5000)
+  --presence-large-conversation-members N
+                        PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS  no presence broadcasts into
+                                               conversations this large (default 1000)
                         PLAZA_API_KEY + PLAZA_API_SECRET  API key pair (else <data-dir>/keys.json)
 `;
 

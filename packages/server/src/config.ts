@@ -36,6 +36,8 @@ export const serverConfigDefaults = {
   },
   logLevel: 'info' as LogLevel,
   sqliteSynchronous: 'full' as 'full' | 'normal',
+  presenceOfflineGraceMs: 5000,
+  presenceLargeConversationMembers: 1000,
 };
 
 /**
@@ -60,6 +62,10 @@ export const serverConfigSchema = z.strictObject({
     .prefault({}),
   logLevel: z.enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]]).default(serverConfigDefaults.logLevel),
   sqliteSynchronous: z.enum(['full', 'normal']).default(serverConfigDefaults.sqliteSynchronous),
+  /** How long a user whose last device left stays `online` to others before `offline` is announced. */
+  presenceOfflineGraceMs: z.int().min(0).max(3_600_000).default(serverConfigDefaults.presenceOfflineGraceMs),
+  /** Conversations with at least this many members get no presence broadcasts (members use `presence:get`). */
+  presenceLargeConversationMembers: z.int().min(2).max(10_000_000).default(serverConfigDefaults.presenceLargeConversationMembers),
 });
 
 /** Serializable configuration as given (every field optional). */
@@ -130,6 +136,8 @@ export interface ConfigLayer {
   logLevel?: string;
   allowedOrigins?: string[];
   maxTextBytes?: number;
+  presenceOfflineGraceMs?: number;
+  presenceLargeConversationMembers?: number;
   apiKeys?: Record<string, string>;
   config?: string;
 }
@@ -143,6 +151,10 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_LOG_LEVEL) layer.logLevel = env.PLAZA_LOG_LEVEL;
   if (env.PLAZA_ALLOWED_ORIGINS !== undefined) layer.allowedOrigins = listOf(env.PLAZA_ALLOWED_ORIGINS);
   if (env.PLAZA_MAX_TEXT_BYTES) layer.maxTextBytes = intOf(env.PLAZA_MAX_TEXT_BYTES, 'PLAZA_MAX_TEXT_BYTES');
+  if (env.PLAZA_PRESENCE_OFFLINE_GRACE_MS) layer.presenceOfflineGraceMs = intOf(env.PLAZA_PRESENCE_OFFLINE_GRACE_MS, 'PLAZA_PRESENCE_OFFLINE_GRACE_MS');
+  if (env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS) {
+    layer.presenceLargeConversationMembers = intOf(env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS, 'PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS');
+  }
   const key = env.PLAZA_API_KEY;
   const secret = env.PLAZA_API_SECRET;
   if (key || secret) {
@@ -161,6 +173,8 @@ export const cliFlags = {
   'log-level': { type: 'string' },
   'allowed-origins': { type: 'string' },
   'max-text-bytes': { type: 'string' },
+  'presence-offline-grace-ms': { type: 'string' },
+  'presence-large-conversation-members': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -199,6 +213,10 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   if (origins !== undefined) layer.allowedOrigins = listOf(origins);
   const maxText = str('max-text-bytes');
   if (maxText !== undefined) layer.maxTextBytes = intOf(maxText, '--max-text-bytes');
+  const grace = str('presence-offline-grace-ms');
+  if (grace !== undefined) layer.presenceOfflineGraceMs = intOf(grace, '--presence-offline-grace-ms');
+  const large = str('presence-large-conversation-members');
+  if (large !== undefined) layer.presenceLargeConversationMembers = intOf(large, '--presence-large-conversation-members');
   return { help: values.help === true, demo: values.demo === true, layer };
 }
 

@@ -16,11 +16,13 @@ import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
+import { PresenceAnnouncer } from './presence/PresenceAnnouncer.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
 import { MemoryRateLimiter } from './ratelimit/MemoryRateLimiter.js';
 import type { RateLimiter } from './ratelimit/RateLimiter.js';
 import { createAuthMiddleware } from './signaling/auth.js';
 import { handleConnection } from './signaling/connection.js';
+import { broadcastPresence } from './signaling/fanout.js';
 import type { PlazaIo, SignalingContext, SocketData } from './signaling/context.js';
 import { createAllowRequest, createCorsOrigin } from './signaling/origin.js';
 import type { ChatStore } from './storage/ChatStore.js';
@@ -46,6 +48,9 @@ export interface PlazaServerOptions extends ServerConfigInput {
   /** A store to use instead of `<dataDir>/plaza.db` (the caller keeps ownership and closes it). */
   store?: ChatStore;
 }
+
+/** Presence changes within this window are broadcast together, at most one per user. */
+const PRESENCE_COALESCE_MS = 250;
 
 /** How long a disconnected client's session (rooms, missed packets) is kept for recovery. */
 const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
@@ -114,10 +119,20 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   });
 
   const inflight = new Set<Promise<unknown>>();
+  const announcer = new PresenceAnnouncer({
+    presence,
+    offlineGraceMs: config.presenceOfflineGraceMs,
+    coalesceMs: PRESENCE_COALESCE_MS,
+    broadcast: async (changes) => {
+      for (const change of changes) await broadcastPresence(ctx, change);
+    },
+    onError: (error) => logger.warn({ err: error, component: 'presence' }, 'presence broadcast failed'),
+  });
   const ctx: SignalingContext = {
     io,
     store,
     presence,
+    announcer,
     limiters,
     auditor,
     metrics,
@@ -127,6 +142,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       maxPacketBytes: limitDefaults.maxPacketBytes,
       maxPageSize: limitDefaults.maxPageSize,
       defaultPageSize: limitDefaults.defaultPageSize,
+      presenceLargeConversationMembers: config.presenceLargeConversationMembers,
     },
     apiKeys,
     allowedOrigins: config.allowedOrigins,
@@ -150,6 +166,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     inflight,
     markClosing: () => {
       closing = true;
+      announcer.close();
     },
     ownsStore: !givenStore,
   });

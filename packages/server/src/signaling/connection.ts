@@ -1,7 +1,6 @@
 import type { PlazaSocket, SignalingContext } from './context.js';
 import { conversationRoom, userRoom } from './context.js';
 import { registerDispatcher } from './dispatch.js';
-import { broadcastPresence } from './fanout.js';
 import { handlers } from './handlers/index.js';
 
 /** setTimeout's largest delay; longer token lifetimes are re-checked when it fires. */
@@ -10,7 +9,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 /**
  * Sets up an accepted socket: joins `u:<userId>` and every `c:<conversationId>` (leaving rooms a
  * recovered session kept for conversations the user has left meanwhile), registers the request
- * dispatcher, announces presence, and closes the connection when its token expires (the client
+ * dispatcher, reports the device to presence (see `PresenceAnnouncer`), and closes the connection when its token expires (the client
  * reconnects with a fresh token).
  */
 export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): void {
@@ -40,18 +39,16 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
   };
   armExpiry();
 
-  void ctx.presence
-    .connect(user.id, socket.id)
-    .then((change) => (change.changed ? broadcastPresence(ctx, change.presence) : undefined))
+  void ctx.announcer
+    .connected(user.id, socket.id)
     .catch((error: unknown) => logger.warn({ err: error }, 'presence connect failed'));
 
   socket.on('disconnect', (reason) => {
     if (expiryTimer) clearTimeout(expiryTimer);
     ctx.metrics.connections.dec();
     logger.debug({ reason }, 'disconnected');
-    void ctx.presence
-      .disconnect(user.id, socket.id)
-      .then((change) => (change.changed && !ctx.isClosing() ? broadcastPresence(ctx, change.presence) : undefined))
+    void ctx.announcer
+      .disconnected(user.id, socket.id)
       .catch((error: unknown) => logger.warn({ err: error }, 'presence disconnect failed'));
   });
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Auditor } from '../Auditor.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { PresenceAnnouncer } from '../presence/PresenceAnnouncer.js';
 import type { PresenceStore } from '../presence/PresenceStore.js';
 import type { RateLimiter } from '../ratelimit/RateLimiter.js';
 import type { ChatStore } from '../storage/ChatStore.js';
@@ -35,6 +36,8 @@ export interface ServerLimits {
   maxPacketBytes: number;
   maxPageSize: number;
   defaultPageSize: number;
+  /** Conversations with at least this many members get no presence broadcasts. */
+  presenceLargeConversationMembers: number;
 }
 
 /** Everything the signaling layer needs, injected once per server. */
@@ -42,6 +45,8 @@ export interface SignalingContext {
   io: PlazaIo;
   store: ChatStore;
   presence: PresenceStore;
+  /** Decides when presence changes are broadcast (grace period, coalescing). */
+  announcer: PresenceAnnouncer;
   limiters: { requests: RateLimiter; messages: RateLimiter };
   auditor: Auditor;
   metrics: ServerMetrics;

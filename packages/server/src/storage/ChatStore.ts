@@ -122,8 +122,8 @@ export interface ChatStore {
   removeMember(conversationId: string, userId: string): Promise<Member | null>;
   /** Changes a member's role. Throws `NOT_A_MEMBER`. */
   setRole(conversationId: string, userId: string, role: MemberRole): Promise<Member>;
-  /** Ids of all conversations `userId` belongs to. */
-  conversationIdsOf(userId: string): Promise<string[]>;
+  /** Ids of all conversations `userId` belongs to (with `belowMemberCount`: only those with fewer members). */
+  conversationIdsOf(userId: string, options?: { belowMemberCount?: number }): Promise<string[]>;
   /** Ids of all users who share at least one conversation with `userId` (not including them). */
   contactsOf(userId: string): Promise<string[]>;
 

@@ -268,9 +268,13 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx, now) => conversations.setRole(trx, conversationId, userId, role, now));
   }
 
-  async conversationIdsOf(userId: string): Promise<string[]> {
+  async conversationIdsOf(userId: string, options: { belowMemberCount?: number } = {}): Promise<string[]> {
     const db = await this.#open();
-    const rows = await db.selectFrom('members').select('conversation_id').where('user_id', '=', userId).execute();
+    let q = db.selectFrom('members').select('members.conversation_id').where('members.user_id', '=', userId);
+    if (options.belowMemberCount !== undefined) {
+      q = q.innerJoin('conversations', 'conversations.id', 'members.conversation_id').where('conversations.member_count', '<', options.belowMemberCount);
+    }
+    const rows = await q.execute();
     return rows.map((r) => r.conversation_id);
   }
 
