@@ -110,6 +110,11 @@ export interface ChatStore {
   /** Updates title and/or topic (`topic: null` clears it). Throws `CONVERSATION_NOT_FOUND`. */
   updateConversation(conversationId: string, patch: { title?: string; topic?: string | null }): Promise<Conversation>;
 
+  /**
+   * A conversation and `userId`'s membership in it (`null` when not a member), read together; `null`
+   * when the conversation does not exist. The per-request access check.
+   */
+  getConversationForMember(conversationId: string, userId: string): Promise<{ conversation: Conversation; membership: Membership | null } | null>;
   /** `userId`'s membership, or `null`. */
   getMembership(conversationId: string, userId: string): Promise<Membership | null>;
   /** All members with names, owners first, then by join time. */

@@ -20,7 +20,8 @@ import { MessageAppender } from './MessageAppender.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
-import { parseJson, toConversation, toJson } from './rows.js';
+import { PreparedReads } from './PreparedReads.js';
+import { parseJson, toJson } from './rows.js';
 import type { ChatDatabase } from './schema.js';
 import type { StoreLogger } from './StoreLogger.js';
 
@@ -84,6 +85,7 @@ export class SqliteChatStore implements ChatStore {
   readonly #appender: MessageAppender;
   readonly #logger: StoreLogger | undefined;
   readonly #ready: Promise<void>;
+  #reads: PreparedReads | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -143,6 +145,12 @@ export class SqliteChatStore implements ChatStore {
     if (this.#closed) throw new PlazaError(ErrorCode.UNAVAILABLE, 'the store is closed');
     await this.#ready;
     return this.#db;
+  }
+
+  /** The hot-path reads as prepared statements, once migrated; `UNAVAILABLE` after `close()`. */
+  async #prepared(): Promise<PreparedReads> {
+    await this.#open();
+    return (this.#reads ??= new PreparedReads(this.#sqlite, (fn) => this.#db.connection().execute(async () => fn())));
   }
 
   /** Runs `fn` in one transaction with one timestamp. */
@@ -217,9 +225,11 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async getConversation(conversationId: string): Promise<Conversation | null> {
-    const db = await this.#open();
-    const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
-    return row ? toConversation(row) : null;
+    return (await this.#prepared()).conversation(conversationId);
+  }
+
+  async getConversationForMember(conversationId: string, userId: string): Promise<{ conversation: Conversation; membership: Membership | null } | null> {
+    return (await this.#prepared()).conversationForMember(conversationId, userId);
   }
 
   async getConversationWithState(conversationId: string, userId: string): Promise<ConversationWithState | null> {
@@ -243,7 +253,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async getMembership(conversationId: string, userId: string): Promise<Membership | null> {
-    return conversations.getMembership(await this.#open(), conversationId, userId);
+    return (await this.#prepared()).membership(conversationId, userId);
   }
 
   async listMembers(conversationId: string): Promise<Member[]> {
@@ -269,13 +279,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async conversationIdsOf(userId: string, options: { belowMemberCount?: number } = {}): Promise<string[]> {
-    const db = await this.#open();
-    let q = db.selectFrom('members').select('members.conversation_id').where('members.user_id', '=', userId);
-    if (options.belowMemberCount !== undefined) {
-      q = q.innerJoin('conversations', 'conversations.id', 'members.conversation_id').where('conversations.member_count', '<', options.belowMemberCount);
-    }
-    const rows = await q.execute();
-    return rows.map((r) => r.conversation_id);
+    return (await this.#prepared()).conversationIdsOf(userId, options.belowMemberCount);
   }
 
   async contactsOf(userId: string): Promise<string[]> {
