@@ -198,6 +198,11 @@ describe('verifyAccessToken() refuses', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ sub: 'has space' }, /sub/],
       [{ sub: 'x'.repeat(129) }, /sub/],
+      [{ sub: 'a\uD800b' }, /sub/],
+      [{ sub: 'ana\u200b' }, /sub/],
+      [{ sub: '\u202Eana' }, /sub/],
+      [{ name: 'An\uDC00a' }, /name/],
+      [{ name: 'Ana\u2067' }, /name/],
       [{ name: 42 }, /name/],
       [{ name: '' }, /name/],
       [{ name: 'x'.repeat(201) }, /name/],

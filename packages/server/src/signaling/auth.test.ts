@@ -1,7 +1,8 @@
 import { PROTOCOL_VERSION } from '@plaza/protocol';
 import { AccessToken } from '@plaza/server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, startTestServer } from '../testing/harness.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SignJWT } from 'jose';
+import { TEST_KEY, TEST_SECRET, ok, startTestServer } from '../testing/harness.js';
 import type { TestServer } from '../testing/harness.js';
 
 async function refusal(promise: Promise<unknown>): Promise<{ code?: string; message?: string }> {
@@ -58,6 +59,18 @@ describe('handshake', () => {
     expect((await refusal(t.connect('ana', { token: expired }))).code).toBe('TOKEN_EXPIRED');
   });
 
+  it('refuses user ids with lone surrogates or invisible characters with UNAUTHENTICATED', async () => {
+    const raw = async (sub: string) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ iss: TEST_KEY, sub, iat: now, exp: now + 600 })
+        .setProtectedHeader({ alg: 'HS256', kid: TEST_KEY })
+        .sign(new TextEncoder().encode(TEST_SECRET));
+    };
+    for (const sub of ['a\uD800b', 'ana\u200b', '\u202Eadmin']) {
+      expect((await refusal(t.connect('x', { token: await raw(sub) }))).code, JSON.stringify(sub)).toBe('UNAUTHENTICATED');
+    }
+  });
+
   it('refuses an unsupported protocol version with PROTOCOL_MISMATCH', async () => {
     expect((await refusal(t.connect('ana', { protocolVersion: 999 }))).code).toBe('PROTOCOL_MISMATCH');
     expect((await refusal(t.connect('ana', { protocolVersion: 'one' }))).code).toBe('PROTOCOL_MISMATCH');
@@ -85,8 +98,13 @@ describe('handshake', () => {
     const token = await t.token('audited');
     await t.connect('audited', { token });
     await refusal(t.connect('x', { headers: { origin: 'https://evil.example' } }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const records = await t.server.store.listAudit({ limit: 100 });
+    // Audit entries are group-committed a few milliseconds later.
+    const records = await vi.waitFor(async () => {
+      const list = await t.server.store.listAudit({ limit: 100 });
+      expect(list.some((r) => r.action === 'connection.refused' && r.reason === 'ORIGIN_NOT_ALLOWED')).toBe(true);
+      expect(list.some((r) => r.action === 'connection.accepted' && r.actorId === 'audited')).toBe(true);
+      return list;
+    });
     const accepted = records.find((r) => r.action === 'connection.accepted' && r.actorId === 'audited');
     expect(accepted?.outcome).toBe('allowed');
     expect(accepted?.ip).toBeTruthy();

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@plaza/protocol';
+import { ErrorCode, isBlankText } from '@plaza/protocol';
 import type { Conversation, MemberRole } from '@plaza/protocol';
 import { PlazaError } from '../../errors.js';
 import type { Membership } from '../../storage/ChatStore.js';
@@ -54,7 +54,7 @@ export function utf8Bytes(text: string): number {
 
 /** Throws `INVALID_REQUEST` for blank text and `PAYLOAD_TOO_LARGE` (with `details.limit`) above the byte limit. */
 export function requireText(ctx: RequestContext, text: string): void {
-  if (text.trim().length === 0) {
+  if (isBlankText(text)) {
     throw new PlazaError(ErrorCode.INVALID_REQUEST, 'text must not be empty', {
       details: { issues: [{ path: ['text'], message: 'text must not be empty' }] },
     });

@@ -69,6 +69,20 @@ describe('message requests', () => {
     await ok(ana, 'message:send', { conversationId: cid, clientId: 'fits', text: 'é'.repeat(32) });
   });
 
+  it('send and edit refuse text with a lone surrogate instead of storing U+FFFD', async () => {
+    expect((await fails(ana, 'message:send', { conversationId: cid, clientId: 'lone', text: 'a\uD800b' })).code).toBe('INVALID_REQUEST');
+    const m = await ok(ana, 'message:send', { conversationId: cid, clientId: 'pair', text: 'a😀b' });
+    expect(m.text).toBe('a😀b');
+    expect((await fails(ana, 'message:edit', { conversationId: cid, messageId: m.id, text: 'x\uDC00' })).code).toBe('INVALID_REQUEST');
+    expect((await t.server.store.getMessage(cid, m.id))?.text).toBe('a😀b');
+  });
+
+  it('send refuses text that is only whitespace and invisible format characters', async () => {
+    const invisible = await fails(ana, 'message:send', { conversationId: cid, clientId: 'zw', text: '\u200b\u200d \uFEFF\u202E' });
+    expect(invisible.code).toBe('INVALID_REQUEST');
+    await ok(ana, 'message:send', { conversationId: cid, clientId: 'zw2', text: '\u200bvisible' });
+  });
+
   it('send checks replyTo and keeps only mentions of members', async () => {
     const original = await ok(ana, 'message:send', { conversationId: cid, clientId: 'orig', text: 'question' });
     const reply = await ok(ben, 'message:send', {
