@@ -92,7 +92,10 @@ export interface ChatStore {
   /** Whether the database answers (for `/readyz`). */
   ping(): Promise<boolean>;
 
-  /** Inserts or updates a user's display name and metadata (called on every accepted connection). */
+  /**
+   * Inserts or updates a user's display name and metadata (called on every accepted connection);
+   * writes nothing when they are unchanged.
+   */
   upsertUser(user: User): Promise<void>;
   /** Users by id; unknown ids are left out. */
   getUsers(ids: readonly string[]): Promise<User[]>;
@@ -166,6 +169,8 @@ export interface ChatStore {
 
   /** Records an audit entry. */
   audit(entry: AuditEntry): Promise<void>;
+  /** Records audit entries in one transaction (one commit for all of them). */
+  auditMany(entries: readonly AuditEntry[]): Promise<void>;
   /** Audit records, newest first. */
   listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]>;
 }

@@ -187,9 +187,12 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async upsertUser(user: User): Promise<void> {
+    const metadata = toJson(user.metadata);
+    // Most connections are of known users with the same name and metadata: a prepared read, no commit.
+    const stored = await (await this.#prepared()).user(user.id);
+    if (stored && stored.name === user.name && stored.metadata === metadata) return;
     const db = await this.#open();
     const now = nowIso();
-    const metadata = toJson(user.metadata);
     await db
       .insertInto('users')
       .values({ id: user.id, name: user.name, metadata, created_at: now, updated_at: now })
@@ -334,21 +337,31 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx) => messages.markRead(trx, conversationId, userId, seq));
   }
 
-  async audit(entry: AuditEntry): Promise<void> {
-    const db = await this.#open();
-    await db
-      .insertInto('audit')
-      .values({
-        at: nowIso(),
-        action: entry.action,
-        actor_id: entry.actorId,
-        target: entry.target,
-        outcome: entry.outcome,
-        reason: entry.reason,
-        ip: entry.ip,
-        details: toJson(entry.details),
-      })
-      .execute();
+  audit(entry: AuditEntry): Promise<void> {
+    return this.auditMany([entry]);
+  }
+
+  async auditMany(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#tx(async (trx, now) => {
+      for (const part of conversations.chunks(entries)) {
+        await trx
+          .insertInto('audit')
+          .values(
+            part.map((entry) => ({
+              at: now,
+              action: entry.action,
+              actor_id: entry.actorId,
+              target: entry.target,
+              outcome: entry.outcome,
+              reason: entry.reason,
+              ip: entry.ip,
+              details: toJson(entry.details),
+            })),
+          )
+          .execute();
+      }
+    });
   }
 
   async listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]> {
