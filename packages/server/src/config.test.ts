@@ -27,6 +27,7 @@ describe('server configuration', () => {
       rateLimits: serverConfigDefaults.rateLimits,
       presenceOfflineGraceMs: 5000,
       presenceLargeConversationMembers: 1000,
+      maxTokenTtlSec: 604800,
     });
     expect(config.apiKeys).toBeUndefined();
   });

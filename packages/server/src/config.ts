@@ -38,6 +38,7 @@ export const serverConfigDefaults = {
   sqliteSynchronous: 'full' as 'full' | 'normal',
   presenceOfflineGraceMs: 5000,
   presenceLargeConversationMembers: 1000,
+  maxTokenTtlSec: 7 * 86400,
 };
 
 /**
@@ -66,6 +67,8 @@ export const serverConfigSchema = z.strictObject({
   presenceOfflineGraceMs: z.int().min(0).max(3_600_000).default(serverConfigDefaults.presenceOfflineGraceMs),
   /** Conversations with at least this many members get no presence broadcasts (members use `presence:get`). */
   presenceLargeConversationMembers: z.int().min(2).max(10_000_000).default(serverConfigDefaults.presenceLargeConversationMembers),
+  /** Longest token lifetime (`exp - iat`) accepted, in seconds; longer-lived tokens are refused. */
+  maxTokenTtlSec: z.int().min(60).max(366 * 86400).default(serverConfigDefaults.maxTokenTtlSec),
 });
 
 /** Serializable configuration as given (every field optional). */

@@ -143,6 +143,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       maxPageSize: limitDefaults.maxPageSize,
       defaultPageSize: limitDefaults.defaultPageSize,
       presenceLargeConversationMembers: config.presenceLargeConversationMembers,
+      maxTokenTtlSec: config.maxTokenTtlSec,
     },
     apiKeys,
     allowedOrigins: config.allowedOrigins,

@@ -71,6 +71,36 @@ describe('handshake', () => {
     }
   });
 
+  it('refuses a token that is not valid yet with UNAUTHENTICATED and says to check the minting clock', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const early = await new SignJWT({ iss: TEST_KEY, sub: 'ana', iat: now, nbf: now + 3600, exp: now + 7200 })
+      .setProtectedHeader({ alg: 'HS256', kid: TEST_KEY })
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const refused = await refusal(t.connect('ana', { token: early }));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+    expect(refused.message).toBe('token is not valid yet — check the clock of the server that minted it');
+  });
+
+  it('refuses a token over 8192 characters with UNAUTHENTICATED, not PROTOCOL_MISMATCH', async () => {
+    const refused = await refusal(t.connect('ana', { token: 'x'.repeat(8193) }));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+    expect(refused.message).toMatch(/longer than 8192/);
+  });
+
+  it('refuses a string protocolVersion with PROTOCOL_MISMATCH saying it must be a number', async () => {
+    const refused = await refusal(t.connect('ana', { protocolVersion: '1' }));
+    expect(refused.code).toBe('PROTOCOL_MISMATCH');
+    expect(refused.message).toMatch(/protocolVersion must be a number/);
+  });
+
+  it('refuses a token whose lifetime exceeds maxTokenTtlSec (default 7 days) with UNAUTHENTICATED', async () => {
+    const long = await t.token('ana', {}, '8d');
+    const refused = await refusal(t.connect('ana', { token: long }));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+    expect(refused.message).toMatch(/token lifetime exceeds the server maximum/);
+    await expect(t.connect('ana', { token: await t.token('ana', {}, '7d') })).resolves.toBeDefined();
+  });
+
   it('refuses an unsupported protocol version with PROTOCOL_MISMATCH', async () => {
     expect((await refusal(t.connect('ana', { protocolVersion: 999 }))).code).toBe('PROTOCOL_MISMATCH');
     expect((await refusal(t.connect('ana', { protocolVersion: 'one' }))).code).toBe('PROTOCOL_MISMATCH');

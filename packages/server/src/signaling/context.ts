@@ -38,6 +38,8 @@ export interface ServerLimits {
   defaultPageSize: number;
   /** Conversations with at least this many members get no presence broadcasts. */
   presenceLargeConversationMembers: number;
+  /** Longest token lifetime (`exp - iat`) accepted, in seconds. */
+  maxTokenTtlSec: number;
 }
 
 /** Everything the signaling layer needs, injected once per server. */
