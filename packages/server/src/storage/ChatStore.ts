@@ -139,7 +139,7 @@ export interface ChatStore {
    * Appends a message: assigns the next gapless `seq` and `rev`, stores it and its outbox event, and
    * resolves only after the commit. Calls that arrive together are committed in one transaction
    * (group commit), each still resolving after that commit. Same clientId again → the first message
-   * with `duplicate: true`. Throws `CONVERSATION_NOT_FOUND` (only that call fails, not the others
+   * with `duplicate: true`, or `CONFLICT` when the text differs (a reused key, not a retry). Throws `CONVERSATION_NOT_FOUND` (only that call fails, not the others
    * of its batch), `UNAVAILABLE` after `close()`, and `TypeError` at once for malformed input.
    * Does not check membership or permissions: the caller does.
    */

@@ -188,10 +188,15 @@ export class MessageAppender {
       if (key !== null) {
         const inBatch = byClientId.get(key);
         if (inBatch) {
+          if (inBatch.text !== input.text) return { ok: false, error: clientIdConflict(input.clientId) };
           return { ok: true, result: { message: inBatch, duplicate: true } };
         }
         const existing = st.selectByClientId.get(input.conversationId, input.senderId, input.clientId) as MessageRow | undefined;
         if (existing) {
+          // A retry carries the same text. (An edited or deleted message no longer holds the text it
+          // was sent with, so a retry of it is answered as a duplicate.)
+          const unchanged = existing.edited_at === null && existing.deleted_at === null;
+          if (unchanged && existing.text !== input.text) return { ok: false, error: clientIdConflict(input.clientId) };
           const reactions = st.selectReactions.all(input.conversationId, existing.id) as ReactionRow[];
           return { ok: true, result: { message: toMessage(existing, groupReactions(reactions).get(existing.id)), duplicate: true } };
         }
@@ -239,6 +244,11 @@ export class MessageAppender {
     }
     return outcomes;
   }
+}
+
+/** The error of a clientId reused for a message with other text. */
+function clientIdConflict(clientId: string | null): PlazaError {
+  return new PlazaError(ErrorCode.CONFLICT, `clientId ${String(clientId)} was already used for another message`);
 }
 
 /** The prepared statements of the hot path (plain, portable SQL). */

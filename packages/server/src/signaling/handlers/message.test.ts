@@ -38,6 +38,14 @@ describe('message requests', () => {
     expect(seen.filter((m) => m.clientId === 'dup')).toHaveLength(1);
   });
 
+  it('send with a reused clientId and different text is CONFLICT, not the first message', async () => {
+    const first = await ok(ana, 'message:send', { conversationId: cid, clientId: 'reuse', text: 'first' });
+    const conflict = await fails(ana, 'message:send', { conversationId: cid, clientId: 'reuse', text: 'second' });
+    expect(conflict.code).toBe('CONFLICT');
+    expect(conflict.message).toMatch(/clientId reuse was already used for another message/);
+    expect((await ok(ana, 'message:send', { conversationId: cid, clientId: 'reuse', text: 'first' })).id).toBe(first.id);
+  });
+
   it('sends pipelined on one socket are stored in the order they were sent', async () => {
     const first = await ok(ana, 'message:send', { conversationId: cid, clientId: 'p0', text: 'anchor' });
     const sends = Array.from({ length: 20 }, (_, i) =>
