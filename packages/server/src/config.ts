@@ -39,6 +39,8 @@ export const serverConfigDefaults = {
   presenceOfflineGraceMs: 5000,
   presenceLargeConversationMembers: 1000,
   maxTokenTtlSec: 7 * 86400,
+  outboxRetentionHours: 72,
+  auditRetentionDays: 365,
 };
 
 /**
@@ -69,6 +71,10 @@ export const serverConfigSchema = z.strictObject({
   presenceLargeConversationMembers: z.int().min(2).max(10_000_000).default(serverConfigDefaults.presenceLargeConversationMembers),
   /** Longest token lifetime (`exp - iat`) accepted, in seconds; longer-lived tokens are refused. */
   maxTokenTtlSec: z.int().min(60).max(366 * 86400).default(serverConfigDefaults.maxTokenTtlSec),
+  /** Outbox events older than this many hours are deleted by the hourly retention sweep. */
+  outboxRetentionHours: z.number().positive().max(24 * 3660).default(serverConfigDefaults.outboxRetentionHours),
+  /** Audit records older than this many days are deleted by the hourly retention sweep. */
+  auditRetentionDays: z.number().positive().max(36600).default(serverConfigDefaults.auditRetentionDays),
 });
 
 /** Serializable configuration as given (every field optional). */

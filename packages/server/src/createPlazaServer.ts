@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './http/health.js';
 import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { startRetentionSweeps } from './retention.js';
 import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
 import { PresenceAnnouncer } from './presence/PresenceAnnouncer.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
@@ -152,6 +153,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     inflight,
   };
   io.use(createAuthMiddleware(ctx));
+  const stopSweeps = startRetentionSweeps(store, config, logger);
   io.on('connection', (socket) => handleConnection(ctx, socket));
 
   return new PlazaServer({
@@ -167,6 +169,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     inflight,
     markClosing: () => {
       closing = true;
+      stopSweeps();
       announcer.close();
     },
     ownsStore: !givenStore,

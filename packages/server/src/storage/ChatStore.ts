@@ -171,6 +171,11 @@ export interface ChatStore {
   audit(entry: AuditEntry): Promise<void>;
   /** Records audit entries in one transaction (one commit for all of them). */
   auditMany(entries: readonly AuditEntry[]): Promise<void>;
+  /**
+   * Retention: deletes outbox events created before `outboxBefore` and audit records before
+   * `auditBefore` (ISO 8601 UTC timestamps); resolves with how many of each were deleted.
+   */
+  deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }>;
   /** Audit records, newest first. */
   listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]>;
 }

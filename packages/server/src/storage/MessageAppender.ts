@@ -234,7 +234,7 @@ export class MessageAppender {
         JSON.stringify(message.mentions),
         now,
       );
-      st.insertOutbox.run(OutboxEventType.messageCreated, JSON.stringify({ conversationId: message.conversationId, message }), now);
+      st.insertOutbox.run(OutboxEventType.messageCreated, JSON.stringify({ conversationId: message.conversationId, message }), now, message.id);
       if (key !== null) byClientId.set(key, message);
       return { ok: true, result: { message, duplicate: false } };
     });
@@ -263,7 +263,7 @@ function prepare(sqlite: Database.Database) {
       'INSERT INTO messages (id, conversation_id, seq, rev, client_id, sender_id, kind, text, reply_to, mentions, created_at) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    insertOutbox: sqlite.prepare('INSERT INTO outbox (type, payload, created_at) VALUES (?, ?, ?)'),
+    insertOutbox: sqlite.prepare('INSERT INTO outbox (type, payload, created_at, message_id) VALUES (?, ?, ?, ?)'),
     updateCounters: sqlite.prepare('UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity_at = ? WHERE id = ?'),
   };
 }

@@ -17,6 +17,7 @@ import type { AppendResult, AuditEntry, AuditRecord, ChatStore, Membership, NewC
 import * as conversations from './conversationQueries.js';
 import { nowIso } from './ids.js';
 import { MessageAppender } from './MessageAppender.js';
+import { deleteExpired } from './outbox.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
@@ -362,6 +363,10 @@ export class SqliteChatStore implements ChatStore {
           .execute();
       }
     });
+  }
+
+  async deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }> {
+    return deleteExpired(await this.#open(), cutoffs);
   }
 
   async listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]> {

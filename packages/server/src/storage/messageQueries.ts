@@ -3,7 +3,7 @@ import type { HistoryPage, Message, ReadState, SyncPage } from '@plaza/protocol'
 import type { Kysely } from 'kysely';
 import { PlazaError } from '../errors.js';
 import { chunks, requireConversation } from './conversationQueries.js';
-import { OutboxEventType, writeOutbox } from './outbox.js';
+import { OutboxEventType, scrubOutboxText, writeOutbox } from './outbox.js';
 import { groupReactions, toMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
 import type { ChatDatabase } from './schema.js';
@@ -70,7 +70,8 @@ export async function editMessage(trx: Db, conversationId: string, messageId: st
     .returningAll()
     .executeTakeFirstOrThrow();
   const [message] = await withReactions(trx, conversationId, [updated]);
-  await writeOutbox(trx, OutboxEventType.messageUpdated, { conversationId, message }, now);
+  await scrubOutboxText(trx, messageId);
+  await writeOutbox(trx, OutboxEventType.messageUpdated, { conversationId, message }, now, messageId);
   return message as Message;
 }
 
@@ -87,7 +88,8 @@ export async function deleteMessage(trx: Db, conversationId: string, messageId: 
     .returningAll()
     .executeTakeFirstOrThrow();
   const message = toMessage(updated);
-  await writeOutbox(trx, OutboxEventType.messageDeleted, { conversationId, message }, now);
+  await scrubOutboxText(trx, messageId);
+  await writeOutbox(trx, OutboxEventType.messageDeleted, { conversationId, message }, now, messageId);
   return message;
 }
 
@@ -133,7 +135,7 @@ export async function react(
   }
   const [message] = await withReactions(trx, conversationId, [current]);
   if (changed) {
-    await writeOutbox(trx, OutboxEventType.reactionChanged, { conversationId, messageId, userId, emoji, added: add, message }, now);
+    await writeOutbox(trx, OutboxEventType.reactionChanged, { conversationId, messageId, userId, emoji, added: add, message }, now, messageId);
   }
   return message as Message;
 }
