@@ -2,6 +2,7 @@
 import { ConfigError, loadServerConfig } from './config.js';
 import { createPlazaServer } from './createPlazaServer.js';
 import { createLogger } from './logger.js';
+import { StartupError } from './StartupError.js';
 
 const HELP = `plaza-server: Plaza signaling and storage server
 
@@ -39,7 +40,16 @@ async function main(): Promise<number> {
   }
   const { demo: _demo, help: _help, ...options } = config;
   const logger = createLogger(options.logLevel);
-  const server = await createPlazaServer({ ...options, logger });
+  let server;
+  try {
+    server = await createPlazaServer({ ...options, logger });
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof ConfigError) {
+      process.stderr.write(`plaza-server: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -55,7 +65,21 @@ async function main(): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    await server.close().catch(() => undefined);
+    const message =
+      code === 'EADDRINUSE'
+        ? `port ${options.port} is in use; pass --port or PLAZA_PORT`
+        : code === 'EACCES'
+          ? `no permission to listen on port ${options.port}; pass --port or PLAZA_PORT (ports below 1024 need privileges)`
+          : `cannot listen on host ${options.host}; pass --host or PLAZA_HOST`;
+    process.stderr.write(`plaza-server: ${message}\n`);
+    return 2;
+  }
   return -1;
 }
 

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { limitDefaults } from '@plaza/protocol';
 import type { ClientToServerEvents, ServerToClientEvents } from '@plaza/protocol';
@@ -8,6 +7,8 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
 import { Auditor } from './Auditor.js';
+import { StartupError } from './StartupError.js';
+import { acquireDataDirLock, prepareDataDir, restrictDatabaseFiles } from './dataDir.js';
 import { PlazaServer } from './PlazaServer.js';
 import { resolveServerConfig } from './config.js';
 import type { ServerConfigInput } from './config.js';
@@ -72,15 +73,21 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   const config = resolveServerConfig(serializable, 'createPlazaServer options');
   const logger = givenLogger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const apiKeys = config.apiKeys ?? loadOrCreateKeys(dataDir, logger);
-
-  const store =
-    givenStore ?? createSqliteChatStore({ filename: join(dataDir, 'plaza.db'), synchronous: config.sqliteSynchronous, logger });
+  prepareDataDir(dataDir);
+  // Open the database before anything is written (keys.json), so a bad data dir leaves no trace.
+  const releaseLock = givenStore ? () => undefined : acquireDataDirLock(dataDir);
+  let store: ChatStore;
+  let apiKeys: Record<string, string>;
   try {
-    await store.migrate();
+    store = givenStore ?? (await openDatabase(join(dataDir, 'plaza.db'), config.sqliteSynchronous, logger));
+    try {
+      apiKeys = config.apiKeys ?? loadOrCreateKeys(dataDir, logger);
+    } catch (error) {
+      if (!givenStore) await store.close().catch(() => undefined);
+      throw error;
+    }
   } catch (error) {
-    if (!givenStore) await store.close().catch(() => undefined);
+    releaseLock();
     throw error;
   }
 
@@ -173,5 +180,30 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       announcer.close();
     },
     ownsStore: !givenStore,
+    onClosed: releaseLock,
   });
+}
+
+/**
+ * Opens and migrates `<dataDir>/plaza.db` (mode 0600). Throws {@link StartupError} naming the file
+ * when it is not a database or cannot be opened.
+ */
+async function openDatabase(filename: string, synchronous: 'full' | 'normal', logger: Logger): Promise<ChatStore> {
+  let store: ChatStore | undefined;
+  try {
+    restrictDatabaseFiles(filename);
+    store = createSqliteChatStore({ filename, synchronous, logger });
+    await store.migrate();
+    restrictDatabaseFiles(filename);
+    return store;
+  } catch (error) {
+    if (store) await store.close().catch(() => undefined);
+    if (error instanceof StartupError) throw error;
+    const sqliteCode = (error as { code?: unknown } | null)?.code;
+    if (sqliteCode === 'SQLITE_NOTADB' || sqliteCode === 'SQLITE_CORRUPT') {
+      throw new StartupError(`${filename} is not a Plaza SQLite database (${sqliteCode}); move it away or pass another --data-dir`, { cause: error });
+    }
+    const detail = typeof sqliteCode === 'string' ? sqliteCode : error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot open the database ${filename} (${detail})`, { cause: error });
+  }
 }

@@ -94,7 +94,7 @@ describe('retention sweep', () => {
   it('deletes outbox rows older than outboxRetentionHours and audit rows older than auditRetentionDays', async () => {
     const id = await conversation();
     await send(id, 'hello');
-    await store.audit({ action: 'test.old', actorId: 'alice', target: null, outcome: 'ok', reason: null, ip: null, details: null });
+    await store.audit({ action: 'test.old', actorId: 'alice', target: null, outcome: 'allowed', reason: null, ip: null, details: null });
     const outboxBefore = (await store.kysely.selectFrom('outbox').select('id').execute()).length;
     expect(outboxBefore).toBeGreaterThan(0);
     const policy = { outboxRetentionHours: 72, auditRetentionDays: 365 };
