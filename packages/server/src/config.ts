@@ -41,6 +41,8 @@ export const serverConfigDefaults = {
   maxTokenTtlSec: 7 * 86400,
   outboxRetentionHours: 72,
   auditRetentionDays: 365,
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 10_000,
 };
 
 /**
@@ -75,6 +77,10 @@ export const serverConfigSchema = z.strictObject({
   outboxRetentionHours: z.number().positive().max(24 * 3660).default(serverConfigDefaults.outboxRetentionHours),
   /** Audit records older than this many days are deleted by the hourly retention sweep. */
   auditRetentionDays: z.number().positive().max(36600).default(serverConfigDefaults.auditRetentionDays),
+  /** How often socket.io pings each client, in ms; with `pingTimeoutMs` it bounds how long a dead peer goes unnoticed. */
+  pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
+  /** How long to wait for a ping's answer before the connection counts as dead, in ms. */
+  pingTimeoutMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingTimeoutMs),
 });
 
 /** Serializable configuration as given (every field optional). */

@@ -123,6 +123,9 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     cors: { origin: createCorsOrigin(config.allowedOrigins), credentials: false },
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
     serveClient: false,
+    // Clients notice a stalled server (and the server a dead client) within interval + timeout.
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
     ...(adapter ? { adapter } : {}),
   });
 
