@@ -6,7 +6,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { PlazaError, toPlazaError } from './errors.js';
+import { createSqliteChatStore } from './storage/SqliteChatStore.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -167,5 +169,40 @@ describe('a busy database', () => {
       expect(mapped.code, code).toBe('UNAVAILABLE');
     }
     expect(toPlazaError(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' })).code).toBe('INTERNAL');
+  });
+
+  it('a send while another connection holds the write lock fails UNAVAILABLE (retryable), not INTERNAL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-busy-'));
+    const filename = join(dir, 'plaza.db');
+    const store = createSqliteChatStore({ filename, busyTimeoutMs: 50 });
+    const other = new Database(filename);
+    try {
+      await store.migrate();
+      const c = await store.createConversation({
+        kind: 'group',
+        title: 'g',
+        topic: null,
+        externalRef: null,
+        createdBy: 'alice',
+        members: [{ userId: 'alice', role: 'owner' }],
+      });
+      other.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      const failure = await store
+        .appendMessage({ conversationId: c.id, senderId: 'alice', clientId: 'k', kind: 'user', text: 'hi', replyTo: null, mentions: [] })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      other.exec('ROLLBACK');
+      expect(toPlazaError(failure).code).toBe('UNAVAILABLE');
+      // Once the lock is gone the retry succeeds.
+      const retry = await store.appendMessage({ conversationId: c.id, senderId: 'alice', clientId: 'k', kind: 'user', text: 'hi', replyTo: null, mentions: [] });
+      expect(retry.duplicate).toBe(false);
+    } finally {
+      other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
