@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   const ratio = plaza.gzip / livekit.gzip;
   const parts = (b: BundleSize) =>
     b.parts
+      .filter(([, bytes]) => bytes / b.min >= 0.005)
       .slice(0, 6)
       .map(([pkg, bytes]) => `${pkg} ${Math.round((bytes / b.min) * 100)}%`)
       .join(', ');

@@ -281,7 +281,10 @@ function ingestVerdict(sqlite: readonly SqliteBaselineResult[], ingest: readonly
   return (
     `Ratio (the headline uses the one-transaction-per-insert loop, the durability a server that acks each message ` +
     `after its own commit would get): Plaza / per-insert transactions **${fmtRatio(perTx)}**; ` +
-    `Plaza / ${fmt(sqlite[0]?.batchSize ?? 0)}-row batches ${fmtRatio(batched)} (the ceiling of SQLite itself on this disk).`
+    `Plaza / ${fmt(sqlite[0]?.batchSize ?? 0)}-row batches ${fmtRatio(batched)} (the ceiling of SQLite itself on this disk). ` +
+    `The per-insert baseline is bound by the disk's fsync latency, which other I/O on a shared machine changes a lot ` +
+    `(from a few hundred to several thousand commits/s between runs); Plaza commits in groups, so it depends on it far ` +
+    `less and is bound by its CPU per message instead ("messages per server CPU-second").`
   );
 }
 

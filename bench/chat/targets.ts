@@ -19,7 +19,7 @@ export interface FanoutTarget {
   readonly server: ServerProcess;
   /** Routes every received message of the fleet to `receiver` (or drops it). */
   setReceiver(receiver: Receiver | null): void;
-  /** JSON size of the payload of one received message (the first one seen), in bytes. */
+  /** JSON size of the payload of one received benchmark message (not a probe), in bytes. */
   readonly payloadBytes: number;
   /** Client `sender` sends `text` to group `n`; `done` runs on its ack. */
   send(n: number, sender: number, text: string, clientId: string, done: SendDone): void;
@@ -39,7 +39,7 @@ export class PlainTarget implements FanoutTarget {
     this.sockets = sockets;
     for (const socket of sockets) {
       socket.on('msg', (payload: { text: string }) => {
-        if (this.#receiver && this.payloadBytes === 0) this.payloadBytes = Buffer.byteLength(JSON.stringify(payload));
+        if (this.#receiver && this.payloadBytes === 0 && !payload.text.startsWith('probe')) this.payloadBytes = Buffer.byteLength(JSON.stringify(payload));
         this.#receiver?.(payload.text);
       });
     }
@@ -99,7 +99,7 @@ export class PlazaTarget implements FanoutTarget {
     this.sockets = sockets;
     for (const socket of sockets) {
       socket.on('message:new', (message: Message) => {
-        if (this.#receiver && this.payloadBytes === 0) this.payloadBytes = Buffer.byteLength(JSON.stringify(message));
+        if (this.#receiver && this.payloadBytes === 0 && !message.text.startsWith('probe')) this.payloadBytes = Buffer.byteLength(JSON.stringify(message));
         this.#receiver?.(message.text);
       });
     }

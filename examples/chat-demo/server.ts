@@ -6,7 +6,8 @@
  * tokens in its own backend, after its own login, with `@plaza/server-sdk` (see docs/quickstart.md).
  * That is why this demo listens on 127.0.0.1 unless you set HOST.
  *
- * Environment: PORT (default 7700), HOST (default 127.0.0.1), PLAZA_DATA_DIR (default ./plaza-data),
+ * Environment: PLAZA_PORT or PORT (default 7700), PLAZA_HOST or HOST (default 127.0.0.1),
+ * PLAZA_DATA_DIR (default ./plaza-data),
  * PLAZA_LOG_LEVEL (default warn), PLAZA_API_KEY + PLAZA_API_SECRET (otherwise the server's
  * development key pair in <dataDir>/keys.json is used).
  */
@@ -19,8 +20,13 @@ import type { PlazaServerOptions } from '@plaza/server';
 import { AccessToken } from '@plaza/server-sdk';
 import { TownSquare } from './townSquare.js';
 
-const port = Number(process.env.PORT ?? 7700);
-const host = process.env.HOST ?? '127.0.0.1';
+// PLAZA_PORT / PLAZA_HOST as for plaza-server; PORT / HOST as most hosting platforms set them.
+const port = Number(process.env.PLAZA_PORT ?? process.env.PORT ?? 7700);
+const host = process.env.PLAZA_HOST ?? process.env.HOST ?? '127.0.0.1';
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`chat-demo: PLAZA_PORT/PORT must be a port number (0-65535)\n`);
+  process.exit(1);
+}
 const dataDir = process.env.PLAZA_DATA_DIR ?? './plaza-data';
 const logLevel = (process.env.PLAZA_LOG_LEVEL ?? 'warn') as PlazaServerOptions['logLevel'];
 const envKey = process.env.PLAZA_API_KEY;
@@ -110,7 +116,7 @@ server.http.post('/demo/token', async (request, reply) => {
 const { url } = await server.listen().catch(async (error: unknown) => {
   await server.close();
   const inUse = (error as { code?: string }).code === 'EADDRINUSE';
-  return fail(inUse ? `port ${port} is already in use; start with another one, for example PORT=7701 pnpm start` : String(error));
+  return fail(inUse ? `port ${port} is already in use; start with another one, for example PLAZA_PORT=7701 pnpm start` : String(error));
 });
 const shown = url.replace('://127.0.0.1:', '://localhost:');
 process.stdout.write(`\nPlaza chat demo running: open ${shown} in two browser tabs and chat.\n`);

@@ -14,7 +14,8 @@ export default defineConfig([
   {
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
-    dts: true,
+    // `@internal` members (the plumbing between the SDK's classes) stay out of the published types.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     // Everything in dist/ except the browser bundle, which the second build owns (both run at once).
     clean: ['!browser/**'],

@@ -129,6 +129,7 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
       conversationId: state.id,
       request: (name, payload) => ctx.request(name, payload),
       deliver: (out) => this.#deliver(out),
+      onReset: () => this.emit('reset'),
       isActive: () => !this.#removed,
       logger: () => ctx.logger(),
     });
@@ -373,6 +374,9 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
     this.#lastReadSeq = state.self.lastReadSeq;
     this.#unreadCount = state.self.unreadCount;
     const dataChanged = this.#setData(state);
+    if (!this.#removed && this.#sync.noteServerState(state.lastSeq, state.lastRev)) {
+      this.#sync.sync().catch((error: unknown) => this.#ctx.logger().info('sync failed; it runs again after reconnect', { conversationId: this.id, error }));
+    }
     if (dataChanged || roleChanged || readChanged) this.emit('updated', this);
   }
 

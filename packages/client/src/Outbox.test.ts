@@ -183,4 +183,36 @@ describe('Outbox', () => {
     expect(h.outbox.pending).toEqual([]);
     expect(h.outbox.cancel('id-a')).toBe(false);
   });
+
+  it('logs a failed message at debug when the app listens for failures, as a warning otherwise', async () => {
+    for (const handled of [true, false]) {
+      const lines: [string, string][] = [];
+      const record = (level: string) => (message: string) => lines.push([level, message]);
+      const outbox = new Outbox({
+        send: () => Promise.reject(new PlazaError(ErrorCode.NOT_A_MEMBER, 'no')),
+        isConnected: () => true,
+        retryPolicy: { nextDelayMs: () => null },
+        maxAgeMs: Number.POSITIVE_INFINITY,
+        logger: () => ({ debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }),
+        failureHandled: () => handled,
+      });
+      await expect(outbox.enqueue({ conversationId: 'c_1', clientId: 'x', text: 't', replyTo: null, mentions: [] })).rejects.toThrow(PlazaError);
+      expect(lines.filter(([, m]) => m === 'a queued message failed').map(([l]) => l)).toEqual([handled ? 'debug' : 'warn']);
+    }
+  });
+
+  it('failAll rejects queued and in-flight messages and ignores a late answer to the one in flight', async () => {
+    const h = harness();
+    const a = h.outbox.enqueue(h.msg('a')).catch((e: unknown) => e);
+    const b = h.outbox.enqueue(h.msg('b')).catch((e: unknown) => e);
+    await h.nextCall(1);
+    h.outbox.failAll(new PlazaError(ErrorCode.DISCONNECTED, 'gone'));
+    h.ack(0);
+    expect(((await a) as PlazaError).code).toBe(ErrorCode.DISCONNECTED);
+    expect(((await b) as PlazaError).code).toBe(ErrorCode.DISCONNECTED);
+    await tick();
+    expect(h.outbox.pending).toEqual([]);
+    expect(h.calls).toHaveLength(1);
+    expect(h.failed.map(([p]) => p.text)).toEqual(['a', 'b']);
+  });
 });

@@ -36,10 +36,21 @@ export interface OutboxDeps {
   logger: () => Logger;
   /** Clock. @defaultValue Date.now */
   now?: () => number;
+  /**
+   * The id of the user the client is connected as (`null` before the first session). Each message
+   * belongs to the user who queued it and is never sent on another user's session.
+   * @defaultValue always `null`
+   */
+  owner?: () => string | null;
+  /** Whether the app listens for failures; unhandled ones are logged as warnings. @defaultValue always `false` */
+  failureHandled?: (pending: PendingMessage) => boolean;
 }
 
 interface Entry extends OutgoingMessage {
   attachments: string[];
+  owner: string | null;
+  /** Rejected or resolved already (a late answer is ignored). */
+  settled: boolean;
   queuedAt: number;
   attempts: number;
   state: PendingMessageState;
@@ -84,7 +95,7 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
   /** @internal Queues a message (apps use `conversation.send()`); resolves with the stored message once acknowledged. */
   enqueue(message: OutgoingMessage): Promise<Message> {
     return new Promise<Message>((resolve, reject) => {
-      const entry: Entry = { ...message, attachments: [...(message.attachments ?? [])], queuedAt: this.#now(), attempts: 0, state: 'queued', lastError: null, resolve, reject };
+      const entry: Entry = { ...message, attachments: [...(message.attachments ?? [])], owner: this.#owner(), settled: false, queuedAt: this.#now(), attempts: 0, state: 'queued', lastError: null, resolve, reject };
       const queue = this.#queues.get(message.conversationId) ?? [];
       queue.push(entry);
       this.#queues.set(message.conversationId, queue);
@@ -117,6 +128,44 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     return false;
   }
 
+  /**
+   * @internal Fails every message (queued, retrying or in flight) with `error`: their `send()`
+   * promises reject and `failed` fires for each. A message in flight that is acknowledged later is
+   * ignored. Used when the client stops for good (`disconnect()`, or reconnecting gave up).
+   */
+  failAll(error: PlazaError): void {
+    this.#failWhere(() => true, () => error);
+  }
+
+  /**
+   * @internal Fails every message queued by another user than `userId` (after a connection
+   * authenticated a different user), so it is never stored under the wrong identity.
+   */
+  failForeign(userId: string): void {
+    this.#failWhere(
+      (e) => e.owner !== null && e.owner !== userId,
+      (e) => new PlazaError(ErrorCode.UNAUTHENTICATED, `message queued by ${e.owner ?? '?'} not sent: the client is now connected as ${userId}`),
+    );
+  }
+
+  #failWhere(match: (entry: Entry) => boolean, error: (entry: Entry) => PlazaError): void {
+    for (const [id, queue] of [...this.#queues]) {
+      const failing = queue.filter(match);
+      if (failing.length === 0) continue;
+      const kept = queue.filter((e) => !match(e));
+      if (kept.length > 0) this.#queues.set(id, kept);
+      else this.#queues.delete(id);
+      const timer = this.#retryTimers.get(id);
+      if (timer) clearTimeout(timer);
+      this.#retryTimers.delete(id);
+      // An answer to the message in flight may still come; it is ignored (settled), and the next
+      // message waits for it so the order per conversation holds.
+      for (const e of failing) this.#fail(e, error(e));
+    }
+    this.#cleanup('');
+    this.#changed();
+  }
+
   /** @internal Stops timers. Queued messages stay queued. */
   dispose(): void {
     for (const t of this.#retryTimers.values()) clearTimeout(t);
@@ -131,6 +180,12 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     this.#expire(conversationId);
     const head = queue?.[0];
     if (!head || !this.#deps.isConnected()) return;
+    const owner = this.#owner();
+    if (head.owner !== null && owner !== null && head.owner !== owner) {
+      this.failForeign(owner);
+      this.#pump(conversationId);
+      return;
+    }
     this.#busy.add(conversationId);
     head.state = 'sending';
     head.attempts += 1;
@@ -140,11 +195,14 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
       .send({ conversationId: cid, clientId, text, replyTo, mentions, attachments })
       .then(
         (message) => {
+          if (head.settled) return;
+          head.settled = true;
           this.#remove(head);
           this.emit('sent', message, snapshot(head));
           head.resolve(message);
         },
         (raw: unknown) => {
+          if (head.settled) return;
           const error = toPlazaError(raw);
           if (!error.retryable) {
             this.#remove(head);
@@ -221,6 +279,10 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
     this.#cleanup(entry.conversationId);
   }
 
+  #owner(): string | null {
+    return this.#deps.owner?.() ?? null;
+  }
+
   #cleanup(conversationId: string): void {
     if (this.#queues.get(conversationId)?.length === 0) this.#queues.delete(conversationId);
     if (this.#queues.size === 0 && this.#expiryTimer) {
@@ -230,8 +292,15 @@ export class Outbox extends SafeEmitter<OutboxEvents> {
   }
 
   #fail(entry: Entry, error: PlazaError): void {
-    this.#deps.logger().warn('a queued message failed', { conversationId: entry.conversationId, clientId: entry.clientId, code: error.code });
+    if (entry.settled) return;
+    entry.settled = true;
     const pending = snapshot(entry);
+    const handled = this.#deps.failureHandled?.(pending) ?? false;
+    this.#deps.logger()[handled ? 'debug' : 'warn']('a queued message failed', {
+      conversationId: entry.conversationId,
+      clientId: entry.clientId,
+      code: error.code,
+    });
     entry.reject(error);
     this.emit('failed', pending, error);
     this.#changed();

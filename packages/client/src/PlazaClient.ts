@@ -31,6 +31,12 @@ export interface PlazaClientOptions {
   /** Connect with WebSocket only, without HTTP long-polling first. @defaultValue false */
   webSocketOnly?: boolean;
   /**
+   * The socket.io HTTP path on the server. Only needed when it is not `<path of the url>/socket.io`,
+   * for example when a reverse proxy maps a different prefix.
+   * @defaultValue the url's path + `/socket.io` (`/socket.io` for a url without a path)
+   */
+  path?: string;
+  /**
    * Queued messages not acknowledged within this many ms after `send()` fail with `TIMEOUT` (and
    * `sendFailed`) instead of being sent late. `Infinity` keeps them forever.
    * @defaultValue 86400000 (24 hours)
@@ -103,13 +109,16 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
 
   /**
-   * @param url - the server, for example `https://plaza.city.example` (socket.io path `/socket.io`)
+   * @param url - the server, for example `https://plaza.city.example`, or
+   *   `https://city.example/plaza` when a reverse proxy serves it under a path (the socket.io
+   *   endpoint is then `/plaza/socket.io`); `http(s)` or `ws(s)`
    * @param options - see {@link PlazaClientOptions}
-   * @throws TypeError when an option is invalid
+   * @throws TypeError when the url is not an absolute http(s)/ws(s) URL or an option is invalid
    */
   constructor(url: string, options: PlazaClientOptions = {}) {
     if (typeof url !== 'string' || url.length === 0) throw new TypeError('url must be a non-empty string');
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const endpoint = parseServerUrl(url, options.path);
     const o = { ...plazaClientDefaults, ...options };
     if (typeof o.requestTimeoutMs !== 'number' || !(o.requestTimeoutMs > 0)) throw new TypeError('requestTimeoutMs must be a number > 0');
     if (typeof o.outboxMaxAgeMs !== 'number' || !(o.outboxMaxAgeMs > 0)) throw new TypeError('outboxMaxAgeMs must be a number > 0');
@@ -132,7 +141,12 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     this.url = url;
     this.#logger = logger;
     this.#reconnectPolicy = o.reconnectPolicy ?? new ExponentialBackoff();
-    this.#transport = new Transport(url, { requestTimeoutMs: o.requestTimeoutMs, webSocketOnly: o.webSocketOnly, logger: () => logger });
+    this.#transport = new Transport(endpoint.origin, {
+      requestTimeoutMs: o.requestTimeoutMs,
+      webSocketOnly: o.webSocketOnly,
+      path: endpoint.path,
+      logger: () => logger,
+    });
 
     const request = <K extends RequestName>(name: K, payload: RequestOf<K>): Promise<ResponseOf<K>> => this.#transport.request(name, payload);
     const hasSession = () => this.#session !== null;
@@ -142,6 +156,8 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       retryPolicy: o.outboxRetryPolicy ?? new ExponentialBackoff({ initialDelayMs: 250, maxDelayMs: 10_000 }),
       maxAgeMs: o.outboxMaxAgeMs,
       logger: () => logger,
+      owner: () => this.#session?.user.id ?? null,
+      failureHandled: (p) => this.listenerCount('sendFailed') > 0 || (this.conversations.find(p.conversationId)?.listenerCount('sendFailed') ?? 0) > 0,
     });
     this.files = new FileManager({
       baseUrl: url,
@@ -219,6 +235,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
         this.#connectPromise = null;
         this.#setState('disconnected');
         this.emit('connectionError', error, false);
+        this.#failQueued(error);
       }
       throw error;
     });
@@ -227,14 +244,17 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
   }
 
   /**
-   * Closes the connection and stops reconnecting. Queued messages stay in the outbox and are sent
-   * after the next `connect()` (or fail once older than `outboxMaxAgeMs`). Idempotent.
+   * Closes the connection and stops reconnecting. This is an explicit end: every message still in
+   * the outbox (queued or awaiting its ack) fails with `DISCONNECTED` — its `send()` promise
+   * rejects and `sendFailed` fires — and the outbox is empty afterwards. A message whose ack was
+   * lost may nevertheless have been stored. Idempotent.
    */
   disconnect(): Promise<void> {
     this.#epoch += 1;
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
     this.#connectPromise = null;
+    this.outbox.failAll(new PlazaError(ErrorCode.DISCONNECTED, 'disconnect() was called before the message was acknowledged'));
     this.#transport.close();
     this.#setState('disconnected');
     return Promise.resolve();
@@ -249,6 +269,8 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     this.#assertEpoch(epoch);
     const session = await this.#transport.request('session:hello', {});
     this.#assertEpoch(epoch);
+    // Messages queued by another user never go out on this user's session.
+    this.outbox.failForeign(session.user.id);
     this.#session = session;
     const mark = this.conversations._mark();
     const list = await this.#transport.request('conversation:list', {});
@@ -312,7 +334,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     if (report || delay === null) this.emit('connectionError', error, delay !== null);
     if (delay === null) {
       this.#logger.warn('gave up reconnecting', { code: error.code, attempts: this.#attempt });
-      this.#giveUp();
+      this.#giveUp(error);
       return;
     }
     this.#attempt += 1;
@@ -331,7 +353,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       if (epoch !== this.#epoch) return;
       this.#logger.warn('stopped reconnecting', { code: error.code });
       this.emit('connectionError', error, false);
-      this.#giveUp();
+      this.#giveUp(error);
       return;
     }
     if (epoch !== this.#epoch) return;
@@ -356,10 +378,17 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     }
   }
 
-  #giveUp(): void {
+  /** Stops for good: `disconnected`, and every queued message fails (nothing would send it). */
+  #giveUp(error: PlazaError): void {
     this.#connectPromise = null;
     this.#transport.close();
     this.#setState('disconnected');
+    this.#failQueued(error);
+  }
+
+  #failQueued(cause: PlazaError): void {
+    if (this.outbox.pending.length === 0) return;
+    this.outbox.failAll(new PlazaError(ErrorCode.DISCONNECTED, `the client stopped reconnecting (${cause.code}): message not sent`, { cause }));
   }
 
   #assertEpoch(epoch: number): void {
@@ -404,4 +433,24 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     t.onServer('typing', (e) => convs.find(e.conversationId)?._onTyping(e.userId, e.typing));
     t.onServer('presence', (p) => this.presence._onPresence(p));
   }
+}
+
+/**
+ * Splits a server url into the origin socket.io connects to (namespace `/`) and the socket.io
+ * path: `https://host/plaza` → `https://host` + `/plaza/socket.io`.
+ */
+function parseServerUrl(url: string, path: string | undefined): { origin: string; path: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`url must be an absolute URL such as https://plaza.city.example (got ${JSON.stringify(url)})`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) {
+    throw new TypeError(`url must use http, https, ws or wss (got ${parsed.protocol})`);
+  }
+  if (parsed.search !== '' || parsed.hash !== '') throw new TypeError('url must not have a query or fragment');
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new TypeError("path must be a string starting with '/'");
+  const prefix = parsed.pathname.replace(/\/+$/, '');
+  return { origin: parsed.origin, path: path ?? `${prefix}/socket.io` };
 }

@@ -84,6 +84,13 @@ export type ConversationEvents = {
   removed: [reason: ConversationRemovedReason];
   /** A message queued for this conversation failed for good. */
   sendFailed: [message: PendingMessage, error: PlazaError];
+  /**
+   * The server's history no longer matches the messages already delivered — for example the server
+   * was restored from a backup and reuses `seq` numbers. The client has restarted the timeline from
+   * the server's state: discard the messages you show for this conversation and reload them with
+   * `history()`. `message` events continue after the new `lastSeq`.
+   */
+  reset: [];
 };
 
 /** Events of the presence manager (`plaza.presence`). */

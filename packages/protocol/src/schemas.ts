@@ -8,31 +8,69 @@ export const TEXT_HARD_LIMIT = 1024 * 1024;
 
 // Printable characters only: no C0/C1 control characters in names, titles and ids.
 const noControl = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+// With the `u` flag a surrogate range matches only lone surrogates (pairs are one code point).
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+// Bidi embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they reorder what
+// follows them, so a title or name could show text other than what it holds.
+const bidiControl = /[\u202A-\u202E\u2066-\u2069]/;
+// Whitespace and Unicode format characters (zero-width space/joiner, bidi controls, BOM, …).
+const invisible = /[\s\p{Cf}]/gu;
+
+/**
+ * Whether `value` is well-formed UTF-16 (no lone surrogate). A lone surrogate cannot be stored or
+ * sent as UTF-8: it would silently become U+FFFD, so every string of the protocol refuses it.
+ */
+export function isWellFormedText(value: string): boolean {
+  return !loneSurrogate.test(value);
+}
+
+/** Whether `value` holds a bidi embedding, override or isolate control (U+202A–U+202E, U+2066–U+2069). */
+export function hasBidiControl(value: string): boolean {
+  return bidiControl.test(value);
+}
+
+/** Whether `value` is empty once whitespace and invisible format characters (`\p{Cf}`) are removed. */
+export function isBlankText(value: string): boolean {
+  return value.replace(invisible, '').length === 0;
+}
+
+/** A string schema that refuses lone surrogates (every string field of the protocol starts here). */
+const str = () => z.string().refine(isWellFormedText, 'expected well-formed text (no lone surrogate characters)');
+/** {@link str}, also refusing control and bidi control characters (titles, topics, status text). */
+const label = (schema: z.ZodString) =>
+  schema
+    .regex(noControl, 'control characters are not allowed')
+    .refine(isWellFormedText, 'expected well-formed text (no lone surrogate characters)')
+    .refine((v) => !hasBidiControl(v), 'bidi control characters (U+202A-U+202E, U+2066-U+2069) are not allowed');
 
 /** A server-generated or integrator-chosen id: letters, digits, `_`, `-`; 1–64 characters. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an id of 1-64 letters, digits, "_" or "-"');
-/** A user id (the token's `sub`): 1–128 printable characters without spaces. */
-export const userIdSchema = z
-  .string()
+/**
+ * A user id (the token's `sub`): 1–128 printable characters, well-formed, without whitespace,
+ * control characters or invisible format characters (`\p{Cf}`: zero-width, bidi controls, BOM).
+ */
+export const userIdSchema = str()
   .min(1)
   .max(128)
-  .regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, 'expected a user id without spaces or control characters');
+  .regex(/^[^\s\p{Cc}\p{Cf}]+$/u, 'expected a user id without spaces, control or invisible format characters');
 /** A client-chosen idempotency key: 1–64 letters, digits, `_`, `-`. */
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a clientId of 1-64 letters, digits, "_" or "-"');
-/** A title: 1–200 printable characters. */
-export const titleSchema = z.string().trim().min(1).max(200).regex(noControl, 'control characters are not allowed');
-/** A topic: 1–100 printable characters. */
-export const topicSchema = z.string().trim().min(1).max(100).regex(noControl, 'control characters are not allowed');
-/** An external reference (for example a CRM case id): 1–200 printable characters. */
-export const externalRefSchema = z.string().min(1).max(200).regex(noControl, 'control characters are not allowed');
-/** Message text. Line breaks and tabs are allowed. */
-export const textSchema = z.string().max(TEXT_HARD_LIMIT);
+/** A title: 1–200 printable characters, no bidi controls. */
+export const titleSchema = label(z.string().trim().min(1).max(200));
+/** A topic: 1–100 printable characters, no bidi controls. */
+export const topicSchema = label(z.string().trim().min(1).max(100));
+/** An external reference (for example a CRM case id): 1–200 printable, well-formed characters. */
+export const externalRefSchema = str().min(1).max(200).regex(noControl, 'control characters are not allowed');
+/** Message text, well-formed. Line breaks and tabs are allowed. */
+export const textSchema = str().max(TEXT_HARD_LIMIT);
+/** Presence status text: up to 200 printable characters, no bidi controls. */
+export const statusTextSchema = label(z.string().max(200));
 /** A sequence number. */
 export const seqSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** A page size. */
 export const limitSchema = z.int().min(1).max(200);
 /** An emoji or short code used as a reaction: 1–32 characters, no whitespace. */
-export const emojiSchema = z.string().min(1).max(32).regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, 'expected an emoji without whitespace');
+export const emojiSchema = str().min(1).max(32).regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, 'expected an emoji without whitespace');
 /** A member role. */
 export const roleSchema = z.enum(['owner', 'moderator', 'member']);
 
@@ -92,7 +130,7 @@ export const requestSchemas = {
   'typing:set': z.strictObject({ conversationId: idSchema, typing: z.boolean() }),
   'presence:set': z.strictObject({
     status: z.enum(['online', 'away', 'busy']),
-    statusText: z.string().max(200).regex(noControl, 'control characters are not allowed').nullable().optional(),
+    statusText: statusTextSchema.nullable().optional(),
   }),
   'file:url': z.strictObject({ fileId: idSchema, variant: z.enum(['original', 'thumbnail']).optional() }),
   'file:get': z.strictObject({ fileId: idSchema }),
@@ -106,7 +144,7 @@ export type RequestPayloads = { [K in keyof typeof requestSchemas]: z.infer<(typ
 export const handshakeAuthSchema = z.object({
   token: z.string().min(1).max(8192),
   protocolVersion: z.int(),
-  sdk: z.string().max(100).optional(),
+  sdk: str().max(100).optional(),
 });
 
 /** The handshake `auth` object a client sends when it connects. */

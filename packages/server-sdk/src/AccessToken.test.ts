@@ -77,6 +77,21 @@ describe('new AccessToken()', () => {
     expect(() => new AccessToken(KEY, SECRET, { identity: 'ana', name: 'Ana María Ñúñez 🌳' })).not.toThrow();
   });
 
+  it('refuses to sign an identity or name with lone surrogates', () => {
+    expect(() => new AccessToken(KEY, SECRET, { identity: 'a\uD800b' })).toThrow(TypeError);
+    expect(() => new AccessToken(KEY, SECRET, { identity: 'ana', name: 'An\uDC00a' })).toThrow(TypeError);
+  });
+
+  it('refuses identities with invisible format characters and names with bidi controls', () => {
+    for (const identity of ['ana\u200b', 'a\u200db', '\u202Eana', 'a\u2066b', '\uFEFFana', 'a\u00a0b']) {
+      expect(() => new AccessToken(KEY, SECRET, { identity }), JSON.stringify(identity)).toThrow(TypeError);
+    }
+    for (const name of ['Ana\u202E', '\u202Aana', 'a\u2069b']) {
+      expect(() => new AccessToken(KEY, SECRET, { identity: 'ana', name }), JSON.stringify(name)).toThrow(TypeError);
+    }
+    expect(() => new AccessToken(KEY, SECRET, { identity: 'ana', name: 'שלום Ana' })).not.toThrow();
+  });
+
   it('throws a TypeError for metadata that is not a plain JSON object', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

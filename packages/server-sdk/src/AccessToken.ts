@@ -81,10 +81,10 @@ export class AccessToken {
       throw new TypeError('apiSecret must be a string of at least 32 characters');
     }
     if (!options || !userIdSchema.safeParse(options.identity).success) {
-      throw new TypeError('options.identity must be 1-128 characters without spaces or control characters');
+      throw new TypeError('options.identity must be 1-128 well-formed characters without spaces, control or invisible format characters');
     }
     if (options.name !== undefined && !nameSchema.safeParse(options.name).success) {
-      throw new TypeError('options.name must be 1-200 characters without control characters');
+      throw new TypeError('options.name must be 1-200 well-formed characters without control or bidi control characters');
     }
     let metadata: Record<string, unknown> | undefined;
     if (options.metadata !== undefined) {

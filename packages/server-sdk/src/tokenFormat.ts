@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userIdSchema } from '@plaza/protocol';
+import { hasBidiControl, isWellFormedText, userIdSchema } from '@plaza/protocol';
 
 /**
  * The Plaza token format, shared by {@link AccessToken} (which refuses to sign what the verifier
@@ -14,12 +14,14 @@ export const MAX_NAME_LENGTH = 200;
 
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** A display name: 1–200 characters without control characters. */
+/** A display name: 1–200 well-formed characters without control or bidi control characters. */
 export const nameSchema = z
   .string()
   .min(1)
   .max(MAX_NAME_LENGTH)
-  .refine((name) => !CONTROL_CHARACTERS.test(name), 'control characters are not allowed');
+  .refine((name) => !CONTROL_CHARACTERS.test(name), 'control characters are not allowed')
+  .refine(isWellFormedText, 'expected well-formed text (no lone surrogate characters)')
+  .refine((name) => !hasBidiControl(name), 'bidi control characters (U+202A-U+202E, U+2066-U+2069) are not allowed');
 
 /** The `grants` claim: every field optional, unknown fields refused. */
 export const grantsSchema = z

@@ -111,7 +111,22 @@ describe('verifyAccessToken() refuses', () => {
     vi.setSystemTime(Date.now() + 3600 * 1000);
     const jwt = await new AccessToken(KEY, SECRET, { identity: 'ana' }).toJwt();
     vi.useRealTimers();
-    await expectRefused(jwt, 'UNAUTHENTICATED');
+    const error = await expectRefused(jwt, 'UNAUTHENTICATED');
+    expect(error.message).toBe('token is not valid yet — check the clock of the server that minted it');
+  });
+
+  it('a token whose lifetime exceeds maxTtlSec with UNAUTHENTICATED, and accepts one within it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const long = await signRaw({ iat: now, exp: now + 8 * 86400 });
+    const error = await verifyAccessToken(long, KEYS, { maxTtlSec: 7 * 86400 }).then(
+      () => null,
+      (e: unknown) => e as TokenError,
+    );
+    expect(error?.code).toBe('UNAUTHENTICATED');
+    expect(error?.message).toMatch(/token lifetime exceeds the server maximum/);
+    const ok = await signRaw({ iat: now, exp: now + 7 * 86400 });
+    await expect(verifyAccessToken(ok, KEYS, { maxTtlSec: 7 * 86400 })).resolves.toMatchObject({ identity: 'ana' });
+    await expect(verifyAccessToken(long, KEYS)).resolves.toMatchObject({ identity: 'ana' });
   });
 
   it('a token signed with the wrong secret with UNAUTHENTICATED', async () => {
@@ -198,6 +213,11 @@ describe('verifyAccessToken() refuses', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ sub: 'has space' }, /sub/],
       [{ sub: 'x'.repeat(129) }, /sub/],
+      [{ sub: 'a\uD800b' }, /sub/],
+      [{ sub: 'ana\u200b' }, /sub/],
+      [{ sub: '\u202Eana' }, /sub/],
+      [{ name: 'An\uDC00a' }, /name/],
+      [{ name: 'Ana\u2067' }, /name/],
       [{ name: 42 }, /name/],
       [{ name: '' }, /name/],
       [{ name: 'x'.repeat(201) }, /name/],

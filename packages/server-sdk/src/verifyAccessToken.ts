@@ -43,6 +43,11 @@ export type SecretResolver = (apiKey: string) => string | undefined | Promise<st
 export interface VerifyOptions {
   /** Seconds of clock skew tolerated on `exp` and `nbf`. @default 10 */
   clockToleranceSec?: number;
+  /**
+   * Longest lifetime (`exp - iat`) accepted, in seconds; a token minted for longer is refused with
+   * `UNAUTHENTICATED`. @default no limit
+   */
+  maxTtlSec?: number;
 }
 
 /**
@@ -82,6 +87,9 @@ export async function verifyAccessToken(
     }));
   } catch (cause) {
     if (cause instanceof errors.JWTExpired) throw new TokenError('TOKEN_EXPIRED', 'token has expired', { cause });
+    if (cause instanceof errors.JWTClaimValidationFailed && cause.claim === 'nbf') {
+      throw new TokenError('UNAUTHENTICATED', 'token is not valid yet — check the clock of the server that minted it', { cause });
+    }
     throw new TokenError('UNAUTHENTICATED', 'token signature or claims are invalid', { cause });
   }
   const claims = claimsSchema.safeParse(payload);
@@ -89,6 +97,9 @@ export async function verifyAccessToken(
     throw new TokenError('UNAUTHENTICATED', `token claims do not match the Plaza token format (${describeIssue(claims.error)})`);
   }
   const c = claims.data;
+  if (options.maxTtlSec !== undefined && c.exp - c.iat > options.maxTtlSec) {
+    throw new TokenError('UNAUTHENTICATED', `token lifetime exceeds the server maximum of ${options.maxTtlSec} seconds`);
+  }
   return {
     identity: c.sub,
     name: c.name ?? c.sub,

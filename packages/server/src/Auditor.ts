@@ -1,19 +1,44 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, ChatStore } from './storage/ChatStore.js';
 
-/** Records audit entries without making the caller wait, and lets shutdown wait for them. */
+/** Options of {@link Auditor}. */
+export interface AuditorOptions {
+  /**
+   * Entries recorded within this many milliseconds are written in one transaction (one commit,
+   * one fsync, instead of one per entry).
+   * @default 25
+   */
+  batchWindowMs?: number;
+  /**
+   * A batch this large is written at once, without waiting for the window to close.
+   * @default 500
+   */
+  maxBatchSize?: number;
+}
+
+/**
+ * Records audit entries without making the caller wait, and lets shutdown wait for them. Entries
+ * are group-committed: those recorded within a short window are written together.
+ */
 export class Auditor {
   readonly #store: ChatStore;
   readonly #logger: Logger;
+  readonly #windowMs: number;
+  readonly #maxBatch: number;
   readonly #pending = new Set<Promise<void>>();
+  #queue: AuditEntry[] = [];
+  #timer: NodeJS.Timeout | null = null;
 
   /**
    * @param store - where entries are written
    * @param logger - where failures to write them are reported
+   * @param options - batching, see {@link AuditorOptions}
    */
-  constructor(store: ChatStore, logger: Logger) {
+  constructor(store: ChatStore, logger: Logger, options: AuditorOptions = {}) {
     this.#store = store;
     this.#logger = logger;
+    this.#windowMs = Math.max(0, options.batchWindowMs ?? 25);
+    this.#maxBatch = Math.max(1, options.maxBatchSize ?? 500);
   }
 
   /**
@@ -31,15 +56,32 @@ export class Auditor {
       details: entry.details ?? null,
     };
     this.#logger.info({ audit: full }, 'audit');
-    const p = this.#store
-      .audit(full)
-      .catch((error: unknown) => this.#logger.error({ err: error, action: full.action }, 'could not write audit entry'))
-      .finally(() => this.#pending.delete(p));
-    this.#pending.add(p);
+    this.#queue.push(full);
+    if (this.#queue.length >= this.#maxBatch) this.#write();
+    else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.#write(), this.#windowMs);
+      this.#timer.unref();
+    }
   }
 
-  /** Waits until every entry recorded so far is written (or has failed). */
+  /** Writes what is queued now and waits until every entry recorded so far is written (or has failed). */
   async flush(): Promise<void> {
+    this.#write();
     await Promise.all([...this.#pending]);
+  }
+
+  #write(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    const p = this.#store
+      .auditMany(batch)
+      .catch((error: unknown) =>
+        this.#logger.error({ err: error, actions: [...new Set(batch.map((e) => e.action))], entries: batch.length }, 'could not write audit entries'),
+      )
+      .finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
   }
 }

@@ -37,6 +37,8 @@ export interface PlazaServerParts {
   markClosing(): void;
   /** Whether the store was created by the server (and so is closed by it). */
   ownsStore: boolean;
+  /** Called last, once everything is closed (releases the data directory lock). */
+  onClosed?: () => void;
 }
 
 /** How long `close()` lets requests in flight finish before it closes connections anyway. */
@@ -141,7 +143,11 @@ export class PlazaServer {
     await p.auditor.flush();
     p.limiters.requests.close();
     p.limiters.messages.close();
-    if (p.ownsStore) await p.store.close();
+    try {
+      if (p.ownsStore) await p.store.close();
+    } finally {
+      p.onClosed?.();
+    }
     p.logger.info('closed');
   }
 }

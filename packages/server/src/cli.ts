@@ -2,6 +2,7 @@
 import { ConfigError, loadServerConfig } from './config.js';
 import { createPlazaServer } from './createPlazaServer.js';
 import { createLogger } from './logger.js';
+import { StartupError } from './StartupError.js';
 
 const HELP = `plaza-server: Plaza signaling and storage server
 
@@ -16,6 +17,12 @@ Flags (each also settable by environment, then config file; flags win):
   --max-file-bytes N    PLAZA_MAX_FILE_BYTES   largest uploaded file (default 100 MiB)
   --user-quota-bytes N  PLAZA_USER_QUOTA_BYTES bytes of files one user may store (default 1 GiB)
   --allowed-file-types a,b PLAZA_ALLOWED_FILE_TYPES sniffed media types accepted (image/* patterns)
+  --presence-offline-grace-ms N
+                        PLAZA_PRESENCE_OFFLINE_GRACE_MS  announce offline only after N ms without
+                                               a device (default 5000)
+  --presence-large-conversation-members N
+                        PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS  no presence broadcasts into
+                                               conversations this large (default 1000)
                         PLAZA_API_KEY + PLAZA_API_SECRET  API key pair (else <data-dir>/keys.json)
 `;
 
@@ -36,7 +43,16 @@ async function main(): Promise<number> {
   }
   const { demo: _demo, help: _help, ...options } = config;
   const logger = createLogger(options.logLevel);
-  const server = await createPlazaServer({ ...options, logger });
+  let server;
+  try {
+    server = await createPlazaServer({ ...options, logger });
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof ConfigError) {
+      process.stderr.write(`plaza-server: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -52,7 +68,21 @@ async function main(): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    await server.close().catch(() => undefined);
+    const message =
+      code === 'EADDRINUSE'
+        ? `port ${options.port} is in use; pass --port or PLAZA_PORT`
+        : code === 'EACCES'
+          ? `no permission to listen on port ${options.port}; pass --port or PLAZA_PORT (ports below 1024 need privileges)`
+          : `cannot listen on host ${options.host}; pass --host or PLAZA_HOST`;
+    process.stderr.write(`plaza-server: ${message}\n`);
+    return 2;
+  }
   return -1;
 }
 

@@ -25,6 +25,9 @@ describe('server configuration', () => {
       logLevel: 'info',
       sqliteSynchronous: 'full',
       rateLimits: serverConfigDefaults.rateLimits,
+      presenceOfflineGraceMs: 5000,
+      presenceLargeConversationMembers: 1000,
+      maxTokenTtlSec: 604800,
     });
     expect(config.apiKeys).toBeUndefined();
   });
@@ -72,6 +75,19 @@ describe('server configuration', () => {
     expect(() => resolveServerConfig({ allowedFileTypes: ['text/html'] })).toThrow(/allowedFileTypes/);
     expect(() => resolveServerConfig({ allowedFileTypes: ['IMAGE/SVG+XML'] })).toThrow(ConfigError);
     expect(() => loadServerConfig({ argv: ['--user-quota-bytes', 'lots'] })).toThrow(/--user-quota-bytes/);
+  });
+
+  it('reads the presence settings from flags over the environment', () => {
+    const fromEnv = loadServerConfig({
+      env: { PLAZA_PRESENCE_OFFLINE_GRACE_MS: '0', PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS: '250' },
+    });
+    expect(fromEnv).toMatchObject({ presenceOfflineGraceMs: 0, presenceLargeConversationMembers: 250 });
+    const fromFlags = loadServerConfig({
+      env: { PLAZA_PRESENCE_OFFLINE_GRACE_MS: '0' },
+      argv: ['--presence-offline-grace-ms', '10000', '--presence-large-conversation-members', '50'],
+    });
+    expect(fromFlags).toMatchObject({ presenceOfflineGraceMs: 10000, presenceLargeConversationMembers: 50 });
+    expect(() => resolveServerConfig({ presenceLargeConversationMembers: 1 })).toThrow(/presenceLargeConversationMembers/);
   });
 
   it('refuses bad values with a ConfigError naming the field', () => {

@@ -40,6 +40,13 @@ export const serverConfigDefaults = {
   maxFileBytes: limitDefaults.maxFileBytes as number,
   userQuotaBytes: limitDefaults.userQuotaBytes as number,
   allowedFileTypes: [...defaultAllowedFileTypes],
+  presenceOfflineGraceMs: 5000,
+  presenceLargeConversationMembers: 1000,
+  maxTokenTtlSec: 7 * 86400,
+  outboxRetentionHours: 72,
+  auditRetentionDays: 365,
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 10_000,
 };
 
 const mediaTypeSchema = z
@@ -75,6 +82,20 @@ export const serverConfigSchema = z.strictObject({
   userQuotaBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(serverConfigDefaults.userQuotaBytes),
   /** Media types accepted, decided by sniffing the content; `type/*` patterns allowed. */
   allowedFileTypes: z.array(mediaTypeSchema).default(serverConfigDefaults.allowedFileTypes),
+  /** How long a user whose last device left stays `online` to others before `offline` is announced. */
+  presenceOfflineGraceMs: z.int().min(0).max(3_600_000).default(serverConfigDefaults.presenceOfflineGraceMs),
+  /** Conversations with at least this many members get no presence broadcasts (members use `presence:get`). */
+  presenceLargeConversationMembers: z.int().min(2).max(10_000_000).default(serverConfigDefaults.presenceLargeConversationMembers),
+  /** Longest token lifetime (`exp - iat`) accepted, in seconds; longer-lived tokens are refused. */
+  maxTokenTtlSec: z.int().min(60).max(366 * 86400).default(serverConfigDefaults.maxTokenTtlSec),
+  /** Outbox events older than this many hours are deleted by the hourly retention sweep. */
+  outboxRetentionHours: z.number().positive().max(24 * 3660).default(serverConfigDefaults.outboxRetentionHours),
+  /** Audit records older than this many days are deleted by the hourly retention sweep. */
+  auditRetentionDays: z.number().positive().max(36600).default(serverConfigDefaults.auditRetentionDays),
+  /** How often socket.io pings each client, in ms; with `pingTimeoutMs` it bounds how long a dead peer goes unnoticed. */
+  pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
+  /** How long to wait for a ping's answer before the connection counts as dead, in ms. */
+  pingTimeoutMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingTimeoutMs),
 });
 
 /** Serializable configuration as given (every field optional). */
@@ -148,6 +169,8 @@ export interface ConfigLayer {
   maxFileBytes?: number;
   userQuotaBytes?: number;
   allowedFileTypes?: string[];
+  presenceOfflineGraceMs?: number;
+  presenceLargeConversationMembers?: number;
   apiKeys?: Record<string, string>;
   config?: string;
 }
@@ -164,6 +187,10 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_MAX_FILE_BYTES) layer.maxFileBytes = intOf(env.PLAZA_MAX_FILE_BYTES, 'PLAZA_MAX_FILE_BYTES');
   if (env.PLAZA_USER_QUOTA_BYTES) layer.userQuotaBytes = intOf(env.PLAZA_USER_QUOTA_BYTES, 'PLAZA_USER_QUOTA_BYTES');
   if (env.PLAZA_ALLOWED_FILE_TYPES !== undefined) layer.allowedFileTypes = listOf(env.PLAZA_ALLOWED_FILE_TYPES);
+  if (env.PLAZA_PRESENCE_OFFLINE_GRACE_MS) layer.presenceOfflineGraceMs = intOf(env.PLAZA_PRESENCE_OFFLINE_GRACE_MS, 'PLAZA_PRESENCE_OFFLINE_GRACE_MS');
+  if (env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS) {
+    layer.presenceLargeConversationMembers = intOf(env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS, 'PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS');
+  }
   const key = env.PLAZA_API_KEY;
   const secret = env.PLAZA_API_SECRET;
   if (key || secret) {
@@ -185,6 +212,8 @@ export const cliFlags = {
   'max-file-bytes': { type: 'string' },
   'user-quota-bytes': { type: 'string' },
   'allowed-file-types': { type: 'string' },
+  'presence-offline-grace-ms': { type: 'string' },
+  'presence-large-conversation-members': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -229,6 +258,10 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   if (quota !== undefined) layer.userQuotaBytes = intOf(quota, '--user-quota-bytes');
   const types = str('allowed-file-types');
   if (types !== undefined) layer.allowedFileTypes = listOf(types);
+  const grace = str('presence-offline-grace-ms');
+  if (grace !== undefined) layer.presenceOfflineGraceMs = intOf(grace, '--presence-offline-grace-ms');
+  const large = str('presence-large-conversation-members');
+  if (large !== undefined) layer.presenceLargeConversationMembers = intOf(large, '--presence-large-conversation-members');
   return { help: values.help === true, demo: values.demo === true, layer };
 }
 

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { limitDefaults } from '@plaza/protocol';
 import type { ClientToServerEvents, ServerToClientEvents } from '@plaza/protocol';
@@ -8,6 +7,8 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
 import { Auditor } from './Auditor.js';
+import { StartupError } from './StartupError.js';
+import { acquireDataDirLock, prepareDataDir, restrictDatabaseFiles } from './dataDir.js';
 import { PlazaServer } from './PlazaServer.js';
 import { resolveServerConfig } from './config.js';
 import type { ServerConfigInput } from './config.js';
@@ -21,12 +22,15 @@ import { registerHealthRoutes } from './http/health.js';
 import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { startRetentionSweeps } from './retention.js';
 import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
+import { PresenceAnnouncer } from './presence/PresenceAnnouncer.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
 import { MemoryRateLimiter } from './ratelimit/MemoryRateLimiter.js';
 import type { RateLimiter } from './ratelimit/RateLimiter.js';
 import { createAuthMiddleware } from './signaling/auth.js';
 import { handleConnection } from './signaling/connection.js';
+import { broadcastPresence } from './signaling/fanout.js';
 import type { PlazaIo, SignalingContext, SocketData } from './signaling/context.js';
 import { createAllowRequest, createCorsOrigin } from './signaling/origin.js';
 import type { ChatStore } from './storage/ChatStore.js';
@@ -55,6 +59,9 @@ export interface PlazaServerOptions extends ServerConfigInput {
   fileStorage?: FileStorage;
 }
 
+/** Presence changes within this window are broadcast together, at most one per user. */
+const PRESENCE_COALESCE_MS = 250;
+
 /** How long a disconnected client's session (rooms, missed packets) is kept for recovery. */
 const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
@@ -74,15 +81,21 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   const config = resolveServerConfig(serializable, 'createPlazaServer options');
   const logger = givenLogger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const apiKeys = config.apiKeys ?? loadOrCreateKeys(dataDir, logger);
-
-  const store =
-    givenStore ?? createSqliteChatStore({ filename: join(dataDir, 'plaza.db'), synchronous: config.sqliteSynchronous, logger });
+  prepareDataDir(dataDir);
+  // Open the database before anything is written (keys.json), so a bad data dir leaves no trace.
+  const releaseLock = givenStore ? () => undefined : acquireDataDirLock(dataDir);
+  let store: ChatStore;
+  let apiKeys: Record<string, string>;
   try {
-    await store.migrate();
+    store = givenStore ?? (await openDatabase(join(dataDir, 'plaza.db'), config.sqliteSynchronous, logger));
+    try {
+      apiKeys = config.apiKeys ?? loadOrCreateKeys(dataDir, logger);
+    } catch (error) {
+      if (!givenStore) await store.close().catch(() => undefined);
+      throw error;
+    }
   } catch (error) {
-    if (!givenStore) await store.close().catch(() => undefined);
+    releaseLock();
     throw error;
   }
 
@@ -150,14 +163,27 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     cors: { origin: createCorsOrigin(config.allowedOrigins), credentials: false },
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
     serveClient: false,
+    // Clients notice a stalled server (and the server a dead client) within interval + timeout.
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
     ...(adapter ? { adapter } : {}),
   });
 
   const inflight = new Set<Promise<unknown>>();
+  const announcer = new PresenceAnnouncer({
+    presence,
+    offlineGraceMs: config.presenceOfflineGraceMs,
+    coalesceMs: PRESENCE_COALESCE_MS,
+    broadcast: async (changes) => {
+      for (const change of changes) await broadcastPresence(ctx, change);
+    },
+    onError: (error) => logger.warn({ err: error, component: 'presence' }, 'presence broadcast failed'),
+  });
   const ctx: SignalingContext = {
     io,
     store,
     presence,
+    announcer,
     limiters,
     auditor,
     metrics,
@@ -172,6 +198,8 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       allowedFileTypes: config.allowedFileTypes,
       uploadPath: UPLOAD_PATH,
       maxAttachments: limitDefaults.maxAttachments,
+      presenceLargeConversationMembers: config.presenceLargeConversationMembers,
+      maxTokenTtlSec: config.maxTokenTtlSec,
     },
     files,
     apiKeys,
@@ -181,6 +209,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     inflight,
   };
   io.use(createAuthMiddleware(ctx));
+  const stopSweeps = startRetentionSweeps(store, config, logger);
   io.on('connection', (socket) => handleConnection(ctx, socket));
 
   return new PlazaServer({
@@ -197,7 +226,34 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     inflight,
     markClosing: () => {
       closing = true;
+      stopSweeps();
+      announcer.close();
     },
     ownsStore: !givenStore,
+    onClosed: releaseLock,
   });
+}
+
+/**
+ * Opens and migrates `<dataDir>/plaza.db` (mode 0600). Throws {@link StartupError} naming the file
+ * when it is not a database or cannot be opened.
+ */
+async function openDatabase(filename: string, synchronous: 'full' | 'normal', logger: Logger): Promise<ChatStore> {
+  let store: ChatStore | undefined;
+  try {
+    restrictDatabaseFiles(filename);
+    store = createSqliteChatStore({ filename, synchronous, logger });
+    await store.migrate();
+    restrictDatabaseFiles(filename);
+    return store;
+  } catch (error) {
+    if (store) await store.close().catch(() => undefined);
+    if (error instanceof StartupError) throw error;
+    const sqliteCode = (error as { code?: unknown } | null)?.code;
+    if (sqliteCode === 'SQLITE_NOTADB' || sqliteCode === 'SQLITE_CORRUPT') {
+      throw new StartupError(`${filename} is not a Plaza SQLite database (${sqliteCode}); move it away or pass another --data-dir`, { cause: error });
+    }
+    const detail = typeof sqliteCode === 'string' ? sqliteCode : error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot open the database ${filename} (${detail})`, { cause: error });
+  }
 }

@@ -27,10 +27,23 @@ export class PlazaError extends Error {
 }
 
 /**
- * Turns anything thrown into a {@link PlazaError}: a `PlazaError` stays as it is, everything else
- * becomes `INTERNAL` with a generic message (the original is kept as `cause` for the log).
+ * Turns anything thrown into a {@link PlazaError}: a `PlazaError` stays as it is, a busy or locked
+ * database becomes the retryable `UNAVAILABLE`, everything else becomes `INTERNAL` with a generic message (the original is kept as `cause` for the log).
  */
 export function toPlazaError(error: unknown): PlazaError {
   if (error instanceof PlazaError) return error;
+  if (isDatabaseBusy(error)) {
+    return new PlazaError(ErrorCode.UNAVAILABLE, 'the database is busy; retry shortly', { cause: error });
+  }
   return new PlazaError(ErrorCode.INTERNAL, 'internal server error', { cause: error });
+}
+
+/**
+ * Whether `error` is SQLite's `SQLITE_BUSY` or `SQLITE_LOCKED` (any extended variant): another
+ * connection held the database longer than the busy timeout. Transient, so it maps to the
+ * retryable `UNAVAILABLE` rather than `INTERNAL`.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
 }

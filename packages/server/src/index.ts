@@ -2,31 +2,18 @@ export { createPlazaServer } from './createPlazaServer.js';
 export type { PlazaServerOptions } from './createPlazaServer.js';
 export { PlazaServer } from './PlazaServer.js';
 export type { ListenResult } from './PlazaServer.js';
-export {
-  ConfigError,
-  LogLevel,
-  cliFlags,
-  loadServerConfig,
-  parseCliFlags,
-  readConfigFile,
-  resolveServerConfig,
-  serverConfigDefaults,
-  serverConfigSchema,
-} from './config.js';
-export type { ConfigLayer, LoadConfigSources, ParsedCli, ResolvedServerConfig, ServerConfigInput } from './config.js';
-export { PlazaError, toPlazaError } from './errors.js';
-export { KEYS_FILE, generateKeyPair, loadOrCreateKeys } from './keys.js';
+export { ConfigError, LogLevel, serverConfigDefaults, serverConfigSchema } from './config.js';
+export type { ResolvedServerConfig, ServerConfigInput } from './config.js';
+export { PlazaError } from './errors.js';
+export { StartupError } from './StartupError.js';
+export { generateKeyPair } from './keys.js';
 export type { KeyFile } from './keys.js';
-export { announcer, createLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { createMetrics } from './metrics.js';
 export type { ServerMetrics } from './metrics.js';
-export { Auditor } from './Auditor.js';
 export { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
 export type { ChosenStatus, PresenceChange, PresenceStore } from './presence/PresenceStore.js';
 export { MemoryRateLimiter } from './ratelimit/MemoryRateLimiter.js';
 export type { BucketOptions, RateDecision, RateLimiter } from './ratelimit/RateLimiter.js';
-export { isOriginAllowed } from './signaling/origin.js';
 export type { PlazaIo, PlazaSocket, SocketData } from './signaling/context.js';
 export { SERVER_VERSION } from './version.js';
 export { FileService, THUMBNAIL_MAX_PX } from './files/FileService.js';
@@ -37,7 +24,7 @@ export { MAX_FILE_NAME_BYTES, sanitizeFileName } from './files/sanitizeFileName.
 export { FORBIDDEN_FILE_TYPES, defaultAllowedFileTypes, isFileTypeAllowed, sniffContentType } from './files/sniff.js';
 export type { FileVariant } from './files/signedUrl.js';
 export { FILE_ID_HEADER, UPLOAD_PATH } from './files/uploadRoutes.js';
-export { OutboxEventType, SqliteChatStore, createSqliteChatStore, sqliteChatStoreDefaults } from './storage/index.js';
+export { SqliteChatStore, createSqliteChatStore, sqliteChatStoreDefaults } from './storage/index.js';
 export type {
   AppendResult,
   AppendStats,

@@ -20,3 +20,12 @@ export function announcer(logger: Logger): Logger {
   if (logger.level === 'silent' || logger.isLevelEnabled('info')) return logger;
   return logger.child({}, { level: 'info' });
 }
+
+/**
+ * A child logger created on first use: for per-connection and per-request loggers that are
+ * usually never written to (creating a pino child serialises its bindings).
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): () => Logger {
+  let child: Logger | undefined;
+  return () => (child ??= parent.child(bindings));
+}

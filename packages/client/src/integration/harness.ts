@@ -14,6 +14,8 @@ const SECRET = 'client-integration-secret-0123456789abcdef';
 /** A real Plaza server in-process on a free port with a temp data dir, plus client helpers. */
 export interface Harness {
   url: string;
+  /** The server's data directory (its SQLite file is `plaza.db`). */
+  dataDir: string;
   server: PlazaServer;
   /** Mints a real token for `identity`. */
   token(identity: string, ttl?: number | string): Promise<string>;
@@ -50,6 +52,7 @@ export async function startHarness(serverOptions: PlazaServerOptions = {}): Prom
   let running = true;
   return {
     url,
+    dataDir,
     get server() {
       return server;
     },

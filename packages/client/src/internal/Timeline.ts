@@ -27,6 +27,8 @@ export class Timeline {
   #syncedRev: number;
   readonly #buffer = new Map<number, Message>();
   readonly #revs = new Map<string, number>();
+  /** Ids of recently delivered messages by `seq`, to notice a server whose history changed. */
+  readonly #ids = new Map<number, string>();
   readonly #pendingRevs = new Set<number>();
 
   /**
@@ -58,6 +60,33 @@ export class Timeline {
     return serverLastRev > this.#syncedRev || this.hasGap;
   }
 
+  /**
+   * The first message that contradicts what was delivered: a `seq` already delivered with another
+   * id. Seqs are never reused, so this means the server's history was replaced (a restored backup).
+   */
+  conflict(messages: readonly Message[]): Message | null {
+    for (const m of messages) {
+      const id = m.seq <= this.#lastSeq ? this.#ids.get(m.seq) : undefined;
+      if (id !== undefined && id !== m.id) return m;
+    }
+    return null;
+  }
+
+  /** The id of the delivered message with this `seq`, if still remembered. */
+  idAt(seq: number): string | undefined {
+    return this.#ids.get(seq);
+  }
+
+  /** Forgets everything and starts over after `lastSeq`, with every change up to `syncedRev` known. */
+  reset(lastSeq: number, syncedRev: number): void {
+    this.#lastSeq = lastSeq;
+    this.#syncedRev = syncedRev;
+    this.#buffer.clear();
+    this.#revs.clear();
+    this.#ids.clear();
+    this.#pendingRevs.clear();
+  }
+
   /** Applies messages in any order and any mix of new, repeated and changed ones. */
   apply(messages: readonly Message[]): TimelineOutput {
     const updated: Message[] = [];
@@ -80,6 +109,11 @@ export class Timeline {
       this.#buffer.delete(next.seq);
       this.#lastSeq = next.seq;
       this.#remember(next);
+      this.#ids.set(next.seq, next.id);
+      if (this.#ids.size > REV_MEMORY) {
+        const oldest = this.#ids.keys().next();
+        if (!oldest.done) this.#ids.delete(oldest.value);
+      }
       out.push(next);
     }
     this.#dropStale();

@@ -11,6 +11,8 @@ export interface TimelineSyncDeps {
   request<K extends RequestName>(name: K, payload: RequestOf<K>): Promise<ResponseOf<K>>;
   /** Emits what the timeline released. */
   deliver(out: TimelineOutput): void;
+  /** The timeline was reset because the server's history no longer matches it. @defaultValue nothing */
+  onReset?(): void;
   /** Whether the conversation still exists for the user. */
   isActive(): boolean;
   /** Where to log. */
@@ -36,6 +38,8 @@ export class TimelineSync {
   #running: Promise<void> | null = null;
   #again = false;
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A server state behind the timeline, to check before the next sync. */
+  #behind: { seq: number; rev: number } | null = null;
 
   /**
    * @param lastSeq - the conversation's `lastSeq` when the client learned of it
@@ -55,11 +59,17 @@ export class TimelineSync {
 
   /** Whether the server has changes the client has not seen, or a gap is open. */
   needsSync(): boolean {
-    return this.timeline.needsSync(this.#serverLastRev);
+    return this.#behind !== null || this.timeline.needsSync(this.#serverLastRev);
   }
 
   /** Applies live messages (broadcasts, acks); a gap schedules a sync. */
   apply(messages: readonly Message[]): void {
+    const conflict = this.timeline.conflict(messages);
+    if (conflict) {
+      // Start over just before the contradicting message; the sync fetches it and what follows.
+      this.#reset(conflict.seq - 1, conflict.rev - 1, `seq ${conflict.seq} arrived with another id`);
+      this.#scheduleGapSync(true);
+    }
     for (const m of messages) this.noteServerRev(m.rev);
     const out = this.timeline.apply(messages);
     this.#deps.deliver(out);
@@ -89,6 +99,46 @@ export class TimelineSync {
     return this.#running;
   }
 
+  /**
+   * Records the conversation state the server reported (list, get). A server behind the timeline
+   * (`lastSeq` or `lastRev` lower) was either restored from a backup or sent a state older than a
+   * live message; the next sync first tells which. Returns whether a sync should run.
+   */
+  noteServerState(serverLastSeq: number, serverLastRev: number): boolean {
+    this.noteServerRev(serverLastRev);
+    if (this.timeline.lastSeq === 0 || (serverLastSeq >= this.timeline.lastSeq && serverLastRev >= this.timeline.syncedRev)) return false;
+    this.#behind = { seq: serverLastSeq, rev: serverLastRev };
+    return true;
+  }
+
+  /**
+   * Looks up the last delivered message on the server; when it is gone or different, the server's
+   * history was replaced and the timeline restarts from the server's state.
+   */
+  async #checkServerState(serverLastSeq: number, serverLastRev: number): Promise<void> {
+    const { conversationId, request, logger } = this.#deps;
+    const ours = this.timeline.lastSeq;
+    if (ours === 0) return;
+    const page = await request('message:history', { conversationId, afterSeq: ours - 1, limit: 1 });
+    const there = page.messages.find((m) => m.seq === ours);
+    const id = this.timeline.idAt(ours);
+    if (there && (id === undefined || id === there.id)) return; // merely an older snapshot
+    if (this.timeline.lastSeq !== ours) return; // moved on meanwhile: live messages decide
+    logger().warn('the server forgot messages this client delivered (restored from a backup?); resetting the timeline', {
+      conversationId,
+      clientLastSeq: ours,
+      serverLastSeq,
+    });
+    this.#reset(Math.min(serverLastSeq, ours - 1), Math.min(serverLastRev, this.timeline.syncedRev), 'server behind the client');
+  }
+
+  #reset(lastSeq: number, syncedRev: number, why: string): void {
+    this.#deps.logger().info('timeline reset', { conversationId: this.#deps.conversationId, why, lastSeq });
+    this.timeline.reset(Math.max(0, lastSeq), Math.max(0, syncedRev));
+    this.#serverLastRev = Math.max(0, syncedRev);
+    this.#deps.onReset?.();
+  }
+
   /** Stops the gap timer. */
   dispose(): void {
     if (this.#gapTimer) clearTimeout(this.#gapTimer);
@@ -97,6 +147,9 @@ export class TimelineSync {
 
   async #syncOnce(): Promise<void> {
     const { conversationId, request, deliver, isActive } = this.#deps;
+    const behind = this.#behind;
+    this.#behind = null;
+    if (behind) await this.#checkServerState(behind.seq, behind.rev);
     let afterRev = this.timeline.syncedRev;
     for (let page = 0; page < MAX_PAGES && isActive(); page++) {
       const result = await request('message:sync', { conversationId, afterRev, limit: PAGE_SIZE });
@@ -126,11 +179,11 @@ export class TimelineSync {
     }
   }
 
-  #scheduleGapSync(): void {
+  #scheduleGapSync(always = false): void {
     if (this.#gapTimer) return;
     this.#gapTimer = setTimeout(() => {
       this.#gapTimer = null;
-      if (!this.timeline.hasGap || !this.#deps.isActive()) return;
+      if ((!always && !this.timeline.hasGap) || !this.#deps.isActive()) return;
       this.sync().catch((error: unknown) => {
         this.#deps.logger().info('gap sync failed; it runs again after reconnect', { conversationId: this.#deps.conversationId, error });
       });

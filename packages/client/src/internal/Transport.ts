@@ -24,13 +24,18 @@ export interface TransportOptions {
   requestTimeoutMs: number;
   /** Skip HTTP long-polling and use only WebSocket. */
   webSocketOnly: boolean;
+  /** The socket.io HTTP path, for example `/plaza/socket.io` behind a reverse proxy. */
+  path: string;
   /** Where to log. */
   logger: () => Logger;
 }
 
 /** Events of a {@link Transport}. */
 export type TransportEvents = {
-  /** The socket closed after having been connected. `clientInitiated` when `close()` caused it. */
+  /**
+   * The socket closed after having been connected. `clientInitiated` when `close()` caused it (a
+   * connection dropped because a request went unanswered is not client-initiated).
+   */
   disconnected: [reason: string, clientInitiated: boolean];
 };
 
@@ -52,6 +57,7 @@ export class Transport extends SafeEmitter<TransportEvents> {
   readonly #pending = new Set<PendingRequest>();
   #token = '';
   #closing = false;
+  #stalled = false;
   #abortOpen: ((error: PlazaError) => void) | null = null;
 
   /**
@@ -62,6 +68,7 @@ export class Transport extends SafeEmitter<TransportEvents> {
     super('transport', options.logger);
     this.#options = options;
     this.#socket = io(url, {
+      path: options.path,
       autoConnect: false,
       // One connection per client, never shared with another PlazaClient in the same page.
       forceNew: true,
@@ -73,8 +80,10 @@ export class Transport extends SafeEmitter<TransportEvents> {
     });
     this.#socket.on('disconnect', (reason) => {
       this.#rejectPending(new PlazaError(ErrorCode.DISCONNECTED, `connection closed (${reason})`));
-      const clientInitiated = reason === 'io client disconnect' || this.#closing;
-      this.emit('disconnected', reason, clientInitiated);
+      const stalled = this.#stalled;
+      this.#stalled = false;
+      const clientInitiated = !stalled && (reason === 'io client disconnect' || this.#closing);
+      this.emit('disconnected', stalled ? 'no answer within requestTimeoutMs' : reason, clientInitiated);
     });
   }
 
@@ -152,6 +161,7 @@ export class Transport extends SafeEmitter<TransportEvents> {
         },
         timer: setTimeout(() => {
           entry.reject(new PlazaError(ErrorCode.TIMEOUT, `no answer to ${name} within ${this.#options.requestTimeoutMs} ms`));
+          this.#suspect(name);
         }, this.#options.requestTimeoutMs),
       };
       this.#pending.add(entry);
@@ -184,6 +194,18 @@ export class Transport extends SafeEmitter<TransportEvents> {
       }
     };
     (this.#socket as unknown as { on(event: string, fn: (...args: unknown[]) => void): void }).on(event, safe);
+  }
+
+  /**
+   * A request went unanswered: the server or the path to it may be stalled while the socket still
+   * looks open (heartbeats take up to a minute to notice). Drop the connection so the client
+   * reconnects on a fresh one and the outbox resends there.
+   */
+  #suspect(name: string): void {
+    if (!this.#socket.connected || this.#closing) return;
+    this.#options.logger().info('request unanswered; reconnecting', { name });
+    this.#stalled = true;
+    this.#socket.disconnect();
   }
 
   #rejectPending(error: PlazaError): void {

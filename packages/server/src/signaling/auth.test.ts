@@ -1,7 +1,8 @@
 import { PROTOCOL_VERSION } from '@plaza/protocol';
 import { AccessToken } from '@plaza/server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, startTestServer } from '../testing/harness.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SignJWT } from 'jose';
+import { TEST_KEY, TEST_SECRET, ok, startTestServer } from '../testing/harness.js';
 import type { TestServer } from '../testing/harness.js';
 
 async function refusal(promise: Promise<unknown>): Promise<{ code?: string; message?: string }> {
@@ -58,6 +59,48 @@ describe('handshake', () => {
     expect((await refusal(t.connect('ana', { token: expired }))).code).toBe('TOKEN_EXPIRED');
   });
 
+  it('refuses user ids with lone surrogates or invisible characters with UNAUTHENTICATED', async () => {
+    const raw = async (sub: string) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ iss: TEST_KEY, sub, iat: now, exp: now + 600 })
+        .setProtectedHeader({ alg: 'HS256', kid: TEST_KEY })
+        .sign(new TextEncoder().encode(TEST_SECRET));
+    };
+    for (const sub of ['a\uD800b', 'ana\u200b', '\u202Eadmin']) {
+      expect((await refusal(t.connect('x', { token: await raw(sub) }))).code, JSON.stringify(sub)).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses a token that is not valid yet with UNAUTHENTICATED and says to check the minting clock', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const early = await new SignJWT({ iss: TEST_KEY, sub: 'ana', iat: now, nbf: now + 3600, exp: now + 7200 })
+      .setProtectedHeader({ alg: 'HS256', kid: TEST_KEY })
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const refused = await refusal(t.connect('ana', { token: early }));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+    expect(refused.message).toBe('token is not valid yet — check the clock of the server that minted it');
+  });
+
+  it('refuses a token over 8192 characters with UNAUTHENTICATED, not PROTOCOL_MISMATCH', async () => {
+    const refused = await refusal(t.connect('ana', { token: 'x'.repeat(8193) }));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+    expect(refused.message).toMatch(/longer than 8192/);
+  });
+
+  it('refuses a string protocolVersion with PROTOCOL_MISMATCH saying it must be a number', async () => {
+    const refused = await refusal(t.connect('ana', { protocolVersion: '1' }));
+    expect(refused.code).toBe('PROTOCOL_MISMATCH');
+    expect(refused.message).toMatch(/protocolVersion must be a number/);
+  });
+
+  it('refuses a token whose lifetime exceeds maxTokenTtlSec (default 7 days) with UNAUTHENTICATED', async () => {
+    const long = await t.token('ana', {}, '8d');
+    const refused = await refusal(t.connect('ana', { token: long }));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+    expect(refused.message).toMatch(/token lifetime exceeds the server maximum/);
+    await expect(t.connect('ana', { token: await t.token('ana', {}, '7d') })).resolves.toBeDefined();
+  });
+
   it('refuses an unsupported protocol version with PROTOCOL_MISMATCH', async () => {
     expect((await refusal(t.connect('ana', { protocolVersion: 999 }))).code).toBe('PROTOCOL_MISMATCH');
     expect((await refusal(t.connect('ana', { protocolVersion: 'one' }))).code).toBe('PROTOCOL_MISMATCH');
@@ -85,8 +128,13 @@ describe('handshake', () => {
     const token = await t.token('audited');
     await t.connect('audited', { token });
     await refusal(t.connect('x', { headers: { origin: 'https://evil.example' } }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const records = await t.server.store.listAudit({ limit: 100 });
+    // Audit entries are group-committed a few milliseconds later.
+    const records = await vi.waitFor(async () => {
+      const list = await t.server.store.listAudit({ limit: 100 });
+      expect(list.some((r) => r.action === 'connection.refused' && r.reason === 'ORIGIN_NOT_ALLOWED')).toBe(true);
+      expect(list.some((r) => r.action === 'connection.accepted' && r.actorId === 'audited')).toBe(true);
+      return list;
+    });
     const accepted = records.find((r) => r.action === 'connection.accepted' && r.actorId === 'audited');
     expect(accepted?.outcome).toBe('allowed');
     expect(accepted?.ip).toBeTruthy();

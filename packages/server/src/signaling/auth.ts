@@ -5,6 +5,9 @@ import type { ExtendedError } from 'socket.io';
 import type { PlazaSocket, SignalingContext } from './context.js';
 import { isOriginRefused } from './origin.js';
 
+/** Longest access token accepted in the handshake, in characters (as the protocol's handshake schema). */
+const MAX_HANDSHAKE_TOKEN_LENGTH = 8192;
+
 /** The error a socket.io middleware passes to `next()`: the client sees it as `connect_error` with `err.data`. */
 export function refusal(wire: WireError): ExtendedError {
   const err = new Error(wire.message) as ExtendedError;
@@ -58,6 +61,14 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
         return;
       }
       const raw = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      // Version first, then token, each with its own precise message.
+      if (raw.protocolVersion !== undefined && typeof raw.protocolVersion !== 'number') {
+        refuse(socket, next, {
+          code: ErrorCode.PROTOCOL_MISMATCH,
+          message: `protocolVersion must be a number, got ${typeof raw.protocolVersion} ${JSON.stringify(raw.protocolVersion) ?? ''}`.trim(),
+        });
+        return;
+      }
       if (raw.protocolVersion !== undefined && !isSupportedProtocolVersion(raw.protocolVersion)) {
         refuse(socket, next, {
           code: ErrorCode.PROTOCOL_MISMATCH,
@@ -65,18 +76,32 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
         });
         return;
       }
+      if (typeof raw.token !== 'string' || raw.token.length === 0) {
+        refuse(socket, next, { code: ErrorCode.UNAUTHENTICATED, message: 'no access token in the handshake auth' });
+        return;
+      }
+      if (raw.token.length > MAX_HANDSHAKE_TOKEN_LENGTH) {
+        refuse(socket, next, {
+          code: ErrorCode.UNAUTHENTICATED,
+          message: `the access token is longer than ${MAX_HANDSHAKE_TOKEN_LENGTH} characters`,
+        });
+        return;
+      }
       const auth = handshakeAuthSchema.safeParse(raw);
       if (!auth.success) {
-        const missingToken = typeof raw.token !== 'string' || raw.token.length === 0;
+        const issue = auth.error.issues[0];
+        const path = issue?.path.map(String).join('.') ?? '';
         refuse(socket, next, {
-          code: missingToken ? ErrorCode.UNAUTHENTICATED : ErrorCode.PROTOCOL_MISMATCH,
-          message: missingToken ? 'no access token in the handshake auth' : 'the handshake auth needs a numeric protocolVersion',
+          code: ErrorCode.PROTOCOL_MISMATCH,
+          message: path === 'protocolVersion' || raw.protocolVersion === undefined
+            ? 'the handshake auth needs a numeric protocolVersion'
+            : `invalid handshake auth: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid value'}`,
         });
         return;
       }
       let verified;
       try {
-        verified = await verifyAccessToken(auth.data.token, ctx.apiKeys);
+        verified = await verifyAccessToken(auth.data.token, ctx.apiKeys, { maxTtlSec: ctx.limits.maxTokenTtlSec });
       } catch (error) {
         const code = error instanceof TokenError ? error.code : ErrorCode.UNAUTHENTICATED;
         refuse(socket, next, { code, message: error instanceof TokenError ? error.message : 'token could not be verified' });

@@ -1,7 +1,7 @@
 import type { PlazaSocket, SignalingContext } from './context.js';
 import { conversationRoom, userRoom } from './context.js';
+import { lazyChild } from '../logger.js';
 import { registerDispatcher } from './dispatch.js';
-import { broadcastPresence } from './fanout.js';
 import { handlers } from './handlers/index.js';
 
 /** setTimeout's largest delay; longer token lifetimes are re-checked when it fires. */
@@ -10,12 +10,13 @@ const MAX_TIMER_MS = 2_147_483_647;
 /**
  * Sets up an accepted socket: joins `u:<userId>` and every `c:<conversationId>` (leaving rooms a
  * recovered session kept for conversations the user has left meanwhile), registers the request
- * dispatcher, announces presence, and closes the connection when its token expires (the client
+ * dispatcher, reports the device to presence (see `PresenceAnnouncer`), and closes the connection when its token expires (the client
  * reconnects with a fresh token).
  */
 export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): void {
   const { user, conversationIds, expiresAtMs } = socket.data;
-  const logger = ctx.logger.child({ component: 'connection', userId: user.id, socketId: socket.id });
+  const logger = lazyChild(ctx.logger, { component: 'connection', userId: user.id, socketId: socket.id });
+  const debug = ctx.logger.isLevelEnabled('debug');
   const rooms = new Set([userRoom(user.id), ...conversationIds.map(conversationRoom)]);
   for (const room of socket.rooms) {
     if (room !== socket.id && !rooms.has(room)) socket.leave(room);
@@ -23,7 +24,7 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
   socket.join([...rooms]);
   registerDispatcher(ctx, socket, handlers);
   ctx.metrics.connections.inc();
-  logger.debug({ recovered: socket.recovered, rooms: rooms.size }, 'connected');
+  if (debug) logger().debug({ recovered: socket.recovered, rooms: rooms.size }, 'connected');
 
   let expiryTimer: NodeJS.Timeout | null = null;
   const armExpiry = () => {
@@ -31,7 +32,7 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
     if (remaining <= 0) {
       // Close the transport rather than "server disconnect": clients then reconnect on their own,
       // asking their token provider for a fresh token (a stale one is refused with TOKEN_EXPIRED).
-      logger.info('token expired; closing the connection');
+      logger().info('token expired; closing the connection');
       socket.conn.close();
       return;
     }
@@ -40,18 +41,16 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
   };
   armExpiry();
 
-  void ctx.presence
-    .connect(user.id, socket.id)
-    .then((change) => (change.changed ? broadcastPresence(ctx, change.presence) : undefined))
-    .catch((error: unknown) => logger.warn({ err: error }, 'presence connect failed'));
+  void ctx.announcer
+    .connected(user.id, socket.id)
+    .catch((error: unknown) => logger().warn({ err: error }, 'presence connect failed'));
 
   socket.on('disconnect', (reason) => {
     if (expiryTimer) clearTimeout(expiryTimer);
     ctx.metrics.connections.dec();
-    logger.debug({ reason }, 'disconnected');
-    void ctx.presence
-      .disconnect(user.id, socket.id)
-      .then((change) => (change.changed && !ctx.isClosing() ? broadcastPresence(ctx, change.presence) : undefined))
-      .catch((error: unknown) => logger.warn({ err: error }, 'presence disconnect failed'));
+    if (debug) logger().debug({ reason }, 'disconnected');
+    void ctx.announcer
+      .disconnected(user.id, socket.id)
+      .catch((error: unknown) => logger().warn({ err: error }, 'presence disconnect failed'));
   });
 }

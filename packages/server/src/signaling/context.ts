@@ -4,6 +4,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Auditor } from '../Auditor.js';
 import type { FileService } from '../files/FileService.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { PresenceAnnouncer } from '../presence/PresenceAnnouncer.js';
 import type { PresenceStore } from '../presence/PresenceStore.js';
 import type { RateLimiter } from '../ratelimit/RateLimiter.js';
 import type { ChatStore } from '../storage/ChatStore.js';
@@ -46,6 +47,10 @@ export interface ServerLimits {
   uploadPath: string;
   /** Most attachments on one message. */
   maxAttachments: number;
+  /** Conversations with at least this many members get no presence broadcasts. */
+  presenceLargeConversationMembers: number;
+  /** Longest token lifetime (`exp - iat`) accepted, in seconds. */
+  maxTokenTtlSec: number;
 }
 
 /** Everything the signaling layer needs, injected once per server. */
@@ -53,6 +58,8 @@ export interface SignalingContext {
   io: PlazaIo;
   store: ChatStore;
   presence: PresenceStore;
+  /** Decides when presence changes are broadcast (grace period, coalescing). */
+  announcer: PresenceAnnouncer;
   limiters: { requests: RateLimiter; messages: RateLimiter };
   auditor: Auditor;
   metrics: ServerMetrics;

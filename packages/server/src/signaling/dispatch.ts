@@ -1,6 +1,8 @@
 import { ErrorCode, requestSchemas } from '@plaza/protocol';
 import type { Ack, RequestName } from '@plaza/protocol';
+import type { Logger } from 'pino';
 import { PlazaError, toPlazaError } from '../errors.js';
+import { lazyChild } from '../logger.js';
 import type { PlazaSocket, RequestContext, SignalingContext } from './context.js';
 import { SendSequencer } from './SendSequencer.js';
 import type { SendTicket } from './SendSequencer.js';
@@ -36,13 +38,15 @@ function safeAck(ack: AckFn, answer: Ack<unknown>): void {
 export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, handlers: HandlerMap): void {
   const raw = socket as unknown as RawSocket;
   const { user, grants, ip } = socket.data;
-  const baseLogger = ctx.logger.child({ component: 'signaling', userId: user.id, socketId: socket.id });
+  // Loggers are created on first use: most requests never log.
+  const baseLogger = lazyChild(ctx.logger, { component: 'signaling', userId: user.id, socketId: socket.id });
 
   const sends = new SendSequencer();
 
   const run = async (event: RequestName, payload: unknown, ack: AckFn, sendTicket: SendTicket | undefined): Promise<void> => {
     const stopTimer = ctx.metrics.requestSeconds.startTimer({ event });
-    const logger = baseLogger.child({ event });
+    let logger: Logger | undefined;
+    const log = () => (logger ??= baseLogger().child({ event }));
     let answer: Ack<unknown>;
     try {
       if (ctx.isClosing()) throw new PlazaError(ErrorCode.UNAVAILABLE, 'the server is shutting down; retry later');
@@ -56,15 +60,24 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
         }));
         throw new PlazaError(ErrorCode.INVALID_REQUEST, `invalid ${event} request`, { details: { issues } });
       }
-      const requestContext: RequestContext = { server: ctx, socket, user, grants, ip, logger };
+      const requestContext: RequestContext = {
+        server: ctx,
+        socket,
+        user,
+        grants,
+        ip,
+        get logger() {
+          return log();
+        },
+      };
       if (sendTicket) requestContext.sendTicket = sendTicket;
       const handler = handlers[event] as Handler<typeof event>;
       const data = await handler(requestContext, parsed.data as never);
       answer = { ok: true, data };
     } catch (error) {
       const plazaError = toPlazaError(error);
-      if (plazaError.code === ErrorCode.INTERNAL) logger.error({ err: error }, 'request failed unexpectedly');
-      else logger.debug({ code: plazaError.code }, 'request refused');
+      if (plazaError.code === ErrorCode.INTERNAL) log().error({ err: error }, 'request failed unexpectedly');
+      else if (ctx.logger.isLevelEnabled('debug')) log().debug({ code: plazaError.code }, 'request refused');
       answer = { ok: false, error: plazaError.toWire() };
     } finally {
       sendTicket?.release();
@@ -98,7 +111,7 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
           ? { ok: false, error: { code: ErrorCode.UNKNOWN_EVENT, message: `unknown event ${String(event).slice(0, 64)}` } }
           : { ok: false, error: { code: ErrorCode.RATE_LIMITED, message: 'too many requests; slow down', details: { retryAfterMs: decision.retryAfterMs } } },
       );
-    })().catch((error: unknown) => baseLogger.error({ err: error }, 'answering an unknown event failed'));
+    })().catch((error: unknown) => baseLogger().error({ err: error }, 'answering an unknown event failed'));
   });
 }
 

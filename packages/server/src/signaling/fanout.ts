@@ -34,8 +34,10 @@ export async function announceMembers(ctx: SignalingContext, conversationId: str
 /**
  * Sends a presence change to everyone who shares a conversation with the user, and to the user's
  * own devices. socket.io sends one copy per socket however many of the rooms it is in.
+ * Conversations with `limits.presenceLargeConversationMembers` members or more are left out: there
+ * a burst of reconnects would cost members² packets, so their members ask with `presence:get`.
  */
 export async function broadcastPresence(ctx: SignalingContext, presence: Presence): Promise<void> {
-  const ids = await ctx.store.conversationIdsOf(presence.userId);
+  const ids = await ctx.store.conversationIdsOf(presence.userId, { belowMemberCount: ctx.limits.presenceLargeConversationMembers });
   ctx.io.to([userRoom(presence.userId), ...ids.map(conversationRoom)]).emit('presence', presence);
 }

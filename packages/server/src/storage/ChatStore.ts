@@ -98,7 +98,10 @@ export interface ChatStore extends FileRecords {
   /** Whether the database answers (for `/readyz`). */
   ping(): Promise<boolean>;
 
-  /** Inserts or updates a user's display name and metadata (called on every accepted connection). */
+  /**
+   * Inserts or updates a user's display name and metadata (called on every accepted connection);
+   * writes nothing when they are unchanged.
+   */
   upsertUser(user: User): Promise<void>;
   /** Users by id; unknown ids are left out. */
   getUsers(ids: readonly string[]): Promise<User[]>;
@@ -116,6 +119,11 @@ export interface ChatStore extends FileRecords {
   /** Updates title and/or topic (`topic: null` clears it). Throws `CONVERSATION_NOT_FOUND`. */
   updateConversation(conversationId: string, patch: { title?: string; topic?: string | null }): Promise<Conversation>;
 
+  /**
+   * A conversation and `userId`'s membership in it (`null` when not a member), read together; `null`
+   * when the conversation does not exist. The per-request access check.
+   */
+  getConversationForMember(conversationId: string, userId: string): Promise<{ conversation: Conversation; membership: Membership | null } | null>;
   /** `userId`'s membership, or `null`. */
   getMembership(conversationId: string, userId: string): Promise<Membership | null>;
   /** All members with names, owners first, then by join time. */
@@ -128,8 +136,8 @@ export interface ChatStore extends FileRecords {
   removeMember(conversationId: string, userId: string): Promise<Member | null>;
   /** Changes a member's role. Throws `NOT_A_MEMBER`. */
   setRole(conversationId: string, userId: string, role: MemberRole): Promise<Member>;
-  /** Ids of all conversations `userId` belongs to. */
-  conversationIdsOf(userId: string): Promise<string[]>;
+  /** Ids of all conversations `userId` belongs to (with `belowMemberCount`: only those with fewer members). */
+  conversationIdsOf(userId: string, options?: { belowMemberCount?: number }): Promise<string[]>;
   /** Ids of all users who share at least one conversation with `userId` (not including them). */
   contactsOf(userId: string): Promise<string[]>;
 
@@ -137,7 +145,7 @@ export interface ChatStore extends FileRecords {
    * Appends a message: assigns the next gapless `seq` and `rev`, stores it and its outbox event, and
    * resolves only after the commit. Calls that arrive together are committed in one transaction
    * (group commit), each still resolving after that commit. Same clientId again → the first message
-   * with `duplicate: true`. Throws `CONVERSATION_NOT_FOUND` (only that call fails, not the others
+   * with `duplicate: true`, or `CONFLICT` when the text differs (a reused key, not a retry). Throws `CONVERSATION_NOT_FOUND` (only that call fails, not the others
    * of its batch), `UNAVAILABLE` after `close()`, and `TypeError` at once for malformed input.
    * Does not check membership or permissions: the caller does.
    */
@@ -171,6 +179,13 @@ export interface ChatStore extends FileRecords {
 
   /** Records an audit entry. */
   audit(entry: AuditEntry): Promise<void>;
+  /** Records audit entries in one transaction (one commit for all of them). */
+  auditMany(entries: readonly AuditEntry[]): Promise<void>;
+  /**
+   * Retention: deletes outbox events created before `outboxBefore` and audit records before
+   * `auditBefore` (ISO 8601 UTC timestamps); resolves with how many of each were deleted.
+   */
+  deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }>;
   /** Audit records, newest first. */
   listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]>;
 }

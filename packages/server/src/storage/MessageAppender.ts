@@ -188,10 +188,15 @@ export class MessageAppender {
       if (key !== null) {
         const inBatch = byClientId.get(key);
         if (inBatch) {
+          if (inBatch.text !== input.text) return { ok: false, error: clientIdConflict(input.clientId) };
           return { ok: true, result: { message: inBatch, duplicate: true } };
         }
         const existing = st.selectByClientId.get(input.conversationId, input.senderId, input.clientId) as MessageRow | undefined;
         if (existing) {
+          // A retry carries the same text. (An edited or deleted message no longer holds the text it
+          // was sent with, so a retry of it is answered as a duplicate.)
+          const unchanged = existing.edited_at === null && existing.deleted_at === null;
+          if (unchanged && existing.text !== input.text) return { ok: false, error: clientIdConflict(input.clientId) };
           const reactions = st.selectReactions.all(input.conversationId, existing.id) as ReactionRow[];
           const attached = (st.selectAttachments.all(existing.id) as FileRow[]).map(toAttachment);
           const message = toMessage(existing, groupReactions(reactions).get(existing.id), attached);
@@ -246,7 +251,7 @@ export class MessageAppender {
         now,
       );
       attachments.forEach((a, position) => st.insertAttachment.run(message.id, position, a.fileId));
-      st.insertOutbox.run(OutboxEventType.messageCreated, JSON.stringify({ conversationId: message.conversationId, message }), now);
+      st.insertOutbox.run(OutboxEventType.messageCreated, JSON.stringify({ conversationId: message.conversationId, message }), now, message.id);
       if (key !== null) byClientId.set(key, message);
       return { ok: true, result: { message, duplicate: false } };
     });
@@ -256,6 +261,11 @@ export class MessageAppender {
     }
     return outcomes;
   }
+}
+
+/** The error of a clientId reused for a message with other text. */
+function clientIdConflict(clientId: string | null): PlazaError {
+  return new PlazaError(ErrorCode.CONFLICT, `clientId ${String(clientId)} was already used for another message`);
 }
 
 /** The prepared statements of the hot path (plain, portable SQL). */
@@ -276,7 +286,7 @@ function prepare(sqlite: Database.Database) {
         'WHERE message_attachments.message_id = ? ORDER BY message_attachments.position',
     ),
     insertAttachment: sqlite.prepare('INSERT INTO message_attachments (message_id, position, file_id) VALUES (?, ?, ?)'),
-    insertOutbox: sqlite.prepare('INSERT INTO outbox (type, payload, created_at) VALUES (?, ?, ?)'),
+    insertOutbox: sqlite.prepare('INSERT INTO outbox (type, payload, created_at, message_id) VALUES (?, ?, ?, ?)'),
     updateCounters: sqlite.prepare('UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity_at = ? WHERE id = ?'),
   };
 }

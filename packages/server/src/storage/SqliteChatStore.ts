@@ -19,10 +19,12 @@ import * as files from './fileQueries.js';
 import type { DeletedMessage, NewFileRecord, StoredFile } from './FileRecords.js';
 import { nowIso } from './ids.js';
 import { MessageAppender } from './MessageAppender.js';
+import { deleteExpired } from './outbox.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
-import { parseJson, toConversation, toJson } from './rows.js';
+import { PreparedReads } from './PreparedReads.js';
+import { parseJson, toJson } from './rows.js';
 import type { ChatDatabase } from './schema.js';
 import type { StoreLogger } from './StoreLogger.js';
 
@@ -86,6 +88,7 @@ export class SqliteChatStore implements ChatStore {
   readonly #appender: MessageAppender;
   readonly #logger: StoreLogger | undefined;
   readonly #ready: Promise<void>;
+  #reads: PreparedReads | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -147,6 +150,12 @@ export class SqliteChatStore implements ChatStore {
     return this.#db;
   }
 
+  /** The hot-path reads as prepared statements, once migrated; `UNAVAILABLE` after `close()`. */
+  async #prepared(): Promise<PreparedReads> {
+    await this.#open();
+    return (this.#reads ??= new PreparedReads(this.#sqlite, (fn) => this.#db.connection().execute(async () => fn())));
+  }
+
   /** Runs `fn` in one transaction with one timestamp. */
   async #tx<T>(fn: (trx: Kysely<ChatDatabase>, now: string) => Promise<T>): Promise<T> {
     const db = await this.#open();
@@ -181,9 +190,12 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async upsertUser(user: User): Promise<void> {
+    const metadata = toJson(user.metadata);
+    // Most connections are of known users with the same name and metadata: a prepared read, no commit.
+    const stored = await (await this.#prepared()).user(user.id);
+    if (stored && stored.name === user.name && stored.metadata === metadata) return;
     const db = await this.#open();
     const now = nowIso();
-    const metadata = toJson(user.metadata);
     await db
       .insertInto('users')
       .values({ id: user.id, name: user.name, metadata, created_at: now, updated_at: now })
@@ -219,9 +231,11 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async getConversation(conversationId: string): Promise<Conversation | null> {
-    const db = await this.#open();
-    const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
-    return row ? toConversation(row) : null;
+    return (await this.#prepared()).conversation(conversationId);
+  }
+
+  async getConversationForMember(conversationId: string, userId: string): Promise<{ conversation: Conversation; membership: Membership | null } | null> {
+    return (await this.#prepared()).conversationForMember(conversationId, userId);
   }
 
   async getConversationWithState(conversationId: string, userId: string): Promise<ConversationWithState | null> {
@@ -245,7 +259,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async getMembership(conversationId: string, userId: string): Promise<Membership | null> {
-    return conversations.getMembership(await this.#open(), conversationId, userId);
+    return (await this.#prepared()).membership(conversationId, userId);
   }
 
   async listMembers(conversationId: string): Promise<Member[]> {
@@ -270,10 +284,8 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx, now) => conversations.setRole(trx, conversationId, userId, role, now));
   }
 
-  async conversationIdsOf(userId: string): Promise<string[]> {
-    const db = await this.#open();
-    const rows = await db.selectFrom('members').select('conversation_id').where('user_id', '=', userId).execute();
-    return rows.map((r) => r.conversation_id);
+  async conversationIdsOf(userId: string, options: { belowMemberCount?: number } = {}): Promise<string[]> {
+    return (await this.#prepared()).conversationIdsOf(userId, options.belowMemberCount);
   }
 
   async contactsOf(userId: string): Promise<string[]> {
@@ -350,21 +362,35 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx) => messages.markRead(trx, conversationId, userId, seq));
   }
 
-  async audit(entry: AuditEntry): Promise<void> {
-    const db = await this.#open();
-    await db
-      .insertInto('audit')
-      .values({
-        at: nowIso(),
-        action: entry.action,
-        actor_id: entry.actorId,
-        target: entry.target,
-        outcome: entry.outcome,
-        reason: entry.reason,
-        ip: entry.ip,
-        details: toJson(entry.details),
-      })
-      .execute();
+  audit(entry: AuditEntry): Promise<void> {
+    return this.auditMany([entry]);
+  }
+
+  async auditMany(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#tx(async (trx, now) => {
+      for (const part of conversations.chunks(entries)) {
+        await trx
+          .insertInto('audit')
+          .values(
+            part.map((entry) => ({
+              at: now,
+              action: entry.action,
+              actor_id: entry.actorId,
+              target: entry.target,
+              outcome: entry.outcome,
+              reason: entry.reason,
+              ip: entry.ip,
+              details: toJson(entry.details),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }> {
+    return deleteExpired(await this.#open(), cutoffs);
   }
 
   async listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]> {

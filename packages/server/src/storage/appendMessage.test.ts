@@ -62,7 +62,7 @@ describe('appendMessage', () => {
   it('stores one message for the same clientId sent twice, in separate batches', async () => {
     const id = await group();
     const first = await store.appendMessage(msg(id, { clientId: 'same', text: 'one' }));
-    const second = await store.appendMessage(msg(id, { clientId: 'same', text: 'two' }));
+    const second = await store.appendMessage(msg(id, { clientId: 'same', text: 'one' }));
     expect(first.duplicate).toBe(false);
     expect(second.duplicate).toBe(true);
     expect(second.message).toEqual(first.message);
@@ -73,13 +73,38 @@ describe('appendMessage', () => {
     const id = await group();
     const [a, b] = await Promise.all([
       store.appendMessage(msg(id, { clientId: 'same', text: 'one' })),
-      store.appendMessage(msg(id, { clientId: 'same', text: 'two' })),
+      store.appendMessage(msg(id, { clientId: 'same', text: 'one' })),
     ]);
     expect(a?.duplicate).toBe(false);
     expect(b?.duplicate).toBe(true);
     expect(b?.message.id).toBe(a?.message.id);
     expect(store.appendStats.transactions).toBe(1);
     expect((await store.history(id, { limit: 10 })).messages.map((m) => m.text)).toEqual(['one']);
+  });
+
+  it('answers CONFLICT for the same clientId with different text, in separate batches and within one', async () => {
+    const id = await group();
+    const first = await store.appendMessage(msg(id, { clientId: 'reused', text: 'one' }));
+    const other = await store.appendMessage(msg(id, { clientId: 'reused', text: 'two' })).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'CONFLICT', message: 'clientId reused was already used for another message' });
+    const retry = await store.appendMessage(msg(id, { clientId: 'reused', text: 'one' }));
+    expect(retry).toEqual({ message: first.message, duplicate: true });
+    const [a, b] = await Promise.allSettled([
+      store.appendMessage(msg(id, { clientId: 'batch', text: 'one' })),
+      store.appendMessage(msg(id, { clientId: 'batch', text: 'two' })),
+    ]);
+    expect(a.status).toBe('fulfilled');
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT' } });
+    expect((await store.history(id, { limit: 10 })).messages.map((m) => m.text)).toEqual(['one', 'one']);
+  });
+
+  it('answers a retry of an edited message as a duplicate, not CONFLICT', async () => {
+    const id = await group();
+    const first = await store.appendMessage(msg(id, { clientId: 'ed', text: 'draft' }));
+    await store.editMessage(id, first.message.id, 'final', []);
+    const retry = await store.appendMessage(msg(id, { clientId: 'ed', text: 'draft' }));
+    expect(retry.duplicate).toBe(true);
+    expect(retry.message.id).toBe(first.message.id);
   });
 
   it('treats the same clientId from different senders as different messages', async () => {
@@ -185,7 +210,7 @@ describe('appendMessage', () => {
     await store.close();
     store = open();
     expect(await store.getMessage(id, message.id)).toEqual(message);
-    const again = await store.appendMessage(msg(id, { clientId: 'keep' }));
+    const again = await store.appendMessage(msg(id, { clientId: 'keep', text: 'durable' }));
     expect(again.duplicate).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import { PlazaError } from '../errors.js';
 import { chunks, requireConversation } from './conversationQueries.js';
 import type { StoredFile } from './FileRecords.js';
 import { attachmentsOf, releaseAttachments } from './fileQueries.js';
-import { OutboxEventType, writeOutbox } from './outbox.js';
+import { OutboxEventType, scrubOutboxText, writeOutbox } from './outbox.js';
 import { groupReactions, toMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
 import type { ChatDatabase } from './schema.js';
@@ -73,7 +73,8 @@ export async function editMessage(trx: Db, conversationId: string, messageId: st
     .returningAll()
     .executeTakeFirstOrThrow();
   const [message] = await withReactions(trx, conversationId, [updated]);
-  await writeOutbox(trx, OutboxEventType.messageUpdated, { conversationId, message }, now);
+  await scrubOutboxText(trx, messageId);
+  await writeOutbox(trx, OutboxEventType.messageUpdated, { conversationId, message }, now, messageId);
   return message as Message;
 }
 
@@ -99,7 +100,8 @@ export async function deleteMessage(
     .executeTakeFirstOrThrow();
   const message = toMessage(updated);
   const releasedFiles = await releaseAttachments(trx, conversationId, messageId, now);
-  await writeOutbox(trx, OutboxEventType.messageDeleted, { conversationId, message }, now);
+  await scrubOutboxText(trx, messageId);
+  await writeOutbox(trx, OutboxEventType.messageDeleted, { conversationId, message }, now, messageId);
   return { message, releasedFiles };
 }
 
@@ -145,7 +147,7 @@ export async function react(
   }
   const [message] = await withReactions(trx, conversationId, [current]);
   if (changed) {
-    await writeOutbox(trx, OutboxEventType.reactionChanged, { conversationId, messageId, userId, emoji, added: add, message }, now);
+    await writeOutbox(trx, OutboxEventType.reactionChanged, { conversationId, messageId, userId, emoji, added: add, message }, now, messageId);
   }
   return message as Message;
 }

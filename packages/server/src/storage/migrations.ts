@@ -164,6 +164,26 @@ const files: Migration = {
 };
 
 /**
+ * Outbox rows name their message, so editing or deleting it can scrub the old text from earlier
+ * rows; timestamp indexes let the retention sweep delete old outbox and audit rows cheaply.
+ */
+const outboxMessageId: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('outbox').addColumn('message_id', 'text').execute();
+    await db.schema.createIndex('outbox_message').on('outbox').column('message_id').execute();
+    await db.schema.createIndex('outbox_created').on('outbox').column('created_at').execute();
+    await db.schema.createIndex('audit_at').on('audit').column('at').execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex('audit_at').ifExists().execute();
+    await db.schema.dropIndex('outbox_created').ifExists().execute();
+    await db.schema.dropIndex('outbox_message').ifExists().execute();
+    await db.schema.alterTable('outbox').dropColumn('message_id').execute();
+  },
+};
+
+/**
  * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
  * migration provider.
  *
@@ -173,6 +193,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': initial(dialect),
     '0002_files': files,
+    '0003_outbox_message_id': outboxMessageId,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -99,6 +99,8 @@ export interface OutboxTable {
   payload: string;
   created_at: string;
   delivered_at: string | null;
+  /** The message the event is about (its text is scrubbed from older rows on edit and delete). */
+  message_id: string | null;
 }
 
 /** An audit record. */

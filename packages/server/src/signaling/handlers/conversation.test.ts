@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collect, fails, nextEvent, ok, settle, startTestServer } from '../../testing/harness.js';
 import type { TestServer } from '../../testing/harness.js';
 
@@ -34,9 +34,11 @@ describe('conversation requests', () => {
     expect((await fails(socket, 'conversation:create', { kind: 'channel', title: 'News' })).code).toBe('PERMISSION_DENIED');
     expect((await fails(socket, 'conversation:create', { kind: 'group', title: 'News' })).code).toBe('PERMISSION_DENIED');
     expect(await ok(socket, 'conversation:list', {})).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const audit = await t.server.store.listAudit({ limit: 10, action: 'grant.denied', actorId: 'c-nogrant' });
-    expect(audit.length).toBe(2);
+    // Audit entries are group-committed a few milliseconds later.
+    await vi.waitFor(async () => {
+      const audit = await t.server.store.listAudit({ limit: 10, action: 'grant.denied', actorId: 'c-nogrant' });
+      expect(audit.length).toBe(2);
+    });
   });
 
   it('openDirect returns the same conversation from both sides', async () => {
@@ -100,8 +102,10 @@ describe('conversation requests', () => {
     expect((await fails(ben, 'conversation:addMembers', { conversationId: cid, userIds: ['a-cy'] })).code).toBe('FORBIDDEN_ROLE');
     const direct = await ok(ana, 'conversation:openDirect', { userId: 'a-ben' });
     expect((await fails(ana, 'conversation:addMembers', { conversationId: direct.id, userIds: ['a-cy'] })).code).toBe('CONFLICT');
-    const audit = await t.server.store.listAudit({ limit: 10, action: 'member.added', actorId: 'a-ana' });
-    expect(audit.some((r) => r.target === cid)).toBe(true);
+    await vi.waitFor(async () => {
+      const audit = await t.server.store.listAudit({ limit: 10, action: 'member.added', actorId: 'a-ana' });
+      expect(audit.some((r) => r.target === cid)).toBe(true);
+    });
   });
 
   it('removeMember takes the member out of the room; moderators cannot remove owners', async () => {

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@plaza/protocol';
+import { ErrorCode, isBlankText } from '@plaza/protocol';
 import type { Conversation, MemberRole } from '@plaza/protocol';
 import { PlazaError } from '../../errors.js';
 import type { Membership } from '../../storage/ChatStore.js';
@@ -21,8 +21,9 @@ export async function requireConversation(ctx: RequestContext, conversationId: s
 
 /** The conversation and the caller's membership, or `CONVERSATION_NOT_FOUND` / `NOT_A_MEMBER`. */
 export async function requireMember(ctx: RequestContext, conversationId: string): Promise<MemberAccess> {
-  const conversation = await requireConversation(ctx, conversationId);
-  const membership = await ctx.server.store.getMembership(conversationId, ctx.user.id);
+  const found = await ctx.server.store.getConversationForMember(conversationId, ctx.user.id);
+  if (!found) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
+  const { conversation, membership } = found;
   if (!membership) throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
   return { conversation, membership, role: ctx.grants.admin ? 'owner' : membership.role };
 }
@@ -56,7 +57,7 @@ export function utf8Bytes(text: string): number {
  * and `PAYLOAD_TOO_LARGE` (with `details.limit`) above the byte limit.
  */
 export function requireText(ctx: RequestContext, text: string, blankAllowed = false): void {
-  if (!blankAllowed && text.trim().length === 0) {
+  if (!blankAllowed && isBlankText(text)) {
     throw new PlazaError(ErrorCode.INVALID_REQUEST, 'text must not be empty', {
       details: { issues: [{ path: ['text'], message: 'text must not be empty' }] },
     });

@@ -38,6 +38,14 @@ describe('message requests', () => {
     expect(seen.filter((m) => m.clientId === 'dup')).toHaveLength(1);
   });
 
+  it('send with a reused clientId and different text is CONFLICT, not the first message', async () => {
+    const first = await ok(ana, 'message:send', { conversationId: cid, clientId: 'reuse', text: 'first' });
+    const conflict = await fails(ana, 'message:send', { conversationId: cid, clientId: 'reuse', text: 'second' });
+    expect(conflict.code).toBe('CONFLICT');
+    expect(conflict.message).toMatch(/clientId reuse was already used for another message/);
+    expect((await ok(ana, 'message:send', { conversationId: cid, clientId: 'reuse', text: 'first' })).id).toBe(first.id);
+  });
+
   it('sends pipelined on one socket are stored in the order they were sent', async () => {
     const first = await ok(ana, 'message:send', { conversationId: cid, clientId: 'p0', text: 'anchor' });
     const sends = Array.from({ length: 20 }, (_, i) =>
@@ -67,6 +75,20 @@ describe('message requests', () => {
     expect(tooBig.code).toBe('PAYLOAD_TOO_LARGE');
     expect(tooBig.details?.limit).toBe(64);
     await ok(ana, 'message:send', { conversationId: cid, clientId: 'fits', text: 'é'.repeat(32) });
+  });
+
+  it('send and edit refuse text with a lone surrogate instead of storing U+FFFD', async () => {
+    expect((await fails(ana, 'message:send', { conversationId: cid, clientId: 'lone', text: 'a\uD800b' })).code).toBe('INVALID_REQUEST');
+    const m = await ok(ana, 'message:send', { conversationId: cid, clientId: 'pair', text: 'a😀b' });
+    expect(m.text).toBe('a😀b');
+    expect((await fails(ana, 'message:edit', { conversationId: cid, messageId: m.id, text: 'x\uDC00' })).code).toBe('INVALID_REQUEST');
+    expect((await t.server.store.getMessage(cid, m.id))?.text).toBe('a😀b');
+  });
+
+  it('send refuses text that is only whitespace and invisible format characters', async () => {
+    const invisible = await fails(ana, 'message:send', { conversationId: cid, clientId: 'zw', text: '\u200b\u200d \uFEFF\u202E' });
+    expect(invisible.code).toBe('INVALID_REQUEST');
+    await ok(ana, 'message:send', { conversationId: cid, clientId: 'zw2', text: '\u200bvisible' });
   });
 
   it('send checks replyTo and keeps only mentions of members', async () => {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextEvent, ok, startTestServer } from '../../testing/harness.js';
+import { collect, nextEvent, ok, settle, startTestServer } from '../../testing/harness.js';
 import type { TestServer } from '../../testing/harness.js';
 
 describe('presence requests', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    // A short grace period so the last-device test does not wait the default 5 s; conversations of
+    // 3 or more members count as large.
+    t = await startTestServer({ presenceOfflineGraceMs: 100, presenceLargeConversationMembers: 3 });
   });
   afterAll(async () => {
     await t.close();
@@ -43,5 +45,22 @@ describe('presence requests', () => {
     const last = await offline;
     expect(last.devices).toBe(0);
     expect(last.lastSeenAt).not.toBeNull();
+  });
+
+  it('does not broadcast presence into large conversations; their members ask with presence:get', async () => {
+    const ana = await t.connect('l-ana');
+    const ben = await t.connect('l-ben');
+    await t.connect('l-cy');
+    const dee = await t.connect('l-dee');
+    await ok(ana, 'conversation:create', { kind: 'group', title: 'Large', memberIds: ['l-ben', 'l-cy'] });
+    await ok(ben, 'conversation:openDirect', { userId: 'l-dee' });
+    const seenByAna = collect(ana, 'presence');
+    const busy = nextEvent(dee, 'presence', (p) => p.userId === 'l-ben' && p.status === 'busy');
+    await ok(ben, 'presence:set', { status: 'busy', statusText: null });
+    await busy;
+    await settle(ana);
+    expect(seenByAna.filter((p) => p.userId === 'l-ben')).toEqual([]);
+    const [asked] = await ok(ana, 'presence:get', { userIds: ['l-ben'] });
+    expect(asked).toMatchObject({ userId: 'l-ben', status: 'busy' });
   });
 });

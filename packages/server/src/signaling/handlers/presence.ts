@@ -1,9 +1,11 @@
 import type { Presence } from '@plaza/protocol';
-import { broadcastPresence } from '../fanout.js';
 import type { HandlerMap } from './types.js';
 
 /**
  * Handlers of presence.
+ *
+ * `presence:set` answers the caller's new presence at once; others hear of it through the
+ * announcer's next coalescing window.
  *
  * `presence:get` answers one entry per id asked, in order. Only the caller and users who share
  * at least one conversation with the caller are reported as they are; everyone else is reported
@@ -13,7 +15,7 @@ import type { HandlerMap } from './types.js';
 export const presenceHandlers: Pick<HandlerMap, 'presence:set' | 'presence:get'> = {
   async 'presence:set'(ctx, req) {
     const presence = await ctx.server.presence.set(ctx.user.id, req.status, req.statusText);
-    await broadcastPresence(ctx.server, presence);
+    ctx.server.announcer.statusChosen(ctx.user.id);
     return presence;
   },
 

@@ -1,0 +1,137 @@
+import type Database from 'better-sqlite3';
+import type { Conversation, MemberRole } from '@plaza/protocol';
+import type { Membership } from './ChatStore.js';
+import type { ConnectionLock } from './MessageAppender.js';
+import { toConversation } from './rows.js';
+import type { ConversationRow } from './rows.js';
+
+interface MembershipRow {
+  conversation_id: string;
+  user_id: string;
+  role: string;
+  last_read_seq: number;
+  joined_at: string;
+}
+
+/** A conversation row with the caller's membership columns (all `null` when not a member). */
+interface ConversationMemberRow extends ConversationRow {
+  m_role: string | null;
+  m_last_read_seq: number | null;
+  m_joined_at: string | null;
+}
+
+/** The stored name and metadata (JSON text) of a user. */
+export interface StoredUserRow {
+  name: string;
+  metadata: string | null;
+}
+
+function prepare(sqlite: Database.Database) {
+  return {
+    conversation: sqlite.prepare<[string], ConversationRow>('select * from conversations where id = ?'),
+    membership: sqlite.prepare<[string, string], MembershipRow>(
+      'select conversation_id, user_id, role, last_read_seq, joined_at from members where conversation_id = ? and user_id = ?',
+    ),
+    conversationForMember: sqlite.prepare<[string, string], ConversationMemberRow>(
+      'select c.*, m.role as m_role, m.last_read_seq as m_last_read_seq, m.joined_at as m_joined_at' +
+        ' from conversations c left join members m on m.conversation_id = c.id and m.user_id = ? where c.id = ?',
+    ),
+    conversationIdsOf: sqlite.prepare<[string], { conversation_id: string }>('select conversation_id from members where user_id = ?'),
+    smallConversationIdsOf: sqlite.prepare<[string, number], { conversation_id: string }>(
+      'select m.conversation_id from members m inner join conversations c on c.id = m.conversation_id where m.user_id = ? and c.member_count < ?',
+    ),
+    user: sqlite.prepare<[string], StoredUserRow>('select name, metadata from users where id = ?'),
+  };
+}
+
+function toMembership(row: MembershipRow): Membership {
+  return {
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    role: row.role as MemberRole,
+    lastReadSeq: Number(row.last_read_seq),
+    joinedAt: row.joined_at,
+  };
+}
+
+/**
+ * The reads on every request's path (conversation, membership, a user's conversations), as
+ * better-sqlite3 statements prepared once instead of a Kysely query compiled and prepared per call.
+ * The SQL is plain and portable; a PostgreSQL store would use named prepared statements.
+ *
+ * A read runs at once when no transaction is open on the connection (better-sqlite3 is synchronous,
+ * so nothing can interleave), and otherwise waits for the connection like every Kysely query, so it
+ * never sees another method's uncommitted writes. Create it only once the schema exists.
+ */
+export class PreparedReads {
+  readonly #sqlite: Database.Database;
+  readonly #lock: ConnectionLock;
+  readonly #statements: ReturnType<typeof prepare>;
+
+  /**
+   * @param sqlite - the open, migrated database
+   * @param lock - runs a function while holding the connection (no other transaction open)
+   */
+  constructor(sqlite: Database.Database, lock: ConnectionLock) {
+    this.#sqlite = sqlite;
+    this.#lock = lock;
+    this.#statements = prepare(sqlite);
+  }
+
+  #read<T>(fn: () => T): Promise<T> {
+    if (!this.#sqlite.inTransaction) {
+      try {
+        return Promise.resolve(fn());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#lock(fn);
+  }
+
+  /** A conversation by id, or `null`. */
+  conversation(conversationId: string): Promise<Conversation | null> {
+    return this.#read(() => {
+      const row = this.#statements.conversation.get(conversationId);
+      return row ? toConversation(row) : null;
+    });
+  }
+
+  /** `userId`'s membership, or `null`. */
+  membership(conversationId: string, userId: string): Promise<Membership | null> {
+    return this.#read(() => {
+      const row = this.#statements.membership.get(conversationId, userId);
+      return row ? toMembership(row) : null;
+    });
+  }
+
+  /** The conversation and `userId`'s membership in it (`null` if not a member), in one query; `null` if no conversation. */
+  conversationForMember(conversationId: string, userId: string): Promise<{ conversation: Conversation; membership: Membership | null } | null> {
+    return this.#read(() => {
+      const row = this.#statements.conversationForMember.get(userId, conversationId);
+      if (!row) return null;
+      const { m_role, m_last_read_seq, m_joined_at, ...conversationRow } = row;
+      const membership =
+        m_role === null || m_joined_at === null
+          ? null
+          : toMembership({ conversation_id: conversationId, user_id: userId, role: m_role, last_read_seq: Number(m_last_read_seq), joined_at: m_joined_at });
+      return { conversation: toConversation(conversationRow), membership };
+    });
+  }
+
+  /** Ids of `userId`'s conversations, only those with fewer than `belowMemberCount` members when given. */
+  conversationIdsOf(userId: string, belowMemberCount?: number): Promise<string[]> {
+    return this.#read(() => {
+      const rows =
+        belowMemberCount === undefined
+          ? this.#statements.conversationIdsOf.all(userId)
+          : this.#statements.smallConversationIdsOf.all(userId, belowMemberCount);
+      return rows.map((r) => r.conversation_id);
+    });
+  }
+
+  /** The stored name and metadata of a user, or `undefined`. */
+  user(userId: string): Promise<StoredUserRow | undefined> {
+    return this.#read(() => this.#statements.user.get(userId));
+  }
+}
