@@ -145,7 +145,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     logger: logger.child({ component: 'uploads' }),
     isClosing,
   });
-  registerDownloadRoute(http, { store, storage: files.storage, urlKey, logger: logger.child({ component: 'downloads' }) });
+  registerDownloadRoute(http, { store, storage: files.storage, urlKey, allowedOrigins: config.allowedOrigins, logger: logger.child({ component: 'downloads' }) });
 
   const io: PlazaIo = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http.server, {
     path: '/socket.io',

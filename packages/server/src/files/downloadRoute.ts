@@ -2,6 +2,7 @@ import { ErrorCode } from '@plaza/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ChatStore } from '../storage/ChatStore.js';
+import { answerDownloadPreflight, applyDownloadCors } from './downloadCors.js';
 import type { FileStorage } from './FileStorage.js';
 import { errorBody } from './httpErrors.js';
 import { verifyFileUrl } from './signedUrl.js';
@@ -11,6 +12,8 @@ export interface DownloadRouteOptions {
   store: ChatStore;
   storage: FileStorage;
   urlKey: Buffer;
+  /** Origins whose pages may read downloads with `fetch()` (the server's `allowedOrigins`). */
+  allowedOrigins: readonly string[];
   logger: Logger;
 }
 
@@ -59,12 +62,15 @@ function fail(reply: FastifyReply, status: number, code: ErrorCode, message: str
 /**
  * Registers `GET /files/:fileId?variant&exp&uid&sig`: serves a stored file (or its thumbnail)
  * only for a valid, unexpired signature of a user who is still a member of the file's conversation, as an attachment with `nosniff`, a sandboxing CSP,
- * private caching until the URL expires, and single-range support (206/416).
+ * private caching until the URL expires, and single-range support (206/416). Pages on an allowed
+ * origin get CORS headers (and an answer to their preflight), so they can `fetch()` the bytes.
  */
 export function registerDownloadRoute(http: FastifyInstance, options: DownloadRouteOptions): void {
-  const { store, storage, urlKey, logger } = options;
+  const { store, storage, urlKey, allowedOrigins, logger } = options;
+  http.options('/files/:fileId', async (request, reply) => answerDownloadPreflight(request, reply, allowedOrigins));
   http.get<{ Params: { fileId: string }; Querystring: Record<string, unknown> }>('/files/:fileId', async (request, reply) => {
     const { fileId } = request.params;
+    applyDownloadCors(request, reply, allowedOrigins);
     const nowSec = Math.floor(Date.now() / 1000);
     const grant = /^[A-Za-z0-9_-]{1,64}$/.test(fileId) ? verifyFileUrl(urlKey, fileId, request.query, nowSec) : null;
     if (!grant) return fail(reply, 403, ErrorCode.URL_EXPIRED_OR_INVALID, 'this download URL is expired or invalid; ask for a new one');

@@ -93,6 +93,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     relativeLocation: true,
     respectForwardedHeaders: false,
     exposedHeaders: [FILE_ID_HEADER],
+    // Without this, @tus/server answers every Origin with `Access-Control-Allow-Origin: *`.
     allowedOrigins: (origin) => isOriginAllowed(origin, undefined, options.allowedOrigins),
     disableTerminationForFinishedUploads: true,
     namingFunction: () => newFileId(),
@@ -165,6 +166,8 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     const handler = async (request: { raw: import('node:http').IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
       reply.hijack();
+      // tus echoes allowed origins only (see allowedOrigins above); caches must key on Origin.
+      reply.raw.setHeader('Vary', 'Origin');
       jsonErrors(reply.raw);
       await tus.handle(request.raw, reply.raw);
     };
