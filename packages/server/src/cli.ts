@@ -16,6 +16,7 @@ Flags (each also settable by environment, then config file; flags win):
   --max-text-bytes N    PLAZA_MAX_TEXT_BYTES   message text limit in UTF-8 bytes
   --max-file-bytes N    PLAZA_MAX_FILE_BYTES   largest uploaded file (default 100 MiB)
   --user-quota-bytes N  PLAZA_USER_QUOTA_BYTES bytes of files one user may store (default 1 GiB)
+  --signed-url-ttl-sec N PLAZA_SIGNED_URL_TTL_SEC lifetime of signed download URLs (default 300)
   --allowed-file-types a,b PLAZA_ALLOWED_FILE_TYPES sniffed media types accepted (image/* patterns)
   --presence-offline-grace-ms N
                         PLAZA_PRESENCE_OFFLINE_GRACE_MS  announce offline only after N ms without

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitDefaults } from '@plaza/protocol';
 import { ConfigError, loadServerConfig, resolveServerConfig, serverConfigDefaults } from './config.js';
 
 describe('server configuration', () => {
@@ -75,6 +76,14 @@ describe('server configuration', () => {
     expect(() => resolveServerConfig({ allowedFileTypes: ['text/html'] })).toThrow(/allowedFileTypes/);
     expect(() => resolveServerConfig({ allowedFileTypes: ['IMAGE/SVG+XML'] })).toThrow(ConfigError);
     expect(() => loadServerConfig({ argv: ['--user-quota-bytes', 'lots'] })).toThrow(/--user-quota-bytes/);
+  });
+
+  it('the signed-URL lifetime defaults to the protocol default and comes from flags over the environment', () => {
+    expect(resolveServerConfig({}).signedUrlTtlSec).toBe(limitDefaults.signedUrlTtlSec);
+    expect(loadServerConfig({ env: { PLAZA_SIGNED_URL_TTL_SEC: '60' } }).signedUrlTtlSec).toBe(60);
+    expect(loadServerConfig({ env: { PLAZA_SIGNED_URL_TTL_SEC: '60' }, argv: ['--signed-url-ttl-sec', '30'] }).signedUrlTtlSec).toBe(30);
+    expect(() => resolveServerConfig({ signedUrlTtlSec: 0 })).toThrow(/signedUrlTtlSec/);
+    expect(() => loadServerConfig({ argv: ['--signed-url-ttl-sec', 'soon'] })).toThrow(/--signed-url-ttl-sec/);
   });
 
   it('reads the presence settings from flags over the environment', () => {

@@ -39,6 +39,7 @@ export const serverConfigDefaults = {
   sqliteSynchronous: 'full' as 'full' | 'normal',
   maxFileBytes: limitDefaults.maxFileBytes as number,
   userQuotaBytes: limitDefaults.userQuotaBytes as number,
+  signedUrlTtlSec: limitDefaults.signedUrlTtlSec as number,
   allowedFileTypes: [...defaultAllowedFileTypes],
   presenceOfflineGraceMs: 5000,
   presenceLargeConversationMembers: 1000,
@@ -80,6 +81,8 @@ export const serverConfigSchema = z.strictObject({
   maxFileBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).default(serverConfigDefaults.maxFileBytes),
   /** Bytes of files one user may have stored (uploads in progress included). */
   userQuotaBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(serverConfigDefaults.userQuotaBytes),
+  /** Lifetime of signed download URLs, in seconds (1 s to 7 days). */
+  signedUrlTtlSec: z.int().min(1).max(7 * 86400).default(serverConfigDefaults.signedUrlTtlSec),
   /** Media types accepted, decided by sniffing the content; `type/*` patterns allowed. */
   allowedFileTypes: z.array(mediaTypeSchema).default(serverConfigDefaults.allowedFileTypes),
   /** How long a user whose last device left stays `online` to others before `offline` is announced. */
@@ -168,6 +171,7 @@ export interface ConfigLayer {
   maxTextBytes?: number;
   maxFileBytes?: number;
   userQuotaBytes?: number;
+  signedUrlTtlSec?: number;
   allowedFileTypes?: string[];
   presenceOfflineGraceMs?: number;
   presenceLargeConversationMembers?: number;
@@ -186,6 +190,7 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_MAX_TEXT_BYTES) layer.maxTextBytes = intOf(env.PLAZA_MAX_TEXT_BYTES, 'PLAZA_MAX_TEXT_BYTES');
   if (env.PLAZA_MAX_FILE_BYTES) layer.maxFileBytes = intOf(env.PLAZA_MAX_FILE_BYTES, 'PLAZA_MAX_FILE_BYTES');
   if (env.PLAZA_USER_QUOTA_BYTES) layer.userQuotaBytes = intOf(env.PLAZA_USER_QUOTA_BYTES, 'PLAZA_USER_QUOTA_BYTES');
+  if (env.PLAZA_SIGNED_URL_TTL_SEC) layer.signedUrlTtlSec = intOf(env.PLAZA_SIGNED_URL_TTL_SEC, 'PLAZA_SIGNED_URL_TTL_SEC');
   if (env.PLAZA_ALLOWED_FILE_TYPES !== undefined) layer.allowedFileTypes = listOf(env.PLAZA_ALLOWED_FILE_TYPES);
   if (env.PLAZA_PRESENCE_OFFLINE_GRACE_MS) layer.presenceOfflineGraceMs = intOf(env.PLAZA_PRESENCE_OFFLINE_GRACE_MS, 'PLAZA_PRESENCE_OFFLINE_GRACE_MS');
   if (env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS) {
@@ -211,6 +216,7 @@ export const cliFlags = {
   'max-text-bytes': { type: 'string' },
   'max-file-bytes': { type: 'string' },
   'user-quota-bytes': { type: 'string' },
+  'signed-url-ttl-sec': { type: 'string' },
   'allowed-file-types': { type: 'string' },
   'presence-offline-grace-ms': { type: 'string' },
   'presence-large-conversation-members': { type: 'string' },
@@ -256,6 +262,8 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   if (maxFile !== undefined) layer.maxFileBytes = intOf(maxFile, '--max-file-bytes');
   const quota = str('user-quota-bytes');
   if (quota !== undefined) layer.userQuotaBytes = intOf(quota, '--user-quota-bytes');
+  const ttl = str('signed-url-ttl-sec');
+  if (ttl !== undefined) layer.signedUrlTtlSec = intOf(ttl, '--signed-url-ttl-sec');
   const types = str('allowed-file-types');
   if (types !== undefined) layer.allowedFileTypes = listOf(types);
   const grace = str('presence-offline-grace-ms');

@@ -108,7 +108,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       maxFileBytes: config.maxFileBytes,
       userQuotaBytes: config.userQuotaBytes,
       allowedFileTypes: config.allowedFileTypes,
-      signedUrlTtlSec: limitDefaults.signedUrlTtlSec,
+      signedUrlTtlSec: config.signedUrlTtlSec,
     },
     urlKey,
     logger: logger.child({ component: 'files' }),

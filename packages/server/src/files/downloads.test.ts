@@ -86,7 +86,9 @@ describe('signed downloads and attachments', () => {
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ error: { code: 'URL_EXPIRED_OR_INVALID' } });
     }
-    // A URL signed in the past (its expiry already gone) is refused the same way.
+    // A URL signed in the past (its expiry already gone) is refused the same way. (Waiting out a
+    // short real TTL would take up to two seconds: expiries are whole seconds and the second of
+    // expiry itself is still valid.)
     const stored = await t.server.store.getFile(fileId);
     const expired = t.server.files.signUrl(stored!, 'original', 'd-ana', Date.now() - 10 * 60 * 1000);
     const res = await fetch(new URL(expired.url, t.url));
@@ -160,5 +162,28 @@ describe('signed downloads and attachments', () => {
     expect(filesUnder(objects).filter((f) => f.startsWith(photo) || f.startsWith(text))).toEqual([]);
     expect((await fails(ana, 'file:get', { fileId: photo })).code).toBe('FILE_NOT_FOUND');
     expect((await fetch(new URL(url, t.url))).status).toBe(404);
+  });
+});
+
+describe('signed URL lifetime', () => {
+  it('URLs expire after the configured signedUrlTtlSec, also in their Cache-Control', async () => {
+    const t = await startTestServer({ signedUrlTtlSec: 42 });
+    try {
+      const ana = await t.connect('ttl-ana');
+      const conv = (await ok(ana, 'conversation:create', { kind: 'group', title: 'TTL' })).id;
+      const up = await uploadBytes(t.url, await t.token('ttl-ana'), Buffer.from('short-lived'), { conversationId: conv, filename: 'ttl.txt' });
+      const before = Math.floor(Date.now() / 1000);
+      const signed = await ok(ana, 'file:url', { fileId: up.fileId as string });
+      const after = Math.floor(Date.now() / 1000);
+      const exp = Number(new URL(signed.url, t.url).searchParams.get('exp'));
+      expect(exp).toBeGreaterThanOrEqual(before + 42);
+      expect(exp).toBeLessThanOrEqual(after + 42);
+      expect(Date.parse(signed.expiresAt)).toBe(exp * 1000);
+      const res = await fetch(new URL(signed.url, t.url));
+      expect(res.status).toBe(200);
+      expect(Number(/max-age=(\d+)/.exec(res.headers.get('cache-control') ?? '')?.[1])).toBeLessThanOrEqual(42);
+    } finally {
+      await t.close();
+    }
   });
 });
