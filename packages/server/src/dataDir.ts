@@ -61,6 +61,9 @@ interface LockContent {
   startedAt: string;
 }
 
+/** Lock files held by servers of this process (a pid check cannot tell them apart). */
+const heldHere = new Set<string>();
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -81,6 +84,9 @@ export function acquireDataDirLock(dataDir: string): () => void {
   const file = join(dataDir, LOCK_FILE);
   const me: LockContent = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
   const body = `${JSON.stringify(me)}\n`;
+  if (heldHere.has(file)) {
+    throw new StartupError(`data directory ${dataDir} is in use by another plaza-server in this process (lock file ${file})`);
+  }
   for (let attempt = 0; ; attempt += 1) {
     try {
       writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
@@ -123,10 +129,12 @@ export function acquireDataDirLock(dataDir: string): () => void {
     }
   }, LOCK_HEARTBEAT_MS);
   heartbeat.unref();
+  heldHere.add(file);
   let released = false;
   return () => {
     if (released) return;
     released = true;
+    heldHere.delete(file);
     clearInterval(heartbeat);
     try {
       const holder = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockContent>;

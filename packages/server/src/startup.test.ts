@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { PlazaError, toPlazaError } from './errors.js';
+import { createPlazaServer } from './createPlazaServer.js';
+import { StartupError } from './StartupError.js';
 import { createSqliteChatStore } from './storage/SqliteChatStore.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -158,6 +160,22 @@ describe('one server per data dir', { timeout: 60_000 }, () => {
     expect(JSON.parse(readFileSync(join(dir, 'plaza.lock'), 'utf8'))).toMatchObject({ pid: run.child.pid });
     run.child.kill('SIGTERM');
     expect((await run.outcome).code).toBe(0);
+  });
+});
+
+describe('one server per data dir in one process', () => {
+  it('a second createPlazaServer on the same data dir throws StartupError until the first is closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-lock-same-'));
+    const options = { port: 0, host: '127.0.0.1', dataDir: dir, logLevel: 'silent' as const };
+    try {
+      const first = await createPlazaServer(options);
+      await expect(createPlazaServer(options)).rejects.toBeInstanceOf(StartupError);
+      await first.close();
+      const again = await createPlazaServer(options);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
