@@ -210,17 +210,17 @@ export class FileService {
       });
     } catch (error) {
       await this.deleteBytes([{ storageKey: id, thumbnailMime: image?.thumbnail ? 'image/webp' : null }]);
-      await this.#discardRecord(id);
+      await this.#discardRecord(id, null);
       throw error;
     }
-    await this.#discardRecord(id);
+    await this.#discardRecord(id, size);
     this.#logger.info({ fileId: id, conversationId, size, mimeType }, 'file stored');
     return stored;
   }
 
-  /** Removes an upload's tus record once its bytes moved into storage. */
-  async #discardRecord(uploadId: string): Promise<void> {
-    this.uploads.forget(uploadId);
+  /** Removes an upload's tus record once its bytes moved into storage (`storedSize` `null`: they did not make it). */
+  async #discardRecord(uploadId: string, storedSize: number | null): Promise<void> {
+    this.uploads.forget(uploadId, storedSize);
     this.ledger.release(uploadId);
     await this.uploads.configstore.delete(uploadId).catch(() => undefined);
   }

@@ -5,6 +5,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ByteRange, FileStorage, StoredObjectStat } from './FileStorage.js';
 
+/** Bytes per read when streaming a stored file out. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 const KEY = /^[A-Za-z0-9_-]{1,64}(\.[a-z]{1,10})?$/;
 
 function checkKey(key: string): void {
@@ -73,7 +76,9 @@ export class LocalDiskFileStorage implements FileStorage {
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const path = this.#path(key);
     const handle = await open(path, 'r');
-    return createReadStream('', range ? { fd: handle, start: range.start, end: range.end } : { fd: handle });
+    // Large reads: fewer syscalls and fewer, larger socket writes than the 64 KiB default.
+    const options = { fd: handle, highWaterMark: READ_CHUNK_BYTES };
+    return createReadStream('', range ? { ...options, start: range.start, end: range.end } : options);
   }
 
   async stat(key: string): Promise<StoredObjectStat | null> {

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type http from 'node:http';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import type { Readable, TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
+import { ERRORS, Upload } from '@tus/server';
 import { SNIFF_BYTES } from './sniff.js';
 
 /** A refusal thrown inside a write: tus answers it with its status and body. */
@@ -39,17 +40,21 @@ interface HashState {
 
 /**
  * The tus data store: @tus/file-store's `FileStore` (one file plus a `.json` record per upload),
- * wrapped so that every write
+ * with its own write path: one pass over the request body that
  * - holds back the upload's first {@link SNIFF_BYTES} bytes until `inspect` accepted them, so a
  *   refused type never reaches the disk (when a request ends before that many bytes arrived, they
  *   are written and the decision is made when the rest arrives, on the stored prefix plus the new
  *   bytes);
  * - feeds a SHA-256 while streaming; the hash is kept in memory per upload and rebuilt from the
- *   stored prefix when it does not match the write's offset (after a restart or a failed write).
+ *   stored prefix when it does not match the write's offset (after a restart or a failed write);
+ * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each), without
+ *   fsync: `LocalDiskFileStorage.adopt` fsyncs the finished file once.
  */
 export class UploadStore extends FileStore {
   readonly #options: UploadStoreOptions;
   readonly #hashes = new Map<string, HashState>();
+  readonly #sizes = new Map<string, number>();
+  readonly #finished = new Map<string, number>();
 
   /** @param options - see {@link UploadStoreOptions} */
   constructor(options: UploadStoreOptions) {
@@ -63,35 +68,85 @@ export class UploadStore extends FileStore {
   }
 
   override async write(readable: http.IncomingMessage | Readable, uploadId: string, offset: number): Promise<number> {
-    const upload = await this.getUpload(uploadId);
-    const sniffTarget = Math.min(SNIFF_BYTES, upload.size ?? SNIFF_BYTES);
+    const size = await this.#sizeOf(uploadId);
+    const sniffTarget = Math.min(SNIFF_BYTES, size ?? SNIFF_BYTES);
     let state = this.#hashes.get(uploadId);
     this.#hashes.delete(uploadId);
     if (!state || state.bytes !== offset) state = await this.#rebuild(uploadId, offset);
     const prefix = offset > 0 && offset < sniffTarget ? await this.#readPrefix(uploadId, offset) : Buffer.alloc(0);
+    const sink = await BatchedFileWriter.open(this.pathOf(uploadId), offset);
+    const hashState = state;
+    const pass = (chunk: Buffer) => {
+      hashState.hash.update(chunk);
+      hashState.bytes += chunk.length;
+      sink.add(chunk);
+    };
+    // Bytes before `sniffTarget` wait here until `inspect` accepted the head.
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    let decided = offset >= sniffTarget;
     let refusal: unknown;
-    const gate = new SniffingHasher(state, offset, sniffTarget, prefix, async (head) => {
-      try {
-        await this.#options.inspect(uploadId, head);
-      } catch (error) {
-        refusal = error;
-        throw error;
-      }
-    });
-    readable.on('error', (error) => gate.destroy(error));
-    readable.pipe(gate);
-    let written: number;
     try {
-      written = await super.write(gate, uploadId, offset);
+      for await (const chunk of readable as AsyncIterable<Buffer>) {
+        if (decided) {
+          pass(chunk);
+        } else {
+          held.push(chunk);
+          heldBytes += chunk.length;
+          if (offset + heldBytes >= sniffTarget) {
+            const head = Buffer.concat([prefix, ...held]).subarray(0, sniffTarget);
+            try {
+              await this.#options.inspect(uploadId, head);
+            } catch (error) {
+              refusal = error;
+              throw error;
+            }
+            decided = true;
+            for (const h of held) pass(h);
+            held = [];
+            heldBytes = 0;
+          }
+        }
+        if (sink.full) await sink.flush();
+      }
+      // The request ended before the head was complete: store what came, decide with the rest.
+      for (const h of held) pass(h);
+      await sink.flush();
     } catch (error) {
       if (refusal !== undefined) {
+        await sink.close().catch(() => undefined);
         await this.remove(uploadId).catch(() => undefined);
         throw refusal;
       }
-      throw error;
+      // Keep what was accepted before the failure, so that the client resumes after it.
+      await sink.flush().catch(() => undefined);
+      await sink.close().catch(() => undefined);
+      throw ERRORS.FILE_WRITE_ERROR;
     }
+    await sink.close();
+    const written = offset + sink.written;
     if (state.bytes === written) this.#hashes.set(uploadId, state);
     return written;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    let upload: Upload;
+    try {
+      upload = await super.getUpload(id);
+    } catch (error) {
+      // Finished and moved into file storage: complete, and nobody's to continue (no metadata).
+      // (@tus/server looks the upload up again after a creation-with-upload that finished it.)
+      const size = this.#finished.get(id);
+      if (size === undefined) throw error;
+      return new Upload({ id, size, offset: size });
+    }
+    if (upload.size !== undefined) this.#sizes.set(id, upload.size);
+    return upload;
+  }
+
+  /** The declared length of an upload (fixed once known; remembered so writes need no extra read). */
+  async #sizeOf(uploadId: string): Promise<number | undefined> {
+    return this.#sizes.get(uploadId) ?? (await this.getUpload(uploadId)).size;
   }
 
   /** SHA-256 (lowercase hex) of the first `size` bytes of an upload, from memory or from disk. */
@@ -106,13 +161,25 @@ export class UploadStore extends FileStore {
     return this.#readPrefix(uploadId, length);
   }
 
-  /** Forgets an upload's hash state without touching its bytes (after it moved to file storage). */
-  forget(uploadId: string): void {
+  /**
+   * Forgets an upload's state without touching its bytes, after it moved to file storage as a
+   * complete file of `size` bytes (remembered for the last {@link FINISHED_REMEMBERED} uploads;
+   * `null` when it was not stored after all).
+   */
+  forget(uploadId: string, size: number | null): void {
     this.#hashes.delete(uploadId);
+    this.#sizes.delete(uploadId);
+    if (size === null) return;
+    this.#finished.set(uploadId, size);
+    if (this.#finished.size > FINISHED_REMEMBERED) {
+      const oldest = this.#finished.keys().next().value;
+      if (oldest !== undefined) this.#finished.delete(oldest);
+    }
   }
 
   override async remove(uploadId: string): Promise<void> {
     this.#hashes.delete(uploadId);
+    this.#sizes.delete(uploadId);
     try {
       await super.remove(uploadId);
     } finally {
@@ -146,68 +213,68 @@ export class UploadStore extends FileStore {
   }
 }
 
+/** How many finished uploads {@link UploadStore.getUpload} still answers as complete. */
+const FINISHED_REMEMBERED = 10_000;
+
+/** Bytes gathered before one positional `writev` (fewer, larger writes than a 16 KiB write stream). */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/** Buffers gathered before a `writev`, at most (stays far below any IOV_MAX). */
+const WRITE_BATCH_BUFFERS = 512;
+
 /**
- * Passes bytes through, hashing them; bytes before `sniffTarget` are held back until the decision
- * on the head (stored prefix + held bytes) was made.
+ * Writes chunks to a file at a position with one file handle, gathering them into batches of
+ * about {@link WRITE_BATCH_BYTES} written with a single `writev` each. No fsync: the bytes are
+ * made durable once, when the finished upload is moved into file storage.
  */
-class SniffingHasher extends Transform {
-  #position: number;
-  #held: Buffer[] = [];
-  #heldBytes = 0;
-  #decided: boolean;
+class BatchedFileWriter {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #written = 0;
 
-  constructor(
-    private readonly state: HashState,
-    offset: number,
-    private readonly sniffTarget: number,
-    private readonly prefix: Buffer,
-    private readonly decide: (head: Buffer) => Promise<void>,
-  ) {
-    super();
-    this.#position = offset;
-    this.#decided = offset >= sniffTarget;
+  private constructor(
+    private readonly handle: FileHandle,
+    private position: number,
+  ) {}
+
+  static async open(path: string, position: number): Promise<BatchedFileWriter> {
+    return new BatchedFileWriter(await open(path, 'r+'), position);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#decided) {
-      this.#pass(chunk);
-      callback();
-      return;
+  /** Bytes written so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Whether a batch is ready to be written. */
+  get full(): boolean {
+    return this.#pendingBytes >= WRITE_BATCH_BYTES || this.#pending.length >= WRITE_BATCH_BUFFERS;
+  }
+
+  add(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+  }
+
+  async flush(): Promise<void> {
+    let buffers = this.#pending;
+    let remaining = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    while (remaining > 0) {
+      const { bytesWritten } = await this.handle.writev(buffers, this.position);
+      this.position += bytesWritten;
+      this.#written += bytesWritten;
+      remaining -= bytesWritten;
+      if (remaining > 0) {
+        const all = Buffer.concat(buffers);
+        buffers = [all.subarray(all.length - remaining)];
+      }
     }
-    this.#held.push(chunk);
-    this.#heldBytes += chunk.length;
-    if (this.#position + this.#heldBytes < this.sniffTarget) {
-      callback();
-      return;
-    }
-    const head = Buffer.concat([this.prefix, ...this.#held]).subarray(0, this.sniffTarget);
-    this.decide(head).then(
-      () => {
-        this.#decided = true;
-        this.#release();
-        callback();
-      },
-      (error: unknown) => callback(error instanceof Error ? error : new Error('upload refused')),
-    );
   }
 
-  override _flush(callback: TransformCallback): void {
-    // The request ended before the head was complete: store what came, decide with the rest.
-    this.#release();
-    callback();
-  }
-
-  #release(): void {
-    const held = this.#held;
-    this.#held = [];
-    this.#heldBytes = 0;
-    for (const chunk of held) this.#pass(chunk);
-  }
-
-  #pass(chunk: Buffer): void {
-    this.state.hash.update(chunk);
-    this.state.bytes += chunk.length;
-    this.#position += chunk.length;
-    this.push(chunk);
+  close(): Promise<void> {
+    return this.handle.close();
   }
 }

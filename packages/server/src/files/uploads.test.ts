@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, startTestServer } from '../testing/harness.js';
 import type { RawSocket, TestServer } from '../testing/harness.js';
-import { bytesUnder, filesUnder, sha256Hex, tusCreate, tusHead, tusPatch, uploadBytes } from './testing.js';
+import { bytesUnder, filesUnder, sha256Hex, tusCreate, tusHead, tusMetadata, tusPatch, uploadBytes } from './testing.js';
+import { UPLOAD_PATH } from './uploadRoutes.js';
 
 const LIMIT = 64 * 1024;
 const QUOTA = 200 * 1024;
@@ -45,6 +46,47 @@ describe('tus uploads', () => {
       conversationId: conv,
       uploaderId: 'u-ana',
     });
+  });
+
+  it('creation-with-upload: one POST carrying the whole file stores it and answers its Plaza-File-Id', async () => {
+    const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]);
+    const res = await fetch(`${t.url}${UPLOAD_PATH}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${anaToken}`,
+        'Tus-Resumable': '1.0.0',
+        'Upload-Length': String(bytes.length),
+        'Upload-Metadata': tusMetadata({ conversationId: conv, filename: 'one-shot.pdf', sha256: sha256Hex(bytes) }),
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: bytes,
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('upload-offset')).toBe(String(bytes.length));
+    const fileId = res.headers.get('plaza-file-id');
+    expect(fileId).toMatch(/^f_/);
+    expect(await ok(ana, 'file:get', { fileId: fileId as string })).toMatchObject({ size: bytes.length, mimeType: 'application/pdf', sha256: sha256Hex(bytes) });
+    // The finished upload is no longer anyone's to continue.
+    const head = await tusHead(new URL(res.headers.get('location') as string, t.url).toString(), anaToken);
+    expect(head.status).toBe(404);
+  });
+
+  it('creation-with-upload of a refused type stores nothing', async () => {
+    const before = filesUnder(filesDir).length;
+    const res = await fetch(`${t.url}${UPLOAD_PATH}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${anaToken}`,
+        'Tus-Resumable': '1.0.0',
+        'Upload-Length': '40',
+        'Upload-Metadata': tusMetadata({ conversationId: conv, filename: 'page.txt' }),
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: Buffer.from('<html><script>alert(1)</script></html>\n\n'),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ error: { code: 'UNSUPPORTED_FILE_TYPE' } });
+    expect(filesUnder(filesDir).length).toBe(before);
   });
 
   it('an upload sent in several PATCH requests (smaller than the sniff window) hashes and types correctly', async () => {
