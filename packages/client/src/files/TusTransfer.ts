@@ -85,6 +85,9 @@ export class TusTransfer {
       endpoint: options.endpoint,
       metadata: options.metadata,
       chunkSize: options.chunkSize,
+      // creation-with-upload: the first chunk travels with the POST, so a file up to one chunk
+      // long takes a single request (ignored for streams of unknown length).
+      uploadDataDuringCreation: true,
       retryDelays: options.retryDelays,
       removeFingerprintOnSuccess: true,
       storeFingerprintForResuming: options.fingerprint !== null,
