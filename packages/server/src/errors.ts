@@ -28,12 +28,16 @@ export class PlazaError extends Error {
 
 /**
  * Turns anything thrown into a {@link PlazaError}: a `PlazaError` stays as it is, a busy or locked
- * database becomes the retryable `UNAVAILABLE`, everything else becomes `INTERNAL` with a generic message (the original is kept as `cause` for the log).
+ * database and a full disk become the retryable `UNAVAILABLE` (nothing was stored, so the client
+ * keeps the message in its outbox and retries), everything else becomes `INTERNAL` with a generic message (the original is kept as `cause` for the log).
  */
 export function toPlazaError(error: unknown): PlazaError {
   if (error instanceof PlazaError) return error;
   if (isDatabaseBusy(error)) {
     return new PlazaError(ErrorCode.UNAVAILABLE, 'the database is busy; retry shortly', { cause: error });
+  }
+  if (isStorageFull(error)) {
+    return new PlazaError(ErrorCode.UNAVAILABLE, 'the server is out of disk space; retry later', { cause: error });
   }
   return new PlazaError(ErrorCode.INTERNAL, 'internal server error', { cause: error });
 }
@@ -46,4 +50,13 @@ export function toPlazaError(error: unknown): PlazaError {
 export function isDatabaseBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
+}
+
+/**
+ * Whether `error` says the disk is full: SQLite's `SQLITE_FULL` or the file system's `ENOSPC` /
+ * `EDQUOT`. Nothing was stored, and space may come back, so it maps to the retryable `UNAVAILABLE`.
+ */
+export function isStorageFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (/^SQLITE_FULL(_|$)/.test(code) || code === 'ENOSPC' || code === 'EDQUOT');
 }

@@ -189,6 +189,12 @@ describe('a busy database', () => {
     expect(toPlazaError(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' })).code).toBe('INTERNAL');
   });
 
+  it('a full disk (SQLITE_FULL, ENOSPC) answers the retryable UNAVAILABLE so the client keeps the message', () => {
+    for (const code of ['SQLITE_FULL', 'ENOSPC', 'EDQUOT']) {
+      expect(toPlazaError(Object.assign(new Error('database or disk is full'), { code })).code).toBe('UNAVAILABLE');
+    }
+  });
+
   it('a send while another connection holds the write lock fails UNAVAILABLE (retryable), not INTERNAL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plaza-busy-'));
     const filename = join(dir, 'plaza.db');
