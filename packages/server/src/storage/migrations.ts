@@ -184,6 +184,20 @@ const outboxMessageId: Migration = {
 };
 
 /**
+ * Drops `outbox_undelivered`: nothing reads `delivered_at` yet, and the index cost every message
+ * commit one more page in the WAL (a future relay can walk the outbox by `id` instead).
+ */
+const dropOutboxUndelivered: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex('outbox_undelivered').ifExists().execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createIndex('outbox_undelivered').on('outbox').columns(['delivered_at', 'id']).execute();
+  },
+};
+
+/**
  * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
  * migration provider.
  *
@@ -194,6 +208,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
     '0001_initial': initial(dialect),
     '0002_files': files,
     '0003_outbox_message_id': outboxMessageId,
+    '0004_drop_outbox_undelivered': dropOutboxUndelivered,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
