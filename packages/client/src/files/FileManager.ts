@@ -1,7 +1,7 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { FileInfo, Message, RequestName, RequestOf, ResponseOf, SessionInfo } from '@plaza/protocol';
 import { defaultOptions } from 'tus-js-client';
-import type { UrlStorage } from 'tus-js-client';
+import type { HttpStack, UrlStorage } from 'tus-js-client';
 import { InvalidStateError, PlazaError, toPlazaError } from '../errors.js';
 import type { UploadProgress } from '../events.js';
 import { newClientId } from '../internal/clientId.js';
@@ -11,6 +11,7 @@ import type { OutgoingMessage } from '../Outbox.js';
 import { readAll, toUploadSource } from './input.js';
 import type { UploadInput, UploadSource } from './input.js';
 import { MemoryUrlStorage } from './MemoryUrlStorage.js';
+import { basePathHttpStack, resolveServerPath } from './serverPath.js';
 import { sha256Of } from './sha256.js';
 import { TusTransfer } from './TusTransfer.js';
 import type { UploadAuth } from './TusTransfer.js';
@@ -101,6 +102,7 @@ export class FileManager {
   readonly #auth: UploadAuth;
   readonly #nodeStack: boolean;
   readonly #urlStorage: UrlStorage | undefined;
+  readonly #httpStack: HttpStack;
 
   /** @internal Created by `PlazaClient`. */
   constructor(ctx: FileManagerContext) {
@@ -111,6 +113,8 @@ export class FileManager {
     this.#nodeStack = defaultOptions.httpStack.getName() === 'NodeHttpStack';
     // Node's build remembers nothing by default; browsers keep the localStorage store.
     this.#urlStorage = this.#nodeStack ? new MemoryUrlStorage() : undefined;
+    // Behind a reverse proxy under a path, the server's `Location: /files/uploads/…` must stay under it.
+    this.#httpStack = basePathHttpStack(defaultOptions.httpStack, ctx.baseUrl);
   }
 
   /**
@@ -125,7 +129,7 @@ export class FileManager {
     assertId('fileId', fileId);
     if (variant !== 'original' && variant !== 'thumbnail') throw new TypeError("variant must be 'original' or 'thumbnail'");
     const signed = await this.#ctx.request('file:url', { fileId, ...(variant === 'thumbnail' ? { variant } : {}) });
-    return new URL(signed.url, this.#ctx.baseUrl).toString();
+    return resolveServerPath(this.#ctx.baseUrl, signed.url);
   }
 
   /**
@@ -208,7 +212,7 @@ export class FileManager {
       source = { kind: 'bytes', bytes, size: bytes.byteLength, name: input.name, type: input.type };
     }
     const sha256 = wantSha256 ? await sha256Of(source) : null;
-    const endpoint = new URL(limits.uploadPath ?? DEFAULT_UPLOAD_PATH, this.#ctx.baseUrl).toString();
+    const endpoint = resolveServerPath(this.#ctx.baseUrl, limits.uploadPath ?? DEFAULT_UPLOAD_PATH);
     const userId = (this.#ctx.session() ?? session).user.id;
     return new TusTransfer({
       endpoint,
@@ -227,6 +231,7 @@ export class FileManager {
       auth: this.#auth,
       onProgress: report,
       logger: () => this.#ctx.logger(),
+      httpStack: this.#httpStack,
     });
   }
 

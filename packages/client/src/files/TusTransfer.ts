@@ -1,5 +1,5 @@
 import { Upload } from 'tus-js-client';
-import type { DetailedError, HttpRequest, HttpResponse, UploadOptions, UrlStorage } from 'tus-js-client';
+import type { DetailedError, HttpRequest, HttpResponse, HttpStack, UploadOptions, UrlStorage } from 'tus-js-client';
 import { PlazaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isRetryableStatus, toUploadError } from './httpErrors.js';
@@ -44,6 +44,8 @@ export interface TusTransferOptions {
   onProgress(bytesSent: number, bytesTotal: number | null): void;
   /** Where to log. */
   logger(): Logger;
+  /** The HTTP stack; `undefined` keeps tus-js-client's default. */
+  httpStack?: HttpStack;
 }
 
 /** Thrown from `onAfterResponse` to make tus-js-client repeat a request with a renewed token. */
@@ -95,6 +97,7 @@ export class TusTransfer {
       // Its FileSource type says `size: number`; streams of unknown length have `null`, which it handles.
       fileReader: new TusFileReader(options.blobBodies) as unknown as NonNullable<UploadOptions['fileReader']>,
       ...(options.urlStorage ? { urlStorage: options.urlStorage } : {}),
+      ...(options.httpStack ? { httpStack: options.httpStack } : {}),
       ...(source.kind === 'stream' ? (source.size === null ? { uploadLengthDeferred: true } : { uploadSize: source.size }) : {}),
       onBeforeRequest: (req) => this.#beforeRequest(req),
       onAfterResponse: (req, res) => this.#afterResponse(req, res),

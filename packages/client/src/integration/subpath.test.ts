@@ -32,6 +32,26 @@ describe('a server behind a reverse proxy under a sub-path', { timeout: 60_000 }
     });
   }
 
+  it('uploads and signed-URL downloads stay under the path of the url (Location and signed URLs get the prefix)', async () => {
+    const client = new PlazaClient(`${proxy.url}/plaza`, { uploadChunkBytes: 64 * 1024, logger: createLogger('error') });
+    try {
+      await client.connect(await h.token('alice'));
+      const conv = await client.conversations.openDirect('bob');
+      // Several chunks: the POST, then PATCHes to the Location the server answered with.
+      const bytes = Buffer.from('lamp out at pole 17\n'.repeat(10_000));
+      const message = await conv.sendFile(bytes, { name: 'report.txt' }).done;
+      const [attachment] = message.attachments;
+      expect(attachment?.size).toBe(bytes.length);
+      const url = await client.files.url(attachment?.fileId as string);
+      expect(url.startsWith(`${proxy.url}/plaza/files/`)).toBe(true);
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    } finally {
+      await client.disconnect();
+    }
+  });
+
   it('an explicit path option wins over the path of the url', async () => {
     const client = new PlazaClient(proxy.url, { path: '/plaza/socket.io', webSocketOnly: true, logger: createLogger('error') });
     try {
