@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+/** Type-level tests resolve `@plaza/*` through the root tsconfig's paths, so they need no build either. */
+const rootTsconfig = fileURLToPath(new URL('./tsconfig.json', import.meta.url));
+
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 /** Tests import the packages' sources directly, so no build is needed to run them. */
@@ -20,7 +23,7 @@ export default defineConfig({
           name,
           root: `./packages/${name}`,
           include: ['src/**/*.test.ts'],
-          typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },
+          typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: rootTsconfig },
         },
       })),
       {
