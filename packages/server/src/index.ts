@@ -21,6 +21,7 @@ export type { FilePolicy, FileServiceOptions } from './files/FileService.js';
 export type { ByteRange, FileStorage, StoredObjectStat } from './files/FileStorage.js';
 export { LocalDiskFileStorage } from './files/LocalDiskFileStorage.js';
 export { MAX_FILE_NAME_BYTES, sanitizeFileName } from './files/sanitizeFileName.js';
+export { DANGEROUS_EXTENSIONS, EXTENSIONS_BY_TYPE, safeFileName } from './files/safeFileName.js';
 export { FORBIDDEN_FILE_TYPES, defaultAllowedFileTypes, isFileTypeAllowed, sniffContentType } from './files/sniff.js';
 export type { FileVariant } from './files/signedUrl.js';
 export { FILE_ID_HEADER, UPLOAD_PATH } from './files/uploadRoutes.js';

@@ -9,7 +9,7 @@ import type { StoredFile } from '../storage/FileRecords.js';
 import type { FileStorage } from './FileStorage.js';
 import { refusal } from './httpErrors.js';
 import { QuotaLedger } from './QuotaLedger.js';
-import { sanitizeFileName } from './sanitizeFileName.js';
+import { safeFileName } from './safeFileName.js';
 import { signFileUrl } from './signedUrl.js';
 import type { FileVariant } from './signedUrl.js';
 import { SNIFF_BYTES, THUMBNAILED_TYPES, isFileTypeAllowed, sniffContentType } from './sniff.js';
@@ -196,7 +196,7 @@ export class FileService {
           id,
           conversationId,
           uploaderId,
-          name: sanitizeFileName(meta.filename ?? ''),
+          name: safeFileName(meta.filename ?? '', mimeType),
           size,
           mimeType,
           sha256,

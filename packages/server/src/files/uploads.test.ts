@@ -48,6 +48,13 @@ describe('tus uploads', () => {
     });
   });
 
+  it('text named report.html is stored and described as report.html.txt (the name agrees with the sniffed type)', async () => {
+    const bytes = Buffer.from('just words, no markup\n');
+    const up = await uploadBytes(t.url, anaToken, bytes, { conversationId: conv, filename: 'report.html' });
+    const info = await ok(ana, 'file:get', { fileId: up.fileId as string });
+    expect(info).toMatchObject({ name: 'report.html.txt', mimeType: 'text/plain' });
+  });
+
   it('creation-with-upload: one POST carrying the whole file stores it and answers its Plaza-File-Id', async () => {
     const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]);
     const res = await fetch(`${t.url}${UPLOAD_PATH}`, {
@@ -229,11 +236,11 @@ describe('tus uploads', () => {
 
   it('names are sanitised: no path, no control characters, no bidi overrides, at most 255 bytes', async () => {
     const cases: [string, string][] = [
-      ['../../etc/passwd', 'passwd'],
+      ['../../etc/passwd', 'passwd.txt'],
       ['C:\\Users\\ana\\..\\report.txt', 'report.txt'],
       ['evil\u202egnp.txt', 'evilgnp.txt'],
       ['bell\u0007\u0000name.txt', 'bellname.txt'],
-      ['..hidden. . ', 'hidden'],
+      ['..hidden. . ', 'hidden.txt'],
     ];
     for (const [given, expected] of cases) {
       const up = await uploadBytes(t.url, anaToken, Buffer.from('x'), { conversationId: conv, filename: given });
