@@ -40,6 +40,8 @@ export const serverConfigDefaults = {
   maxFileBytes: limitDefaults.maxFileBytes as number,
   userQuotaBytes: limitDefaults.userQuotaBytes as number,
   signedUrlTtlSec: limitDefaults.signedUrlTtlSec as number,
+  maxThumbnailPixels: 24_000_000,
+  maxConcurrentUploadsPerUser: 4,
   allowedFileTypes: [...defaultAllowedFileTypes],
   presenceOfflineGraceMs: 5000,
   presenceLargeConversationMembers: 1000,
@@ -83,6 +85,10 @@ export const serverConfigSchema = z.strictObject({
   userQuotaBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(serverConfigDefaults.userQuotaBytes),
   /** Lifetime of signed download URLs, in seconds (1 s to 7 days). */
   signedUrlTtlSec: z.int().min(1).max(7 * 86400).default(serverConfigDefaults.signedUrlTtlSec),
+  /** Largest image (width × height) decoded for a thumbnail; GIFs get a quarter of it. Larger images get no thumbnail. */
+  maxThumbnailPixels: z.int().min(1).max(1_000_000_000).default(serverConfigDefaults.maxThumbnailPixels),
+  /** Upload requests one user may have in progress at once (more are 429 RATE_LIMITED). */
+  maxConcurrentUploadsPerUser: z.int().min(1).max(1000).default(serverConfigDefaults.maxConcurrentUploadsPerUser),
   /** Media types accepted, decided by sniffing the content; `type/*` patterns allowed. */
   allowedFileTypes: z.array(mediaTypeSchema).default(serverConfigDefaults.allowedFileTypes),
   /** How long a user whose last device left stays `online` to others before `offline` is announced. */

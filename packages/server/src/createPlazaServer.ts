@@ -109,6 +109,8 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       userQuotaBytes: config.userQuotaBytes,
       allowedFileTypes: config.allowedFileTypes,
       signedUrlTtlSec: config.signedUrlTtlSec,
+      maxThumbnailPixels: config.maxThumbnailPixels,
+      maxConcurrentUploadsPerUser: config.maxConcurrentUploadsPerUser,
     },
     urlKey,
     logger: logger.child({ component: 'files' }),

@@ -13,6 +13,7 @@ import { safeFileName } from './safeFileName.js';
 import { signFileUrl } from './signedUrl.js';
 import type { FileVariant } from './signedUrl.js';
 import { SNIFF_BYTES, THUMBNAILED_TYPES, isFileTypeAllowed, sniffContentType } from './sniff.js';
+import { TaskQueue } from './TaskQueue.js';
 import { UploadStore } from './UploadStore.js';
 
 /** Limits and policy of file sharing. */
@@ -25,6 +26,14 @@ export interface FilePolicy {
   allowedFileTypes: readonly string[];
   /** Lifetime of signed download URLs, in seconds. */
   signedUrlTtlSec: number;
+  /**
+   * Largest image, in pixels (width × height), the server decodes for a thumbnail; larger ones get
+   * their dimensions only. GIFs (often animated, decoded whole) get a quarter of it.
+   * @default {@link DEFAULT_MAX_THUMBNAIL_PIXELS}
+   */
+  maxThumbnailPixels?: number;
+  /** Upload requests (POST/PATCH) one user may have in progress at once; more are `429 RATE_LIMITED`. @default 4 */
+  maxConcurrentUploadsPerUser?: number;
 }
 
 /** Options of {@link FileService}. */
@@ -47,8 +56,11 @@ export const UPLOADER_KEY = 'plazaUploader';
 /** Longest side of a thumbnail, in pixels. */
 export const THUMBNAIL_MAX_PX = 320;
 
-/** Largest image (in pixels) the server decodes for a thumbnail; larger ones get dimensions only. */
-const MAX_THUMBNAIL_INPUT_PIXELS = 64_000_000;
+/** Default of {@link FilePolicy.maxThumbnailPixels}: 24 megapixels. */
+export const DEFAULT_MAX_THUMBNAIL_PIXELS = 24_000_000;
+
+/** Thumbnails made at once per server: decoding a large image takes a core and hundreds of MB. */
+const THUMBNAIL_CONCURRENCY = 1;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -69,6 +81,7 @@ export class FileService {
   readonly #urlKey: Buffer;
   readonly #logger: Logger;
   readonly #finishing = new Map<string, Promise<StoredFile>>();
+  readonly #thumbnails = new TaskQueue(THUMBNAIL_CONCURRENCY);
   #sweep: NodeJS.Timeout | undefined;
 
   /** @param options - see {@link FileServiceOptions} */
@@ -231,14 +244,22 @@ export class FileService {
       const width = meta.autoOrient?.width ?? meta.width;
       const height = meta.autoOrient?.height ?? meta.height;
       if (!width || !height) return null;
+      // The header tells the size before anything is decoded: too large an image gets no thumbnail.
+      const limit = Math.floor((this.policy.maxThumbnailPixels ?? DEFAULT_MAX_THUMBNAIL_PIXELS) / (meta.format === 'gif' ? 4 : 1));
+      if (width * height > limit) {
+        this.#logger.info({ fileId: id, width, height, limit }, 'image too large for a thumbnail');
+        return { width, height, thumbnail: null };
+      }
       let thumbnail: Buffer | null = null;
       try {
-        // sharp drops EXIF, ICC and XMP unless asked to keep them.
-        thumbnail = await sharp(path, { limitInputPixels: MAX_THUMBNAIL_INPUT_PIXELS })
-          .rotate()
-          .resize({ width: THUMBNAIL_MAX_PX, height: THUMBNAIL_MAX_PX, fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: 78 })
-          .toBuffer();
+        // sharp drops EXIF, ICC and XMP unless asked to keep them; only the first frame is read.
+        thumbnail = await this.#thumbnails.run(() =>
+          sharp(path, { limitInputPixels: limit, sequentialRead: true, pages: 1 })
+            .rotate()
+            .resize({ width: THUMBNAIL_MAX_PX, height: THUMBNAIL_MAX_PX, fit: 'inside', withoutEnlargement: true })
+            .webp({ quality: 78 })
+            .toBuffer(),
+        );
       } catch (error) {
         this.#logger.warn({ err: error, fileId: id }, 'could not make a thumbnail');
       }

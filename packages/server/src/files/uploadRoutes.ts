@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerResponse } from 'node:http';
 import { ErrorCode } from '@plaza/protocol';
 import type { ResolvedGrants } from '@plaza/protocol';
@@ -87,6 +88,29 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     return fromPlazaError(plaza);
   };
 
+  // Upload requests (POST/PATCH) in progress per user: each holds a connection, a file handle and
+  // possibly a thumbnail's worth of CPU and memory, so one user cannot take them all.
+  const maxConcurrent = files.policy.maxConcurrentUploadsPerUser ?? DEFAULT_MAX_CONCURRENT_UPLOADS;
+  const active = new Map<string, number>();
+  const slots = new AsyncLocalStorage<{ userId: string | null }>();
+  const occupy = (userId: string) => {
+    const slot = slots.getStore();
+    if (!slot || slot.userId !== null) return;
+    const count = active.get(userId) ?? 0;
+    if (count >= maxConcurrent) {
+      throw new PlazaError(ErrorCode.RATE_LIMITED, `at most ${maxConcurrent} uploads at once; wait for one to finish`, { details: { retryAfterMs: 1000 } });
+    }
+    active.set(userId, count + 1);
+    slot.userId = userId;
+  };
+  const vacate = (slot: { userId: string | null }) => {
+    if (slot.userId === null) return;
+    const count = (active.get(slot.userId) ?? 1) - 1;
+    if (count <= 0) active.delete(slot.userId);
+    else active.set(slot.userId, count);
+    slot.userId = null;
+  };
+
   const tus = new TusServer({
     path: UPLOAD_PATH,
     datastore: files.uploads,
@@ -101,6 +125,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
       try {
         const principal = await authenticate(req);
         principals.set(req, principal);
+        if (req.method === 'POST' || req.method === 'PATCH') occupy(principal.userId);
         if (req.method === 'POST') return;
         let upload: Upload;
         try {
@@ -169,7 +194,12 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
       // tus echoes allowed origins only (see allowedOrigins above); caches must key on Origin.
       reply.raw.setHeader('Vary', 'Origin');
       jsonErrors(reply.raw);
-      await tus.handle(request.raw, reply.raw);
+      const slot = { userId: null as string | null };
+      try {
+        await slots.run(slot, () => tus.handle(request.raw, reply.raw));
+      } finally {
+        vacate(slot);
+      }
     };
     const methods = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
     scope.route({ method: [...methods], url: UPLOAD_PATH, handler });
@@ -177,6 +207,9 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
   });
   return tus;
 }
+
+/** Default of `FilePolicy.maxConcurrentUploadsPerUser`. */
+const DEFAULT_MAX_CONCURRENT_UPLOADS = 4;
 
 function invalid(field: string, message: string): PlazaError {
   return new PlazaError(ErrorCode.INVALID_REQUEST, message, { details: { issues: [{ path: [field], message }] } });
