@@ -42,6 +42,7 @@ export const serverConfigDefaults = {
   signedUrlTtlSec: limitDefaults.signedUrlTtlSec as number,
   maxThumbnailPixels: 24_000_000,
   maxConcurrentUploadsPerUser: 4,
+  stripImageMetadata: true,
   allowedFileTypes: [...defaultAllowedFileTypes],
   presenceOfflineGraceMs: 5000,
   presenceLargeConversationMembers: 1000,
@@ -89,6 +90,8 @@ export const serverConfigSchema = z.strictObject({
   maxThumbnailPixels: z.int().min(1).max(1_000_000_000).default(serverConfigDefaults.maxThumbnailPixels),
   /** Upload requests one user may have in progress at once (more are 429 RATE_LIMITED). */
   maxConcurrentUploadsPerUser: z.int().min(1).max(1000).default(serverConfigDefaults.maxConcurrentUploadsPerUser),
+  /** Remove EXIF/XMP/IPTC/text metadata (location!) from JPEG, PNG and WebP originals, losslessly. */
+  stripImageMetadata: z.boolean().default(serverConfigDefaults.stripImageMetadata),
   /** Media types accepted, decided by sniffing the content; `type/*` patterns allowed. */
   allowedFileTypes: z.array(mediaTypeSchema).default(serverConfigDefaults.allowedFileTypes),
   /** How long a user whose last device left stays `online` to others before `offline` is announced. */

@@ -111,6 +111,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       signedUrlTtlSec: config.signedUrlTtlSec,
       maxThumbnailPixels: config.maxThumbnailPixels,
       maxConcurrentUploadsPerUser: config.maxConcurrentUploadsPerUser,
+      stripImageMetadata: config.stripImageMetadata,
     },
     urlKey,
     logger: logger.child({ component: 'files' }),

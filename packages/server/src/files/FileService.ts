@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { ErrorCode } from '@plaza/protocol';
 import type { Upload } from '@tus/server';
 import type { Logger } from 'pino';
@@ -13,6 +13,7 @@ import { safeFileName } from './safeFileName.js';
 import { signFileUrl } from './signedUrl.js';
 import type { FileVariant } from './signedUrl.js';
 import { SNIFF_BYTES, THUMBNAILED_TYPES, isFileTypeAllowed, sniffContentType } from './sniff.js';
+import { STRIPPED_TYPES, stripImageMetadata } from './stripImageMetadata.js';
 import { TaskQueue } from './TaskQueue.js';
 import { UploadStore } from './UploadStore.js';
 
@@ -34,6 +35,12 @@ export interface FilePolicy {
   maxThumbnailPixels?: number;
   /** Upload requests (POST/PATCH) one user may have in progress at once; more are `429 RATE_LIMITED`. @default 4 */
   maxConcurrentUploadsPerUser?: number;
+  /**
+   * Remove EXIF (location), XMP, IPTC and text metadata from JPEG, PNG and WebP originals, losslessly
+   * (see {@link stripImageMetadata}); the stored size and SHA-256 then describe the stripped file.
+   * @default true
+   */
+  stripImageMetadata?: boolean;
 }
 
 /** Options of {@link FileService}. */
@@ -198,10 +205,16 @@ export class FileService {
       await this.uploads.remove(id);
       throw refusal(460, ErrorCode.CHECKSUM_MISMATCH, 'the uploaded bytes do not match the declared sha256; the upload was discarded');
     }
-    const path = this.uploads.pathOf(id);
+    const uploaded = this.uploads.pathOf(id);
+    // The declared sha256 was checked against the bytes as uploaded; the file row describes what is stored.
+    const stripped = await this.#strip(id, uploaded, mimeType);
+    const path = stripped ? stripped.path : uploaded;
+    const storedSize = stripped ? stripped.size : size;
+    const storedSha256 = stripped ? stripped.sha256 : sha256;
     const image = THUMBNAILED_TYPES.includes(mimeType) ? await this.#measure(id, path) : null;
     if (image?.thumbnail) await this.storage.put(`${id}.thumb`, image.thumbnail);
     await this.storage.adopt(id, path);
+    if (stripped) await unlink(uploaded).catch(() => undefined);
     let stored: StoredFile;
     try {
       stored = await this.ledger.exclusive(uploaderId, async () => {
@@ -210,9 +223,9 @@ export class FileService {
           conversationId,
           uploaderId,
           name: safeFileName(meta.filename ?? '', mimeType),
-          size,
+          size: storedSize,
           mimeType,
-          sha256,
+          sha256: storedSha256,
           width: image?.width ?? null,
           height: image?.height ?? null,
           thumbnailMime: image?.thumbnail ? 'image/webp' : null,
@@ -236,6 +249,20 @@ export class FileService {
     this.uploads.forget(uploadId, storedSize);
     this.ledger.release(uploadId);
     await this.uploads.configstore.delete(uploadId).catch(() => undefined);
+  }
+
+  /** A copy of an uploaded JPEG/PNG/WebP without personal metadata, or `null` (nothing to strip, or stripping is off or failed). */
+  async #strip(id: string, path: string, mimeType: string): Promise<{ path: string; size: number; sha256: string } | null> {
+    if (this.policy.stripImageMetadata === false || !STRIPPED_TYPES.includes(mimeType)) return null;
+    const output = `${path}.stripped`;
+    try {
+      const { orientation } = mimeType === 'image/jpeg' ? await sharp(path).metadata() : { orientation: undefined };
+      const result = await stripImageMetadata(path, output, mimeType, orientation);
+      return result ? { path: output, ...result } : null;
+    } catch (error) {
+      this.#logger.warn({ err: error, fileId: id }, 'could not strip image metadata; storing the file as uploaded');
+      return null;
+    }
   }
 
   async #measure(id: string, path: string): Promise<{ width: number; height: number; thumbnail: Buffer | null } | null> {
