@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { ErrorCode } from '@plaza/protocol';
 import type { Upload } from '@tus/server';
@@ -12,7 +13,7 @@ import { QuotaLedger } from './QuotaLedger.js';
 import { safeFileName } from './safeFileName.js';
 import { signFileUrl } from './signedUrl.js';
 import type { FileVariant } from './signedUrl.js';
-import { SNIFF_BYTES, THUMBNAILED_TYPES, isFileTypeAllowed, sniffContentType } from './sniff.js';
+import { SNIFF_BYTES, THUMBNAILED_TYPES, isFileTypeAllowed, scanForMarkup, sniffContentType } from './sniff.js';
 import { STRIPPED_TYPES, stripImageMetadata } from './stripImageMetadata.js';
 import { TaskQueue } from './TaskQueue.js';
 import { UploadStore } from './UploadStore.js';
@@ -198,6 +199,11 @@ export class FileService {
     if (!isFileTypeAllowed(mimeType, this.policy.allowedFileTypes)) {
       await this.uploads.remove(id);
       throw refusal(415, ErrorCode.UNSUPPORTED_FILE_TYPE, `files of type ${mimeType} are not accepted`);
+    }
+    // Only the first bytes were sniffed: text must hold no markup anywhere (an HTML page padded past the window).
+    if (mimeType === 'text/plain' && (await scanForMarkup(createReadStream(this.uploads.pathOf(id), { highWaterMark: 1024 * 1024 })))) {
+      await this.uploads.remove(id);
+      throw refusal(415, ErrorCode.UNSUPPORTED_FILE_TYPE, 'files of type text/html are not accepted (markup found in the text)');
     }
     const sha256 = await this.uploads.sha256(id, size);
     const declared = meta.sha256?.trim().toLowerCase();

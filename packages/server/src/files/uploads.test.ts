@@ -55,6 +55,13 @@ describe('tus uploads', () => {
     expect(info).toMatchObject({ name: 'report.html.txt', mimeType: 'text/plain' });
   });
 
+  it('an HTML page padded past the sniffed window is refused at completion with 415 and not stored', async () => {
+    const bytes = Buffer.from(`${' '.repeat(4200)}<img src=x onerror=alert(1)>`);
+    const up = await uploadBytes(t.url, anaToken, bytes, { conversationId: conv, filename: 'padded.txt' });
+    expect(up.fileId).toBeNull();
+    expect(up.patched?.status).toBe(415);
+  });
+
   it('creation-with-upload: one POST carrying the whole file stores it and answers its Plaza-File-Id', async () => {
     const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]);
     const res = await fetch(`${t.url}${UPLOAD_PATH}`, {
