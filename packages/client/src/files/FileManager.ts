@@ -211,6 +211,7 @@ export class FileManager {
       if (bytes === null) throw tooLarge(`more than ${max}`);
       source = { kind: 'bytes', bytes, size: bytes.byteLength, name: input.name, type: input.type };
     }
+    if (source.size === 0) throw new PlazaError(ErrorCode.INVALID_REQUEST, 'empty files are not accepted');
     const sha256 = wantSha256 ? await sha256Of(source) : null;
     const endpoint = resolveServerPath(this.#ctx.baseUrl, limits.uploadPath ?? DEFAULT_UPLOAD_PATH);
     const userId = (this.#ctx.session() ?? session).user.id;

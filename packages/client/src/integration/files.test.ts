@@ -185,6 +185,15 @@ describe('file sharing against a real server', () => {
     expect(received).toEqual([]);
   });
 
+  it('an empty file rejects with INVALID_REQUEST "empty files are not accepted" before anything is sent', async () => {
+    const { conv } = await pair();
+    for (const input of [new Uint8Array(0), new Blob([]), Readable.from([])]) {
+      const handle = conv.sendFile(input, { name: 'empty.txt' });
+      await expect(handle.done).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST, message: 'empty files are not accepted' });
+      expect(handle.fileId).toBeNull();
+    }
+  });
+
   it('a file larger than the server accepts rejects with PAYLOAD_TOO_LARGE before any byte is read or sent', async () => {
     const { conv } = await pair();
     let reads = 0;

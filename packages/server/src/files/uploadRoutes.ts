@@ -153,6 +153,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
           throw invalid('sha256', 'sha256 must be 64 hexadecimal digits');
         }
         if (upload.size === undefined) throw invalid('Upload-Length', 'Upload-Length is required (deferred lengths are not supported)');
+        if (upload.size === 0) throw invalid('Upload-Length', 'empty files are not accepted');
         const conversation = await store.getConversation(conversationId);
         if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
         const membership = await store.getMembership(conversationId, principal.userId);

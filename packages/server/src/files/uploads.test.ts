@@ -235,6 +235,12 @@ describe('tus uploads', () => {
     expect((await tusCreate(t.url, token, 30 * 1024, { conversationId: room, filename: 'four.txt' })).status).toBe(201);
   });
 
+  it('an empty file is refused at creation with 400 INVALID_REQUEST (not stored, not FILE_NOT_FOUND later)', async () => {
+    const res = await tusCreate(t.url, anaToken, 0, { conversationId: conv, filename: 'empty.txt' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'INVALID_REQUEST', message: 'empty files are not accepted' } });
+  });
+
   it('missing metadata is 400 INVALID_REQUEST', async () => {
     const res = await tusCreate(t.url, anaToken, 10, { filename: 'x.txt' });
     expect(res.status).toBe(400);
