@@ -43,6 +43,7 @@ export const serverConfigDefaults = {
   maxThumbnailPixels: 24_000_000,
   maxConcurrentUploadsPerUser: 4,
   stripImageMetadata: true,
+  unattachedFileTtlHours: 24,
   allowedFileTypes: [...defaultAllowedFileTypes],
   presenceOfflineGraceMs: 5000,
   presenceLargeConversationMembers: 1000,
@@ -92,6 +93,8 @@ export const serverConfigSchema = z.strictObject({
   maxConcurrentUploadsPerUser: z.int().min(1).max(1000).default(serverConfigDefaults.maxConcurrentUploadsPerUser),
   /** Remove EXIF/XMP/IPTC/text metadata (location!) from JPEG, PNG and WebP originals, losslessly. */
   stripImageMetadata: z.boolean().default(serverConfigDefaults.stripImageMetadata),
+  /** Hours after which completed files no message references are deleted. */
+  unattachedFileTtlHours: z.number().min(0.01).max(24 * 365).default(serverConfigDefaults.unattachedFileTtlHours),
   /** Media types accepted, decided by sniffing the content; `type/*` patterns allowed. */
   allowedFileTypes: z.array(mediaTypeSchema).default(serverConfigDefaults.allowedFileTypes),
   /** How long a user whose last device left stays `online` to others before `offline` is announced. */

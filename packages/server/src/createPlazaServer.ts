@@ -112,6 +112,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       maxThumbnailPixels: config.maxThumbnailPixels,
       maxConcurrentUploadsPerUser: config.maxConcurrentUploadsPerUser,
       stripImageMetadata: config.stripImageMetadata,
+      unattachedFileTtlHours: config.unattachedFileTtlHours,
     },
     urlKey,
     logger: logger.child({ component: 'files' }),

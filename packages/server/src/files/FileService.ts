@@ -42,6 +42,11 @@ export interface FilePolicy {
    * @default true
    */
   stripImageMetadata?: boolean;
+  /**
+   * Completed files that no message references (uploaded and never sent, or whose message failed)
+   * are deleted this many hours after upload, freeing the quota. @default 24
+   */
+  unattachedFileTtlHours?: number;
 }
 
 /** Options of {@link FileService}. */
@@ -136,10 +141,32 @@ export class FileService {
         this.#logger.warn({ err: error, uploadId: id }, 'could not resume an unfinished upload');
       }
     }
+    await this.sweepUnattachedFiles();
     this.#sweep = setInterval(() => {
       this.uploads.deleteExpired().catch((error: unknown) => this.#logger.warn({ err: error }, 'sweeping expired uploads failed'));
+      this.sweepUnattachedFiles().catch((error: unknown) => this.#logger.warn({ err: error }, 'sweeping unattached files failed'));
     }, SWEEP_INTERVAL_MS);
     this.#sweep.unref();
+  }
+
+  /**
+   * Deletes completed files no message references that are older than `unattachedFileTtlHours`
+   * (rows, bytes and thumbnails). Runs at start and hourly.
+   *
+   * @returns how many files were deleted
+   */
+  async sweepUnattachedFiles(nowMs = Date.now()): Promise<number> {
+    const ttlMs = (this.policy.unattachedFileTtlHours ?? 24) * 60 * 60 * 1000;
+    const before = new Date(nowMs - ttlMs).toISOString();
+    let total = 0;
+    for (;;) {
+      const deleted = await this.#store.deleteUnattachedFiles(before, 500);
+      await this.deleteBytes(deleted);
+      total += deleted.length;
+      if (deleted.length < 500) break;
+    }
+    if (total > 0) this.#logger.info({ count: total }, 'deleted files no message references');
+    return total;
   }
 
   /** Stops the sweep and waits for completions in progress. */

@@ -58,4 +58,10 @@ export interface FileRecords {
    * any more (with a `file.deleted` outbox event each), returning them so their bytes can go.
    */
   deleteMessageReleasingFiles(conversationId: string, messageId: string): Promise<DeletedMessage>;
+  /**
+   * Deletes (with a `file.deleted` outbox event each) up to `limit` file rows created before
+   * `createdBefore` (ISO time) that no message references: uploads never attached, or whose
+   * message failed. Returns them so their bytes can go.
+   */
+  deleteUnattachedFiles(createdBefore: string, limit: number): Promise<StoredFile[]>;
 }

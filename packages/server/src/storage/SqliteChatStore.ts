@@ -340,6 +340,10 @@ export class SqliteChatStore implements ChatStore {
     return files.storedBytesOf(await this.#open(), userId);
   }
 
+  deleteUnattachedFiles(createdBefore: string, limit: number): Promise<StoredFile[]> {
+    return this.#tx((trx, now) => files.deleteUnattachedFiles(trx, createdBefore, limit, now));
+  }
+
   async listStorageKeys(): Promise<string[]> {
     const db = await this.#open();
     const rows = await db.selectFrom('files').select('storage_key').execute();

@@ -84,6 +84,26 @@ export async function attachmentsOf(db: Db, messageIds: readonly string[]): Prom
   return byMessage;
 }
 
+/** Deletes up to `limit` files created before `createdBefore` that no message references (inside `trx`). */
+export async function deleteUnattachedFiles(trx: Db, createdBefore: string, limit: number, now: string): Promise<StoredFile[]> {
+  const rows = await trx
+    .deleteFrom('files')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('files as f')
+        .select('f.id')
+        .where('f.created_at', '<', createdBefore)
+        .where((inner) => inner.not(inner.exists(inner.selectFrom('message_attachments as ma').select('ma.file_id').whereRef('ma.file_id', '=', 'f.id'))))
+        .limit(limit),
+    )
+    .returningAll()
+    .execute();
+  for (const row of rows) {
+    await writeOutbox(trx, OutboxEventType.fileDeleted, { conversationId: row.conversation_id, fileId: row.id, messageId: null, reason: 'unattached' }, now);
+  }
+  return rows.map(toStoredFile);
+}
+
 /**
  * Unlinks a message's attachments (inside `trx`) and deletes the rows of files no other message
  * references, each with a `file.deleted` outbox event. Returns the deleted files.
