@@ -113,8 +113,13 @@ export const requestSchemas = {
     text: textSchema,
     replyTo: idSchema.optional(),
     mentions: z.array(userIdSchema).max(100).optional(),
-    /** Ids of completed uploads into this conversation (text may then be empty). */
-    attachments: z.array(idSchema).min(1).max(10).optional(),
+    /** Ids of completed uploads into this conversation (text may then be empty), each at most once. */
+    attachments: z
+      .array(idSchema)
+      .min(1)
+      .max(10)
+      .refine((ids) => new Set(ids).size === ids.length, 'the same file may be attached only once')
+      .optional(),
   }),
   'message:edit': z.strictObject({ conversationId: idSchema, messageId: idSchema, text: textSchema }),
   'message:delete': z.strictObject({ conversationId: idSchema, messageId: idSchema }),

@@ -127,6 +127,11 @@ describe('signed downloads and attachments', () => {
     expect(again.attachments.map((x) => x.fileId)).toEqual([b, a]);
   });
 
+  it('the same fileId twice in one message is INVALID_REQUEST', async () => {
+    const a = await upload(Buffer.from('twice'), 'twice.txt');
+    expect((await fails(ana, 'message:send', { conversationId: conv, clientId: 'dup-1', text: 'x', attachments: [a, a] })).code).toBe('INVALID_REQUEST');
+  });
+
   it('a file of another conversation, of another uploader or unknown cannot be attached, and no seq is used', async () => {
     const elsewhere = await upload(Buffer.from('elsewhere'), 'e.txt', other);
     const before = (await ok(ana, 'conversation:get', { conversationId: conv })).lastSeq;
