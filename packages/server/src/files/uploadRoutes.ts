@@ -111,6 +111,9 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     slot.userId = null;
   };
 
+  // Deferred lengths are refused at creation (the size is checked before any byte), so not advertised.
+  files.uploads.extensions = files.uploads.extensions.filter((e) => e !== 'creation-defer-length');
+
   const tus = new TusServer({
     path: UPLOAD_PATH,
     datastore: files.uploads,

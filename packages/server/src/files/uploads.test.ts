@@ -241,6 +241,13 @@ describe('tus uploads', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'INVALID_REQUEST', message: 'empty files are not accepted' } });
   });
 
+  it('OPTIONS does not advertise creation-defer-length (deferred lengths are refused)', async () => {
+    const res = await fetch(`${t.url}${UPLOAD_PATH}`, { method: 'OPTIONS', headers: { 'Tus-Resumable': '1.0.0' } });
+    const extensions = (res.headers.get('tus-extension') ?? '').split(',');
+    expect(extensions).toContain('creation');
+    expect(extensions).not.toContain('creation-defer-length');
+  });
+
   it('missing metadata is 400 INVALID_REQUEST', async () => {
     const res = await tusCreate(t.url, anaToken, 10, { filename: 'x.txt' });
     expect(res.status).toBe(400);
