@@ -84,9 +84,9 @@ const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
  * signing download URLs, and deleting the bytes of files no message references any more.
  */
 export class FileService {
-  /** The tus data store. */
+  /** The tus data store. @internal */
   readonly uploads: UploadStore;
-  /** Quota held by uploads in progress. */
+  /** Quota held by uploads in progress. @internal */
   readonly ledger = new QuotaLedger();
   readonly storage: FileStorage;
   readonly policy: FilePolicy;

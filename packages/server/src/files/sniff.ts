@@ -42,7 +42,7 @@ export function containsMarkup(text: string): boolean {
 }
 
 /**
- * Decides a file's media type from its first bytes (at least {@link SNIFF_BYTES} when the file is
+ * Decides a file's media type from its first bytes (at least `SNIFF_BYTES` (4,100) when the file is
  * that long), never from its name or the uploader's claim. Text behind a byte order mark (UTF-8,
  * UTF-16) is decoded first. Binary formats are recognised by their signatures (file-type; MP3 only
  * with an ID3 tag or a valid frame header, not on two bytes that happen to look like a sync);
