@@ -31,7 +31,7 @@ export interface FilePolicy {
   /**
    * Largest image, in pixels (width × height), the server decodes for a thumbnail; larger ones get
    * their dimensions only. GIFs (often animated, decoded whole) get a quarter of it.
-   * @default {@link DEFAULT_MAX_THUMBNAIL_PIXELS}
+   * @default 24,000,000 (a quarter of it for GIFs)
    */
   maxThumbnailPixels?: number;
   /** Upload requests (POST/PATCH) one user may have in progress at once; more are `429 RATE_LIMITED`. @default 4 */

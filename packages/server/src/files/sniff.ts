@@ -49,7 +49,7 @@ export function containsMarkup(text: string): boolean {
  * content without one is `text/plain` when it is text without markup, `text/html` (or
  * `image/svg+xml`) when it contains HTML, SVG or XML markup anywhere in the window — always refused —
  * and `application/octet-stream` otherwise. Text longer than the window is scanned in full at
- * completion ({@link scanForMarkup}).
+ * completion (`scanForMarkup`).
  *
  * @param head - the first bytes of the file
  */
