@@ -41,7 +41,7 @@ export const serverConfigDefaults = {
   userQuotaBytes: limitDefaults.userQuotaBytes as number,
   signedUrlTtlSec: limitDefaults.signedUrlTtlSec as number,
   maxThumbnailPixels: 24_000_000,
-  maxConcurrentUploadsPerUser: 4,
+  maxConcurrentUploadsPerUser: 8,
   stripImageMetadata: true,
   unattachedFileTtlHours: 24,
   allowedFileTypes: [...defaultAllowedFileTypes],

@@ -74,6 +74,8 @@ describe('plaza-server start errors', { timeout: 60_000 }, () => {
     expect(stderr).toMatch(/a parent of it is a file/);
   });
 
+  // Root ignores file permissions, so a read-only data dir cannot be made when the tests run as root
+  // (as they do on this project's CI machines); the test runs for any other user.
   it.skipIf(isRoot)('refuses a read-only data dir with one line and exit code 2', async () => {
     const dir = join(root, 'read-only');
     mkdirSync(dir, { mode: 0o500 });

@@ -213,7 +213,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
 }
 
 /** Default of `FilePolicy.maxConcurrentUploadsPerUser`. */
-const DEFAULT_MAX_CONCURRENT_UPLOADS = 4;
+const DEFAULT_MAX_CONCURRENT_UPLOADS = 8;
 
 function invalid(field: string, message: string): PlazaError {
   return new PlazaError(ErrorCode.INVALID_REQUEST, message, { details: { issues: [{ path: [field], message }] } });
