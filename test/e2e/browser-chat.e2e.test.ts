@@ -1,6 +1,4 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -9,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlazaClient, silentLogger } from '@plaza/client';
 import type { Message } from '@plaza/protocol';
 import { ServerProcess, stopAllServers } from '../helpers/ServerProcess.js';
+import { CHROMIUM, CHROMIUM_FLAGS, startPageServer } from '../helpers/browserPage.js';
+import type { PageServer } from '../helpers/browserPage.js';
 import { ensureBrowserBundle, nodeOnlyImports } from '../helpers/browserBundle.js';
 import { removeTempDirs } from '../helpers/tempDirs.js';
 import { mintToken } from '../helpers/tokens.js';
@@ -19,19 +19,6 @@ import { waitFor } from '../helpers/waitFor.js';
  * Node PlazaClient through a real server process, including across a server crash.
  */
 
-const CHROMIUM = process.env.PLAZA_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
 /** Screenshots go here (outside the repository, kept for a look after the run). */
 const SCREENSHOT_DIR = join(tmpdir(), 'plaza-e2e-screenshots');
 
@@ -55,7 +42,7 @@ type Seen = { id: string; seq: number; senderId: string; text: string };
 const seen = (m: Message): Seen => ({ id: m.id, seq: m.seq, senderId: m.senderId, text: m.text });
 
 let bundlePath: string;
-let pageServer: Server;
+let pageServer: PageServer | undefined;
 let pageOrigin: string;
 let server: ServerProcess;
 let browser: Browser;
@@ -65,20 +52,8 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   bundlePath = ensureBrowserBundle();
   const bundle = readFileSync(bundlePath);
-  pageServer = createServer((req, res) => {
-    if (req.url === '/plaza-client.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle);
-    } else if (req.url === '/favicon.ico') {
-      res.writeHead(204).end();
-    } else if (req.url === '/' || req.url === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  const address = pageServer.address();
-  pageOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  pageServer = await startPageServer(bundle, PAGE);
+  pageOrigin = pageServer.origin;
   // The page comes from another origin than the Plaza server: it must be on the allow-list.
   server = await ServerProcess.start({ args: ['--allowed-origins', pageOrigin] });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
@@ -94,7 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stopAllServers();
-  await new Promise<void>((resolve) => (pageServer ? pageServer.close(() => resolve()) : resolve()));
+  await pageServer?.close();
   removeTempDirs();
 });
 

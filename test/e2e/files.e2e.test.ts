@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlazaClient, silentLogger } from '@plaza/client';
 import type { Message } from '@plaza/protocol';
 import { ServerProcess, stopAllServers } from '../helpers/ServerProcess.js';
+import { CHROMIUM, CHROMIUM_FLAGS, startPageServer } from '../helpers/browserPage.js';
+import type { PageServer } from '../helpers/browserPage.js';
 import { ensureBrowserBundle } from '../helpers/browserBundle.js';
 import { removeTempDirs } from '../helpers/tempDirs.js';
 import { mintToken } from '../helpers/tokens.js';
@@ -21,8 +21,6 @@ import { waitFor } from '../helpers/waitFor.js';
  * bytes through a signed URL; the page downloads them too, and an image's thumbnail loads.
  */
 
-const CHROMIUM = process.env.PLAZA_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -41,7 +39,7 @@ const PAGE = `<!doctype html>
 
 type Progress = { bytesSent: number; bytesTotal: number };
 
-let pageServer: Server;
+let pageServer: PageServer | undefined;
 let pageOrigin: string;
 let server: ServerProcess;
 let browser: Browser;
@@ -51,15 +49,8 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   const bundle = readFileSync(ensureBrowserBundle());
-  pageServer = createServer((req, res) => {
-    if (req.url === '/plaza-client.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle);
-    else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    else if (req.url === '/favicon.ico') res.writeHead(204).end();
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  const address = pageServer.address();
-  pageOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  pageServer = await startPageServer(bundle, PAGE);
+  pageOrigin = pageServer.origin;
   // The page is on another origin than the Plaza server: uploads and downloads are cross-origin.
   server = await ServerProcess.start({ args: ['--allowed-origins', pageOrigin] });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
@@ -90,7 +81,7 @@ afterAll(async () => {
   await nodeClient?.disconnect();
   await browser?.close();
   await stopAllServers();
-  await new Promise<void>((resolve) => (pageServer ? pageServer.close(() => resolve()) : resolve()));
+  await pageServer?.close();
   removeTempDirs();
 });
 
