@@ -214,26 +214,28 @@ describe('every request refuses malformed payloads with INVALID_REQUEST and chan
   }
 });
 
+/** Every request that acts on one conversation the caller must belong to. */
+const CONVERSATION_REQUESTS = [
+  'conversation:get',
+  'conversation:members',
+  'conversation:update',
+  'conversation:addMembers',
+  'conversation:removeMember',
+  'conversation:setRole',
+  'conversation:leave',
+  'message:send',
+  'message:edit',
+  'message:delete',
+  'message:react',
+  'message:history',
+  'message:sync',
+  'read:mark',
+  'typing:set',
+] as const;
+
 describe('unknown ids, missing grants, non-members and roles get their stable codes and change nothing', () => {
   it('unknown conversation ids answer CONVERSATION_NOT_FOUND', async () => {
-    const names = [
-      'conversation:get',
-      'conversation:members',
-      'conversation:update',
-      'conversation:addMembers',
-      'conversation:removeMember',
-      'conversation:setRole',
-      'conversation:leave',
-      'message:send',
-      'message:edit',
-      'message:delete',
-      'message:react',
-      'message:history',
-      'message:sync',
-      'read:mark',
-      'typing:set',
-    ] as const;
-    for (const name of names) {
+    for (const name of CONVERSATION_REQUESTS) {
       await expectRefusal('alice', name, { ...validPayloads()[name], conversationId: NO_SUCH_CONVERSATION }, ErrorCode.CONVERSATION_NOT_FOUND, 'unknown conversation');
     }
     await expectRefusal('erin', 'conversation:join', { conversationId: NO_SUCH_CONVERSATION }, ErrorCode.CONVERSATION_NOT_FOUND, 'unknown conversation');
@@ -273,24 +275,7 @@ describe('unknown ids, missing grants, non-members and roles get their stable co
   });
 
   it('non-members answer NOT_A_MEMBER for every conversation request', async () => {
-    const names = [
-      'conversation:get',
-      'conversation:members',
-      'conversation:update',
-      'conversation:addMembers',
-      'conversation:removeMember',
-      'conversation:setRole',
-      'conversation:leave',
-      'message:send',
-      'message:edit',
-      'message:delete',
-      'message:react',
-      'message:history',
-      'message:sync',
-      'read:mark',
-      'typing:set',
-    ] as const;
-    for (const name of names) {
+    for (const name of CONVERSATION_REQUESTS) {
       await expectRefusal('carol', name, validPayloads()[name], ErrorCode.NOT_A_MEMBER, 'by a non-member');
     }
   });
