@@ -35,6 +35,16 @@ export const ErrorCode = {
   CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
   /** A signed URL is expired, tampered with or not for this file. */
   URL_EXPIRED_OR_INVALID: 'URL_EXPIRED_OR_INVALID',
+  /** No live call with that id, or the caller is not one of its participants. */
+  CALL_NOT_FOUND: 'CALL_NOT_FOUND',
+  /** No participant with that id in the call. */
+  PARTICIPANT_NOT_FOUND: 'PARTICIPANT_NOT_FOUND',
+  /** No transport, track, consumer or data channel with that id belongs to the caller's side of the call. */
+  MEDIA_NOT_FOUND: 'MEDIA_NOT_FOUND',
+  /** The media parameters cannot work: malformed RTP/DTLS data, a codec the call does not use, or a track the caller's device cannot receive. */
+  MEDIA_INCOMPATIBLE: 'MEDIA_INCOMPATIBLE',
+  /** Calls are disabled on this server or its media workers are not available; retry later. */
+  MEDIA_UNAVAILABLE: 'MEDIA_UNAVAILABLE',
   /** The action conflicts with the current state (for example editing a deleted message). */
   CONFLICT: 'CONFLICT',
   /** Too many requests; retry after `details.retryAfterMs`. */
@@ -95,6 +105,7 @@ export type Ack<T> = { ok: true; data: T } | { ok: false; error: WireError };
 export const RETRYABLE_ERROR_CODES: readonly ErrorCode[] = [
   ErrorCode.RATE_LIMITED,
   ErrorCode.UNAVAILABLE,
+  ErrorCode.MEDIA_UNAVAILABLE,
   ErrorCode.TIMEOUT,
   ErrorCode.DISCONNECTED,
 ];

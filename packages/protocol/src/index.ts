@@ -56,3 +56,37 @@ export type {
   SignedUrl,
   SyncPage,
 } from './events.js';
+export { callRequestSchemas, sourceKind } from './calls.js';
+export type {
+  CallInfo,
+  CallJoined,
+  CallParticipant,
+  CallRequestMap,
+  CallRequestPayloads,
+  CallServerEvents,
+  CallTrack,
+  ConnectionQuality,
+  ConsumerOptions,
+  DataConsumerOptions,
+  MediaKind,
+  ParticipantLeftReason,
+  RingEndReason,
+} from './calls.js';
+export {
+  dtlsParametersSchema,
+  rtpCapabilitiesSchema,
+  rtpParametersSchema,
+  sctpCapabilitiesSchema,
+  sctpStreamParametersSchema,
+} from './media.js';
+export type {
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  IceServer,
+  RtpCapabilities,
+  RtpParameters,
+  SctpCapabilities,
+  SctpStreamParameters,
+  TransportOptions,
+} from './media.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callRequestSchemas } from './calls.js';
 
 /**
  * Hard upper bound on any text field in a request, in characters. The server applies its own,
@@ -140,6 +141,7 @@ export const requestSchemas = {
   'file:url': z.strictObject({ fileId: idSchema, variant: z.enum(['original', 'thumbnail']).optional() }),
   'file:get': z.strictObject({ fileId: idSchema }),
   'presence:get': z.strictObject({ userIds: z.array(userIdSchema).min(1).max(500) }),
+  ...callRequestSchemas,
 } as const;
 
 /** Request payload types, inferred from {@link requestSchemas}. */
