@@ -18,6 +18,18 @@ export const CHROMIUM_FLAGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
+/**
+ * {@link CHROMIUM_FLAGS} plus what calls need: fake camera, microphone and screen without prompts,
+ * loopback ICE candidates (tests run in a loopback-only network namespace) and autoplay.
+ */
+export const CALL_CHROMIUM_FLAGS = [
+  ...CHROMIUM_FLAGS,
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
 /** A tiny HTTP server on 127.0.0.1 that serves a test page and the client's browser bundle. */
 export interface PageServer {
   /** The page's origin, `http://127.0.0.1:<port>` (another origin than the Plaza server's). */
