@@ -1,0 +1,171 @@
+import { machineLine, type MachineInfo } from '../lib/machine.js';
+import { table } from '../lib/report.js';
+import { fmt, fmtRatio, median, percentile } from '../lib/stats.js';
+import type { CpuMeasurement, MediaSystem } from './cpuRun.js';
+import type { JoinSample } from './joinRun.js';
+
+/** Targets of the media section. */
+export const MEDIA_TARGETS = { firstFrameP50Ms: 300, firstFrameRatio: 1.3, cpuPerStreamRatio: 1.1, fps: 30, lossPct: 0 } as const;
+
+/** What the section says about the run. */
+export interface MediaContext {
+  machine: MachineInfo;
+  seconds: number;
+  loadEnd: number;
+  joins: number;
+  sizes: number[];
+  reps: number;
+  warmupMs: number;
+  windowMs: number;
+  perProcess: number;
+  systems: MediaSystem[];
+}
+
+const STEPS = [
+  ['signalingMs', 'signaling connected'],
+  ['transportMs', 'transport connected'],
+  ['firstFrameMs', 'first frame decoded'],
+] as const;
+
+const NAMES: Record<MediaSystem, string> = { bare: 'bare mediasoup', plaza: 'Plaza' };
+
+function joinStats(samples: readonly JoinSample[], system: MediaSystem, key: (typeof STEPS)[number][0]) {
+  const values = samples.filter((s) => s.system === system && Number.isFinite(s[key])).map((s) => s[key]);
+  return { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
+}
+
+/** The join-to-first-frame table. */
+export function joinTable(samples: readonly JoinSample[], systems: readonly MediaSystem[]): string {
+  const hasPlaza = systems.includes('plaza');
+  const head = ['step (ms from join start)', 'bare p50', 'bare p95', ...(hasPlaza ? ['Plaza p50', 'Plaza p95', 'Plaza / bare (p50)', 'Plaza / bare (p95)'] : [])];
+  const rows = STEPS.map(([key, label]) => {
+    const bare = joinStats(samples, 'bare', key);
+    const plaza = joinStats(samples, 'plaza', key);
+    return [label, fmt(bare.p50, 0), fmt(bare.p95, 0), ...(hasPlaza ? [fmt(plaza.p50, 0), fmt(plaza.p95, 0), fmtRatio(plaza.p50 / bare.p50), fmtRatio(plaza.p95 / bare.p95)] : [])];
+  });
+  return table(head, rows);
+}
+
+function cpuRows(measurements: readonly CpuMeasurement[], system: MediaSystem, n: number) {
+  const of = measurements.filter((m) => m.system === system && m.n === n);
+  const pick = (f: (m: CpuMeasurement) => number) => median(of.map(f));
+  return {
+    count: of.length,
+    subscribed: pick((m) => m.subscribed),
+    cpu: pick((m) => m.serverCpuPct),
+    worker: pick((m) => m.workerCpuPct),
+    perStream: pick((m) => m.cpuPctPerStream),
+    rss: pick((m) => m.rssMiB),
+    fps: pick((m) => m.fpsMedian),
+    fpsMin: of.length ? Math.min(...of.map((m) => m.fpsMin)) : Number.NaN,
+    pushed: pick((m) => m.pushedFps),
+    loss: of.length ? Math.max(...of.map((m) => m.lossPct)) : Number.NaN,
+    kbps: pick((m) => m.kbpsPerSubscriber),
+  };
+}
+
+/** The CPU-per-forwarded-stream table. */
+export function cpuTable(measurements: readonly CpuMeasurement[], systems: readonly MediaSystem[], sizes: readonly number[]): string {
+  const hasPlaza = systems.includes('plaza');
+  const head = [
+    'subscribers',
+    ...systems.flatMap((s) => [`${NAMES[s]} CPU % (worker)`, `${NAMES[s]} CPU %/stream`]),
+    ...(hasPlaza ? ['Plaza / bare per stream'] : []),
+    ...systems.map((s) => `${NAMES[s]} RSS MiB`),
+    ...systems.map((s) => `${NAMES[s]} fps median (min)`),
+    ...systems.map((s) => `${NAMES[s]} loss %`),
+    ...systems.map((s) => `${NAMES[s]} kbit/s per sub`),
+  ];
+  const rows = sizes.map((n) => {
+    const r = Object.fromEntries(systems.map((s) => [s, cpuRows(measurements, s, n)])) as Record<MediaSystem, ReturnType<typeof cpuRows>>;
+    const label = systems.some((s) => r[s].subscribed !== n) ? `${n} (got ${systems.map((s) => fmt(r[s].subscribed, 0)).join(' / ')})` : String(n);
+    return [
+      label,
+      ...systems.flatMap((s) => [`${fmt(r[s].cpu, 1)} (${fmt(r[s].worker, 1)})`, fmt(r[s].perStream, 2)]),
+      ...(hasPlaza ? [fmtRatio(r.plaza.perStream / r.bare.perStream)] : []),
+      ...systems.map((s) => fmt(r[s].rss, 0)),
+      ...systems.map((s) => `${fmt(r[s].fps, 1)} (${fmt(r[s].fpsMin, 1)})`),
+      ...systems.map((s) => fmt(r[s].loss, 2)),
+      ...systems.map((s) => fmt(r[s].kbps, 0)),
+    ];
+  });
+  return table(head, rows);
+}
+
+/** Verdict lines for the targets. */
+export function verdicts(samples: readonly JoinSample[], measurements: readonly CpuMeasurement[], sizes: readonly number[]): string[] {
+  const bare = joinStats(samples, 'bare', 'firstFrameMs');
+  const plaza = joinStats(samples, 'plaza', 'firstFrameMs');
+  const lines: string[] = [];
+  const ok = (b: boolean) => (b ? 'met' : '**not met**');
+  if (plaza.n > 0) {
+    lines.push(`Join to first frame, Plaza p50 ${fmt(plaza.p50, 0)} ms ≤ ${MEDIA_TARGETS.firstFrameP50Ms} ms: ${ok(plaza.p50 <= MEDIA_TARGETS.firstFrameP50Ms)}; ≤ ${MEDIA_TARGETS.firstFrameRatio}× bare (${fmtRatio(plaza.p50 / bare.p50)}): ${ok(plaza.p50 / bare.p50 <= MEDIA_TARGETS.firstFrameRatio)}.`);
+    const ratios = sizes.map((n) => cpuRows(measurements, 'plaza', n).perStream / cpuRows(measurements, 'bare', n).perStream);
+    lines.push(`Server CPU per forwarded stream ≤ ${MEDIA_TARGETS.cpuPerStreamRatio}× bare: ${sizes.map((n, i) => `${n} subscribers ${fmtRatio(ratios[i] as number)} ${ok((ratios[i] as number) <= MEDIA_TARGETS.cpuPerStreamRatio)}`).join('; ')}.`);
+    const plazaRows = sizes.map((n) => cpuRows(measurements, 'plaza', n));
+    lines.push(`Plaza subscribers: loss ${plazaRows.map((r) => `${fmt(r.loss, 2)} %`).join(' / ')} (target 0 %), median fps ${plazaRows.map((r) => fmt(r.fps, 1)).join(' / ')} (target ${MEDIA_TARGETS.fps}) at ${sizes.join(' / ')} subscribers.`);
+  }
+  return lines;
+}
+
+/** The tables as printed to stdout. */
+export function printMedia(samples: readonly JoinSample[], measurements: readonly CpuMeasurement[], context: MediaContext): string {
+  return [
+    `\nJoin to first frame in Chromium (${context.joins} joins per system)\n`,
+    joinTable(samples, context.systems),
+    `\nServer CPU per forwarded stream (medians of ${context.reps} runs, % of one core)\n`,
+    cpuTable(measurements, context.systems, context.sizes),
+    '',
+    ...verdicts(samples, measurements, context.sizes),
+    '',
+  ].join('\n');
+}
+
+/** The `media` section of docs/benchmarks.md. */
+export function mediaSection(samples: readonly JoinSample[], measurements: readonly CpuMeasurement[], context: MediaContext): string {
+  const loads = measurements.map((m) => m.load1).concat(samples.map((s) => s.load1));
+  return `## Calls: join to first frame, server CPU per forwarded stream
+
+${machineLine(context.machine)} At the end: ${context.loadEnd.toFixed(2)} (range during the measurements: ${fmt(Math.min(...loads), 2)}–${fmt(Math.max(...loads), 2)}). Generated by \`pnpm bench:media\` (whole script: ${Math.round(context.seconds)} s).
+
+### Join to first frame (Chromium)
+
+${joinTable(samples, context.systems)}
+
+### Server CPU per forwarded stream
+
+${cpuTable(measurements, context.systems, context.sizes)}
+
+${verdicts(samples, measurements, context.sizes).join('\n')}
+
+**What is compared.** *Bare mediasoup* is \`bench/media/bare-server.ts\`: socket.io signaling and one mediasoup 3.8.4
+worker with one router, no Plaza code — no authentication, no validation, no call bookkeeping, no events to
+other participants; its clients (\`bench/media/BarePeer.ts\`) use mediasoup-client 3.24 directly. *Plaza* is
+\`plaza-server\` (\`packages/server/src/cli.ts\` from source with tsx, \`PLAZA_MEDIA_WORKERS=1\`,
+\`PLAZA_RTC_LISTEN_IP=127.0.0.1\`) with the real client (\`conversation.joinCall()\`; the browser bundle's \`Plaza\`
+global in Chromium, \`@plaza/client\` with \`webrtc: @roamhq/wrtc\` in Node). Both routers have the same codecs and
+transport options (\`bench/media/codecs.ts\`).
+
+**Method.** Everything runs in one loopback-only network namespace (\`unshare -n\`, only \`lo\` up), so media
+can only take 127.0.0.1. *Join to first frame:* one Chromium (Debian's, headless, fake camera 640x360 at 30
+fps) holds one publisher page per system, each publishing the fake camera with the same three simulcast
+encodings; a subscriber page is then loaded in a new tab for every join (a fresh client), joins, consumes the
+camera and shows it in a \`<video>\`. Times are taken in the page from just before the socket is opened:
+*signaling connected* = the join answer is in and the device and transports are set up (bare: after
+\`device.load\` and \`createRecvTransport\`; Plaza: \`joinCall()\` resolved); *transport connected* = the receiving
+RTCPeerConnection reached \`connectionState\` 'connected' (observed by the same RTCPeerConnection wrapper on
+both pages); *first frame decoded* = the first \`requestVideoFrameCallback\` of the \`<video>\`. ${context.joins}
+counted joins per system after one warm-up join each, alternating the systems join by join; nearest-rank p50
+and p95. *CPU per forwarded stream:* one Node publisher (\`@roamhq/wrtc\` RTCVideoSource, a synthetic
+640x360 I420 picture at 30 fps, one VP8 encoding capped at 800 kbit/s) and N Node subscribers (\`@roamhq/wrtc\`,
+${context.perProcess} per child process, each decoding into an RTCVideoSink); after ${context.warmupMs / 1000} s of
+warm-up, the server's CPU time (the Node process plus its mediasoup worker, user + system from
+\`/proc/<pid>/stat\`) is read over a ${context.windowMs / 1000} s window, with the subscribers' decoded frames and
+their peer connections' \`inbound-rtp\` counters (packets lost ÷ (lost + received), bytes). CPU %/stream = the
+server's CPU % of one core ÷ subscribers. RSS = the server's Node process plus worker at the end of the window.
+N = ${context.sizes.join(', ')}; ${context.reps} runs each, alternating the systems (bare first in even runs),
+each run starting its publisher and subscribers afresh; the table shows medians (fps min and loss: the worst
+run). The publisher, the subscribers, Chromium and the servers share the machine's ${context.machine.cores}
+cores — decoding N streams costs the subscribers far more than forwarding costs the server — and the machine
+is shared with other work, so the CPU figures move between runs; compare the two systems within a run.`;
+}
