@@ -2,7 +2,8 @@
  * `pnpm bench:media` — calls through Plaza next to a bare mediasoup SFU measured in the same run:
  * join to first frame in Chromium (signaling / transport / first frame, p50 and p95) and the
  * server's CPU per forwarded stream with 10, 20 and 30 Node subscribers. Runs inside a
- * loopback-only network namespace (re-executes itself under `unshare -n`; needs root). Prints tables
+ * loopback-only network namespace (re-executes itself through scripts/isolated.mjs, i.e.
+ * `unshare -n`; needs root). Prints tables
  * and rewrites its section of docs/benchmarks.md.
  *
  * Flags: `--no-write` (print only), `--bare-only` (only the baseline; never writes), `--joins N`
@@ -123,11 +124,17 @@ async function main(): Promise<void> {
 }
 
 async function entry(): Promise<void> {
-  if (isIsolated()) return main();
+  if (isIsolated()) {
+    // Set by scripts/isolated.mjs; not for the servers' own configuration.
+    delete process.env.PLAZA_ISOLATED;
+    delete process.env.PLAZA_REQUIRE_ISOLATION;
+    return main();
+  }
+  if (process.env.PLAZA_ISOLATED === '1') throw new Error('scripts/isolated.mjs reported isolation but other interfaces are visible');
   // Outside the namespace: install Chromium if needed (that needs the network), then re-run inside.
   const ensure = spawnSync(process.execPath, [join(ROOT, 'scripts/ensure-chromium.mjs')], { stdio: ['ignore', 2, 2] });
   if (ensure.status !== 0) throw new Error('Chromium is missing and could not be installed (scripts/ensure-chromium.mjs)');
-  process.exit(await reexecIsolated(SELF, args));
+  process.exit(await reexecIsolated(ROOT, SELF, args));
 }
 
 entry().then(
