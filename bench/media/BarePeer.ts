@@ -82,10 +82,10 @@ export class BarePeer {
     return request<T>(this.socket, event, payload);
   }
 
-  /** Publishes `track` with the given encodings. */
-  produce(track: MediaStreamTrack, encodings?: types.RtpEncodingParameters[]): Promise<types.Producer> {
+  /** Publishes `track` with the given encodings and codec options. */
+  produce(track: MediaStreamTrack, encodings?: types.RtpEncodingParameters[], codecOptions?: types.ProducerCodecOptions): Promise<types.Producer> {
     if (!this.sendTransport) throw new Error('joined without a send transport');
-    return this.sendTransport.produce({ track, ...(encodings ? { encodings: encodings.map((e) => ({ ...e })) } : {}) });
+    return this.sendTransport.produce({ track, ...(encodings ? { encodings: encodings.map((e) => ({ ...e })) } : {}), ...(codecOptions ? { codecOptions } : {}) });
   }
 
   /** The first producer of `kind`, waiting for one to be announced. */

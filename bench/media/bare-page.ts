@@ -3,7 +3,7 @@
  * directly through {@link BarePeer}, no Plaza code. Puts {@link BenchPageApi} on `window.benchMedia`.
  */
 import { BarePeer } from './BarePeer.js';
-import { CAMERA_SIMULCAST } from './codecs.js';
+import { CAMERA_SIMULCAST, VIDEO_CODEC_OPTIONS } from './codecs.js';
 import { firstFrame, pcConnectedAfter, videoFor, type BenchPageApi } from './pageApi.js';
 
 let peer: BarePeer | undefined;
@@ -12,7 +12,7 @@ const api: BenchPageApi = {
   async publish({ url }) {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 }, audio: false });
     peer = await BarePeer.join(url, { send: true, recv: false });
-    await peer.produce(stream.getVideoTracks()[0] as MediaStreamTrack, CAMERA_SIMULCAST.map((e) => ({ ...e })));
+    await peer.produce(stream.getVideoTracks()[0] as MediaStreamTrack, CAMERA_SIMULCAST.map((e) => ({ ...e })), { ...VIDEO_CODEC_OPTIONS });
   },
   async join({ url }) {
     const t0 = performance.now();

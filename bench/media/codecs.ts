@@ -25,14 +25,20 @@ export const TRANSPORT_OPTIONS = {
   initialAvailableOutgoingBitrate: 1_000_000,
 } as const;
 
-/** The camera's simulcast encodings (lowest first), as the browser publishers send them. */
+/** The camera's simulcast encodings (lowest first), as Plaza's client sends them. */
 export const CAMERA_SIMULCAST = [
   { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
   { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-  { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ] as const;
 
-/** The single encoding of the CPU run's Node publisher: 640x360 VP8 at about 800 kbps. */
+/** Codec options of video producers, as Plaza's client sets them. */
+export const VIDEO_CODEC_OPTIONS = { videoGoogleStartBitrate: 1000 } as const;
+
+/**
+ * The CPU run's Node publisher sends one encoding (no simulcast) capped to this (see
+ * `capVideoSenders` in nodeWebrtc.ts): 640x360 VP8 at about 800 kbps.
+ */
 export const CPU_RUN_ENCODING = { maxBitrate: 800_000, maxFramerate: 30 } as const;
 
 /** Frame size and rate of the CPU run's Node publisher. */

@@ -9,8 +9,8 @@
  */
 import wrtc from '@roamhq/wrtc';
 import { BarePeer } from './BarePeer.js';
-import { CPU_RUN_ENCODING, CPU_RUN_VIDEO } from './codecs.js';
-import { installWebrtcGlobals, rtpCounters } from './nodeWebrtc.js';
+import { CPU_RUN_ENCODING, CPU_RUN_VIDEO, VIDEO_CODEC_OPTIONS } from './codecs.js';
+import { capVideoSenders, installWebrtcGlobals, rtpCounters } from './nodeWebrtc.js';
 import type { ChildMessage, NodeClientConfig, NodeSide, ParentMessage } from './nodeSide.js';
 import { startSyntheticCamera, type SyntheticCamera } from './syntheticVideo.js';
 
@@ -24,7 +24,7 @@ function bareSide(url: string): NodeSide {
   return {
     async publish(track) {
       const peer = await BarePeer.join(url, { send: true, recv: false, handlerName: 'Chrome111' });
-      const producer = await peer.produce(track, [{ ...CPU_RUN_ENCODING }]);
+      const producer = await peer.produce(track, undefined, { ...VIDEO_CODEC_OPTIONS });
       return async () => {
         producer.close();
         peer.close();
@@ -58,6 +58,7 @@ let camera: SyntheticCamera | undefined;
 async function start(): Promise<void> {
   const side = await sideFor(config);
   if (config.role === 'publisher') {
+    capVideoSenders(CPU_RUN_ENCODING.maxBitrate, CPU_RUN_ENCODING.maxFramerate);
     camera = startSyntheticCamera(CPU_RUN_VIDEO.width, CPU_RUN_VIDEO.height, CPU_RUN_VIDEO.fps);
     closers.push(await side.publish(camera.track));
     send({ type: 'ready', subscribed: 0, errors: [] });

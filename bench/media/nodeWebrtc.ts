@@ -5,11 +5,35 @@ export const peerConnections = new Set<RTCPeerConnection>();
 
 const Base = wrtc.RTCPeerConnection as unknown as typeof RTCPeerConnection;
 
-/** @roamhq/wrtc's RTCPeerConnection, remembering its instances so their stats can be summed. */
+let videoSendCap: { maxBitrate: number; maxFramerate: number } | undefined;
+
+/**
+ * Makes every video sender created from now on in this process send a single encoding capped at
+ * `maxBitrate` / `maxFramerate` (applied in `addTransceiver`, before negotiation, whatever the client
+ * asked for — the same step for both systems; wrtc refuses `RTCRtpSender.setParameters` once
+ * negotiated).
+ */
+export function capVideoSenders(maxBitrate: number, maxFramerate: number): void {
+  videoSendCap = { maxBitrate, maxFramerate };
+}
+
+/**
+ * @roamhq/wrtc's RTCPeerConnection, remembering its instances so their stats can be summed, and
+ * applying {@link capVideoSenders}.
+ */
 export class TrackedPeerConnection extends Base {
   constructor(configuration?: RTCConfiguration) {
     super(configuration);
     peerConnections.add(this);
+  }
+
+  override addTransceiver(trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit): RTCRtpTransceiver {
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+    if (videoSendCap && kind === 'video' && init?.direction === 'sendonly') {
+      const first = init.sendEncodings?.[0] ?? {};
+      init = { ...init, sendEncodings: [{ ...first, scaleResolutionDownBy: 1, ...videoSendCap }] };
+    }
+    return super.addTransceiver(trackOrKind, init);
   }
 
   override close(): void {
@@ -61,3 +85,4 @@ export async function rtpCounters(): Promise<RtpCounters> {
   }
   return sum;
 }
+
