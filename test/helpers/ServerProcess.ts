@@ -19,7 +19,10 @@ export interface ServerProcessOptions {
   host?: string;
   /** Extra CLI flags, after the defaults. */
   args?: string[];
-  /** Extra environment variables (`undefined` removes one). */
+  /**
+   * Extra environment variables (`undefined` removes one). `PLAZA_MEDIA_WORKERS=1` and
+   * `PLAZA_RTC_LISTEN_IP=127.0.0.1` are set unless given here.
+   */
   env?: Record<string, string | undefined>;
   /** Pass `--port/--host/--data-dir` flags. Off to test config/env precedence. @default true */
   defaultFlags?: boolean;
@@ -164,6 +167,9 @@ export class ServerProcess {
       env.PLAZA_API_KEY = TEST_API_KEY;
       env.PLAZA_API_SECRET = TEST_API_SECRET;
     }
+    // One media worker on loopback: the machine is small and tests keep media on 127.0.0.1.
+    env.PLAZA_MEDIA_WORKERS = '1';
+    env.PLAZA_RTC_LISTEN_IP = '127.0.0.1';
     for (const [key, value] of Object.entries(this.#options.env ?? {})) {
       if (value === undefined) delete env[key];
       else env[key] = value;

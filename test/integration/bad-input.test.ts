@@ -21,6 +21,12 @@ const NO_SUCH_CONVERSATION = 'c_doesnotexist0000';
 const NO_SUCH_MESSAGE = 'm_doesnotexist0000';
 const NO_SUCH_USER = 'nobody-ever-connected';
 const NO_SUCH_FILE = 'f_doesnotexist0000';
+const NO_SUCH_CALL = 'k_doesnotexist0000';
+const NO_SUCH_PARTICIPANT = 'p_doesnotexist0000';
+const NO_SUCH_MEDIA = 'doesnotexist0000';
+/** Valid-looking call media parameters (the call they are sent to does not exist). */
+const OPUS = { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 1234 }] };
+const DTLS = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: Array.from({ length: 32 }, () => 'AB').join(':') }] };
 
 type Actor = 'alice' | 'bob' | 'carol' | 'dave' | 'erin';
 
@@ -137,7 +143,58 @@ function validPayloads(): Record<keyof typeof requestSchemas, Record<string, unk
     'presence:get': { userIds: ['bob'] },
     'file:url': { fileId: NO_SUCH_FILE, variant: 'original' },
     'file:get': { fileId: NO_SUCH_FILE },
+    ...validCallPayloads(),
   };
+}
+
+/** A valid payload for every call request; every call id is unknown (see the CALL_NOT_FOUND test). */
+function validCallPayloads() {
+  const call = { callId: NO_SUCH_CALL };
+  return {
+    'call:join': { conversationId: groupId },
+    'call:get': { conversationId: groupId },
+    'call:leave': call,
+    'call:connectTransport': { ...call, transportId: NO_SUCH_MEDIA, dtlsParameters: DTLS },
+    'call:restartIce': { ...call, transportId: NO_SUCH_MEDIA },
+    'call:produce': { ...call, transportId: NO_SUCH_MEDIA, kind: 'audio', source: 'microphone', rtpParameters: OPUS },
+    'call:unpublish': { ...call, trackId: NO_SUCH_MEDIA },
+    'call:setTrackMuted': { ...call, trackId: NO_SUCH_MEDIA, muted: true },
+    'call:consume': { ...call, trackId: NO_SUCH_MEDIA, rtpCapabilities: { codecs: [] } },
+    'call:setConsumerPaused': { ...call, consumerId: NO_SUCH_MEDIA, paused: false },
+    'call:setConsumerLayers': { ...call, consumerId: NO_SUCH_MEDIA, spatialLayer: 1 },
+    'call:produceData': { ...call, transportId: NO_SUCH_MEDIA, sctpStreamParameters: { streamId: 0 } },
+    'call:consumeData': { ...call, dataProducerId: NO_SUCH_MEDIA },
+    'call:ring': { ...call, userIds: ['bob'] },
+    'call:cancelRing': call,
+    'call:decline': call,
+    'call:muteParticipant': { ...call, participantId: NO_SUCH_PARTICIPANT, source: 'microphone' },
+    'call:removeParticipant': { ...call, participantId: NO_SUCH_PARTICIPANT },
+  } satisfies Partial<Record<keyof typeof requestSchemas, Record<string, unknown>>>;
+}
+
+/** Wrong shapes and wrong types per call request. */
+function malformedCallPayloads() {
+  const call = { callId: NO_SUCH_CALL };
+  return {
+    'call:join': { conversationId: groupId, participantId: 'not-a-participant' },
+    'call:get': { conversationId: ['x'] },
+    'call:leave': { callId: 'c_not-a-call' },
+    'call:connectTransport': { ...call, transportId: NO_SUCH_MEDIA, dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'AB' }] } },
+    'call:restartIce': { ...call, transportId: '../t' },
+    'call:produce': { ...call, transportId: NO_SUCH_MEDIA, kind: 'audio', source: 'hologram', rtpParameters: OPUS },
+    'call:unpublish': { ...call, trackId: 7 },
+    'call:setTrackMuted': { ...call, trackId: NO_SUCH_MEDIA, muted: 'yes' },
+    'call:consume': { ...call, trackId: NO_SUCH_MEDIA, rtpCapabilities: { codecs: 'all' } },
+    'call:setConsumerPaused': { ...call, consumerId: NO_SUCH_MEDIA, paused: 0 },
+    'call:setConsumerLayers': { ...call, consumerId: NO_SUCH_MEDIA, spatialLayer: 9 },
+    'call:produceData': { ...call, transportId: NO_SUCH_MEDIA, sctpStreamParameters: { streamId: -1 } },
+    'call:consumeData': { ...call, dataProducerId: { $ne: null } },
+    'call:ring': { ...call, userIds: [] },
+    'call:cancelRing': { callId: '' },
+    'call:decline': { callId: null },
+    'call:muteParticipant': { ...call, participantId: NO_SUCH_PARTICIPANT, source: 'camera', extra: true },
+    'call:removeParticipant': { ...call, participantId: 'alice' },
+  } satisfies Partial<Record<keyof typeof requestSchemas, Record<string, unknown>>>;
 }
 
 /** Wrong shapes and wrong types per request, each answered with INVALID_REQUEST. */
@@ -168,6 +225,7 @@ function malformedPayloads(): Record<keyof typeof requestSchemas, Record<string,
     'presence:get': { userIds: [] },
     'file:url': { fileId: '../etc/passwd', variant: 'huge' },
     'file:get': { fileId: 42 },
+    ...malformedCallPayloads(),
   };
 }
 
@@ -231,7 +289,15 @@ const CONVERSATION_REQUESTS = [
   'message:sync',
   'read:mark',
   'typing:set',
+  'call:join',
+  'call:get',
 ] as const;
+
+/** Every call request that names a call by id. */
+const CALL_REQUESTS = Object.keys(requestSchemas).filter((name) => name.startsWith('call:') && name !== 'call:join' && name !== 'call:get') as Exclude<
+  Extract<keyof typeof requestSchemas, `call:${string}`>,
+  'call:join' | 'call:get'
+>[];
 
 describe('unknown ids, missing grants, non-members and roles get their stable codes and change nothing', () => {
   it('unknown conversation ids answer CONVERSATION_NOT_FOUND', async () => {
@@ -246,6 +312,14 @@ describe('unknown ids, missing grants, non-members and roles get their stable co
       await expectRefusal('alice', name, { ...validPayloads()[name], messageId: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'unknown message');
     }
     await expectRefusal('alice', 'message:send', { ...validPayloads()['message:send'], clientId: 'reply-to-nothing', replyTo: NO_SUCH_MESSAGE }, ErrorCode.MESSAGE_NOT_FOUND, 'replyTo an unknown message');
+  });
+
+  it('unknown call ids answer CALL_NOT_FOUND', async () => {
+    expect(CALL_REQUESTS.length).toBe(16);
+    for (const name of CALL_REQUESTS) {
+      await expectRefusal('alice', name, validPayloads()[name], ErrorCode.CALL_NOT_FOUND, 'unknown call');
+      await expectRefusal('carol', name, validPayloads()[name], ErrorCode.CALL_NOT_FOUND, 'unknown call, by a non-member');
+    }
   });
 
   it('unknown file ids answer FILE_NOT_FOUND', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Auditor } from './Auditor.js';
+import type { CallManager } from './calls/CallManager.js';
 import { announcer } from './logger.js';
 import type { ResolvedServerConfig } from './config.js';
 import type { FileService } from './files/FileService.js';
@@ -33,6 +34,8 @@ export interface PlazaServerParts {
   files: FileService;
   /** Requests being handled now; `close()` lets them finish. */
   inflight: Set<Promise<unknown>>;
+  /** Live calls and the media workers. */
+  calls: CallManager;
   /** Called once when closing starts (readyz turns 503, new connections and requests are refused). */
   markClosing(): void;
   /** Whether the store was created by the server (and so is closed by it). */
@@ -65,6 +68,8 @@ export class PlazaServer {
   readonly metrics: ServerMetrics;
   /** File sharing: the tus data store, quota reservations, file storage and signed URLs. */
   readonly files: FileService;
+  /** Calls: live calls, media workers, ringing. */
+  readonly calls: CallManager;
   readonly #parts: PlazaServerParts;
   #listening: Promise<ListenResult> | null = null;
   #closing: Promise<void> | null = null;
@@ -80,6 +85,7 @@ export class PlazaServer {
     this.logger = parts.logger;
     this.metrics = parts.metrics;
     this.files = parts.files;
+    this.calls = parts.calls;
   }
 
   /**
@@ -118,6 +124,12 @@ export class PlazaServer {
       Promise.allSettled([...p.inflight]),
       new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
     ]);
+    // Calls end (participants are told, the end is posted) and the media workers stop.
+    try {
+      await p.calls.close();
+    } catch (error) {
+      p.logger.warn({ err: error }, 'closing calls failed');
+    }
     // Closing the transports (not a socket.io "server disconnect") lets clients reconnect.
     p.io.engine.close();
     try {

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -17,7 +17,7 @@ interface Running {
 function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli.ts', ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, PLAZA_MEDIA_WORKERS: '1', PLAZA_RTC_LISTEN_IP: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
@@ -49,6 +49,21 @@ function startCli(args: string[], env: Record<string, string> = {}): Promise<Run
       }
     });
   });
+}
+
+/** Pids of a process's mediasoup-worker children. */
+function childPids(pid: number): number[] {
+  const result = spawnSync('pgrep', ['-P', String(pid), '-f', 'mediasoup-worker'], { encoding: 'utf8' });
+  return result.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
@@ -83,6 +98,22 @@ describe('plaza-server CLI', { timeout: 30_000 }, () => {
     const run = await startCli(['--port', '0', '--host', '127.0.0.1'], { PLAZA_DATA_DIR: dataDir });
     expect(run.lines.some((l) => 'apiSecret' in l)).toBe(false);
     expect(await stop(run.child, 'SIGINT')).toBe(0);
+  });
+
+  it('starts the media workers as child processes and stops them on SIGTERM; --no-calls starts none', async () => {
+    const run = await startCli(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--media-workers', '1', '--rtc-listen-ip', '127.0.0.1']);
+    const workers = childPids(run.child.pid!);
+    expect(workers.length).toBe(1);
+    const metrics = await (await fetch(`${run.listening.url}/metrics`)).text();
+    expect(metrics).toMatch(/plaza_media_objects\{type="worker"\} 1/);
+    expect(await stop(run.child, 'SIGTERM')).toBe(0);
+    // The worker got SIGTERM from the server's shutdown; it exits on its own a moment later.
+    await vi.waitFor(() => {
+      for (const pid of workers) expect(isAlive(pid), `worker ${pid} stopped`).toBe(false);
+    }, { timeout: 5000 });
+    const off = await startCli(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--no-calls']);
+    expect(childPids(off.child.pid!)).toEqual([]);
+    expect(await stop(off.child, 'SIGTERM')).toBe(0);
   });
 
   it('exits 2 with a clear message on a bad flag', async () => {

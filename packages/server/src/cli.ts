@@ -25,6 +25,25 @@ Flags (each also settable by environment, then config file; flags win):
                         PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS  no presence broadcasts into
                                                conversations this large (default 1000)
                         PLAZA_API_KEY + PLAZA_API_SECRET  API key pair (else <data-dir>/keys.json)
+
+Calls (voice, video, screen sharing through the mediasoup SFU):
+  --no-calls            PLAZA_CALLS=false      disable calls (no media workers)
+  --media-workers N     PLAZA_MEDIA_WORKERS    mediasoup workers, one core each (default: cores)
+  --rtc-min-port N      PLAZA_RTC_MIN_PORT     lowest RTC media port, UDP and TCP (default 40000)
+  --rtc-max-port N      PLAZA_RTC_MAX_PORT     highest RTC media port (default 40999)
+  --rtc-listen-ip IP    PLAZA_RTC_LISTEN_IP    media address (default: first non-internal IPv4,
+                                               else 127.0.0.1)
+  --rtc-announced-ip IP PLAZA_RTC_ANNOUNCED_IP address announced to clients (required with
+                                               --rtc-listen-ip 0.0.0.0, or behind NAT)
+  --ice-servers JSON    PLAZA_ICE_SERVERS      STUN/TURN servers for clients, e.g.
+                                               '[{"urls":"stun:stun.example.org"}]'
+  --participants-per-router N
+                        PLAZA_PARTICIPANTS_PER_ROUTER  beyond this a call spreads to another
+                                               worker (default 100)
+  --ring-timeout-sec N  PLAZA_RING_TIMEOUT_SEC how long a ring lasts (default 30)
+  --call-rejoin-grace-ms N
+                        PLAZA_CALL_REJOIN_GRACE_MS  how long a dropped participant may resume
+                                               (default 15000)
 `;
 
 async function main(): Promise<number> {

@@ -99,6 +99,70 @@ describe('server configuration', () => {
     expect(() => resolveServerConfig({ presenceLargeConversationMembers: 1 })).toThrow(/presenceLargeConversationMembers/);
   });
 
+  it('call settings default as documented and come from flags over the environment over the file', () => {
+    const defaults = resolveServerConfig({});
+    expect(defaults).toMatchObject({ calls: true, rtcMinPort: 40000, rtcMaxPort: 40999, iceServers: [], participantsPerRouter: 100, ringTimeoutSec: 30, callRejoinGraceMs: 15000 });
+    expect(defaults.mediaWorkers).toBeUndefined();
+    expect(defaults.rtcListenIp).toBeUndefined();
+    expect(defaults.rtcAnnouncedIp).toBeUndefined();
+    const fromEnv = loadServerConfig({
+      env: {
+        PLAZA_CALLS: 'false',
+        PLAZA_MEDIA_WORKERS: '3',
+        PLAZA_RTC_MIN_PORT: '41000',
+        PLAZA_RTC_MAX_PORT: '41100',
+        PLAZA_RTC_LISTEN_IP: '0.0.0.0',
+        PLAZA_RTC_ANNOUNCED_IP: '203.0.113.7',
+        PLAZA_ICE_SERVERS: '[{"urls":"stun:stun.city.example:3478"}]',
+        PLAZA_PARTICIPANTS_PER_ROUTER: '20',
+        PLAZA_RING_TIMEOUT_SEC: '45',
+        PLAZA_CALL_REJOIN_GRACE_MS: '5000',
+      },
+    });
+    expect(fromEnv).toMatchObject({
+      calls: false,
+      mediaWorkers: 3,
+      rtcMinPort: 41000,
+      rtcMaxPort: 41100,
+      rtcListenIp: '0.0.0.0',
+      rtcAnnouncedIp: '203.0.113.7',
+      iceServers: [{ urls: 'stun:stun.city.example:3478' }],
+      participantsPerRouter: 20,
+      ringTimeoutSec: 45,
+      callRejoinGraceMs: 5000,
+    });
+    const fromFlags = loadServerConfig({
+      env: { PLAZA_MEDIA_WORKERS: '3', PLAZA_CALLS: 'true' },
+      argv: [
+        '--no-calls', '--media-workers', '1', '--rtc-min-port', '42000', '--rtc-max-port', '42010', '--rtc-listen-ip', '127.0.0.1',
+        '--ice-servers', '[{"urls":["turn:turn.city.example"],"username":"u","credential":"c"}]', '--participants-per-router', '1',
+        '--ring-timeout-sec', '5', '--call-rejoin-grace-ms', '0',
+      ],
+    });
+    expect(fromFlags).toMatchObject({
+      calls: false,
+      mediaWorkers: 1,
+      rtcMinPort: 42000,
+      rtcMaxPort: 42010,
+      rtcListenIp: '127.0.0.1',
+      iceServers: [{ urls: ['turn:turn.city.example'], username: 'u', credential: 'c' }],
+      participantsPerRouter: 1,
+      ringTimeoutSec: 5,
+      callRejoinGraceMs: 0,
+    });
+  });
+
+  it('refuses inconsistent call settings', () => {
+    expect(() => resolveServerConfig({ rtcMinPort: 41000, rtcMaxPort: 40000 })).toThrow(/rtcMinPort/);
+    expect(() => resolveServerConfig({ rtcListenIp: '0.0.0.0' })).toThrow(/rtcAnnouncedIp/);
+    expect(() => resolveServerConfig({ rtcListenIp: 'localhost' })).toThrow(/rtcListenIp/);
+    expect(() => resolveServerConfig({ mediaWorkers: 0 })).toThrow(/mediaWorkers/);
+    expect(() => resolveServerConfig({ iceServers: [{ url: 'stun:x' }] })).toThrow(/iceServers/);
+    expect(() => loadServerConfig({ env: { PLAZA_CALLS: 'maybe' } })).toThrow(/PLAZA_CALLS/);
+    expect(() => loadServerConfig({ argv: ['--ice-servers', 'stun:x'] })).toThrow(/--ice-servers/);
+    expect(() => loadServerConfig({ argv: ['--media-workers', 'many'] })).toThrow(/--media-workers/);
+  });
+
   it('refuses bad values with a ConfigError naming the field', () => {
     expect(() => resolveServerConfig({ port: 70000 })).toThrow(/port/);
     expect(() => resolveServerConfig({ logLevel: 'loud' })).toThrow(ConfigError);

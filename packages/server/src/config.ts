@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TEXT_HARD_LIMIT, limitDefaults } from '@plaza/protocol';
@@ -52,7 +53,29 @@ export const serverConfigDefaults = {
   auditRetentionDays: 365,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 10_000,
+  calls: true,
+  rtcMinPort: 40000,
+  rtcMaxPort: 40999,
+  iceServers: [] as IceServerConfig[],
+  participantsPerRouter: 100,
+  ringTimeoutSec: 30,
+  callRejoinGraceMs: 15_000,
 };
+
+/** A STUN/TURN server handed to call clients (the `RTCIceServer` shape). */
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+const iceServerSchema = z.strictObject({
+  urls: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(16)]),
+  username: z.string().max(512).optional(),
+  credential: z.string().max(512).optional(),
+});
+
+const ipSchema = z.union([z.ipv4(), z.ipv6()]);
 
 const mediaTypeSchema = z
   .string()
@@ -111,7 +134,39 @@ export const serverConfigSchema = z.strictObject({
   pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
   /** How long to wait for a ping's answer before the connection counts as dead, in ms. */
   pingTimeoutMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingTimeoutMs),
+  /** Whether calls (voice, video, screen sharing through the SFU) are enabled. */
+  calls: z.boolean().default(serverConfigDefaults.calls),
+  /** Number of mediasoup workers (one core each). @default os.availableParallelism() */
+  mediaWorkers: z.int().min(1).max(256).optional(),
+  /** Lowest UDP/TCP port for RTC media. */
+  rtcMinPort: z.int().min(1).max(65535).default(serverConfigDefaults.rtcMinPort),
+  /** Highest UDP/TCP port for RTC media. */
+  rtcMaxPort: z.int().min(1).max(65535).default(serverConfigDefaults.rtcMaxPort),
+  /** IP address RTC media listens on. @default the host's first non-internal IPv4, else 127.0.0.1 */
+  rtcListenIp: ipSchema.optional(),
+  /** IP address announced to clients (required when listening on 0.0.0.0 or behind NAT). */
+  rtcAnnouncedIp: ipSchema.optional(),
+  /** STUN/TURN servers handed to call clients. */
+  iceServers: z.array(iceServerSchema).max(16).default(serverConfigDefaults.iceServers),
+  /** Participants on one router; more go to a router on another worker (producers piped between them). */
+  participantsPerRouter: z.int().min(1).max(100_000).default(serverConfigDefaults.participantsPerRouter),
+  /** Seconds a ring lasts before it ends with `timeout`. */
+  ringTimeoutSec: z.int().min(1).max(3600).default(serverConfigDefaults.ringTimeoutSec),
+  /** How long a participant whose connection dropped stays in the call, waiting to be resumed, in ms. */
+  callRejoinGraceMs: z.int().min(0).max(3_600_000).default(serverConfigDefaults.callRejoinGraceMs),
+}).superRefine((config, issue) => {
+  if (config.rtcMinPort > config.rtcMaxPort) {
+    issue.addIssue({ code: 'custom', path: ['rtcMinPort'], message: `rtcMinPort (${config.rtcMinPort}) must not be above rtcMaxPort (${config.rtcMaxPort})` });
+  }
+  if ((config.rtcListenIp === '0.0.0.0' || config.rtcListenIp === '::') && config.rtcAnnouncedIp === undefined && config.calls) {
+    issue.addIssue({ code: 'custom', path: ['rtcAnnouncedIp'], message: `rtcAnnouncedIp is required when rtcListenIp is ${config.rtcListenIp}` });
+  }
 });
+
+/** The number of media workers when none is configured: one per core. */
+export function defaultMediaWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
 
 /** Serializable configuration as given (every field optional). */
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
@@ -188,7 +243,69 @@ export interface ConfigLayer {
   presenceOfflineGraceMs?: number;
   presenceLargeConversationMembers?: number;
   apiKeys?: Record<string, string>;
+  calls?: boolean;
+  mediaWorkers?: number;
+  rtcMinPort?: number;
+  rtcMaxPort?: number;
+  rtcListenIp?: string;
+  rtcAnnouncedIp?: string;
+  iceServers?: unknown;
+  participantsPerRouter?: number;
+  ringTimeoutSec?: number;
+  callRejoinGraceMs?: number;
   config?: string;
+}
+
+function boolOf(value: string, name: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${value}'`);
+}
+
+function jsonOf(value: string, name: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (cause) {
+    throw new ConfigError(`${name} must be JSON (an array of {urls, username?, credential?}), got '${value.slice(0, 100)}'`, { cause });
+  }
+}
+
+/** Call settings from the environment. */
+function callEnvLayer(env: NodeJS.ProcessEnv, layer: ConfigLayer): void {
+  if (env.PLAZA_CALLS) layer.calls = boolOf(env.PLAZA_CALLS, 'PLAZA_CALLS');
+  if (env.PLAZA_MEDIA_WORKERS) layer.mediaWorkers = intOf(env.PLAZA_MEDIA_WORKERS, 'PLAZA_MEDIA_WORKERS');
+  if (env.PLAZA_RTC_MIN_PORT) layer.rtcMinPort = intOf(env.PLAZA_RTC_MIN_PORT, 'PLAZA_RTC_MIN_PORT');
+  if (env.PLAZA_RTC_MAX_PORT) layer.rtcMaxPort = intOf(env.PLAZA_RTC_MAX_PORT, 'PLAZA_RTC_MAX_PORT');
+  if (env.PLAZA_RTC_LISTEN_IP) layer.rtcListenIp = env.PLAZA_RTC_LISTEN_IP.trim();
+  if (env.PLAZA_RTC_ANNOUNCED_IP) layer.rtcAnnouncedIp = env.PLAZA_RTC_ANNOUNCED_IP.trim();
+  if (env.PLAZA_ICE_SERVERS) layer.iceServers = jsonOf(env.PLAZA_ICE_SERVERS, 'PLAZA_ICE_SERVERS');
+  if (env.PLAZA_PARTICIPANTS_PER_ROUTER) layer.participantsPerRouter = intOf(env.PLAZA_PARTICIPANTS_PER_ROUTER, 'PLAZA_PARTICIPANTS_PER_ROUTER');
+  if (env.PLAZA_RING_TIMEOUT_SEC) layer.ringTimeoutSec = intOf(env.PLAZA_RING_TIMEOUT_SEC, 'PLAZA_RING_TIMEOUT_SEC');
+  if (env.PLAZA_CALL_REJOIN_GRACE_MS) layer.callRejoinGraceMs = intOf(env.PLAZA_CALL_REJOIN_GRACE_MS, 'PLAZA_CALL_REJOIN_GRACE_MS');
+}
+
+/** Call settings from the CLI flags. */
+function callFlagLayer(str: (name: string) => string | undefined, values: Record<string, string | boolean | undefined>, layer: ConfigLayer): void {
+  if (values['no-calls'] === true) layer.calls = false;
+  const ints = [
+    ['media-workers', 'mediaWorkers'],
+    ['rtc-min-port', 'rtcMinPort'],
+    ['rtc-max-port', 'rtcMaxPort'],
+    ['participants-per-router', 'participantsPerRouter'],
+    ['ring-timeout-sec', 'ringTimeoutSec'],
+    ['call-rejoin-grace-ms', 'callRejoinGraceMs'],
+  ] as const;
+  for (const [flag, key] of ints) {
+    const value = str(flag);
+    if (value !== undefined) layer[key] = intOf(value, `--${flag}`);
+  }
+  const listenIp = str('rtc-listen-ip');
+  if (listenIp !== undefined) layer.rtcListenIp = listenIp.trim();
+  const announcedIp = str('rtc-announced-ip');
+  if (announcedIp !== undefined) layer.rtcAnnouncedIp = announcedIp.trim();
+  const iceServers = str('ice-servers');
+  if (iceServers !== undefined) layer.iceServers = jsonOf(iceServers, '--ice-servers');
 }
 
 function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
@@ -214,6 +331,7 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     if (!key || !secret) throw new ConfigError('PLAZA_API_KEY and PLAZA_API_SECRET must be set together');
     layer.apiKeys = { [key]: secret };
   }
+  callEnvLayer(env, layer);
   return layer;
 }
 
@@ -232,6 +350,16 @@ export const cliFlags = {
   'allowed-file-types': { type: 'string' },
   'presence-offline-grace-ms': { type: 'string' },
   'presence-large-conversation-members': { type: 'string' },
+  'no-calls': { type: 'boolean' },
+  'media-workers': { type: 'string' },
+  'rtc-min-port': { type: 'string' },
+  'rtc-max-port': { type: 'string' },
+  'rtc-listen-ip': { type: 'string' },
+  'rtc-announced-ip': { type: 'string' },
+  'ice-servers': { type: 'string' },
+  'participants-per-router': { type: 'string' },
+  'ring-timeout-sec': { type: 'string' },
+  'call-rejoin-grace-ms': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -282,6 +410,7 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   if (grace !== undefined) layer.presenceOfflineGraceMs = intOf(grace, '--presence-offline-grace-ms');
   const large = str('presence-large-conversation-members');
   if (large !== undefined) layer.presenceLargeConversationMembers = intOf(large, '--presence-large-conversation-members');
+  callFlagLayer(str, values, layer);
   return { help: values.help === true, demo: values.demo === true, layer };
 }
 

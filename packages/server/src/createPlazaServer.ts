@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
 import { Auditor } from './Auditor.js';
+import { CallManager } from './calls/CallManager.js';
+import { defaultRtcListenIp } from './calls/mediaSettings.js';
 import { StartupError } from './StartupError.js';
 import { acquireDataDirLock, prepareDataDir, restrictDatabaseFiles } from './dataDir.js';
 import { PlazaServer } from './PlazaServer.js';
-import { resolveServerConfig } from './config.js';
+import { defaultMediaWorkers, resolveServerConfig } from './config.js';
 import type { ServerConfigInput } from './config.js';
 import { registerDownloadRoute } from './files/downloadRoute.js';
 import { FileService } from './files/FileService.js';
@@ -173,6 +175,29 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     ...(adapter ? { adapter } : {}),
   });
 
+  const calls = new CallManager({
+    io,
+    store,
+    auditor,
+    metrics,
+    logger,
+    settings: {
+      enabled: config.calls,
+      mediaWorkers: config.mediaWorkers ?? defaultMediaWorkers(),
+      rtcMinPort: config.rtcMinPort,
+      rtcMaxPort: config.rtcMaxPort,
+      rtcAddress: {
+        ip: config.rtcListenIp ?? defaultRtcListenIp(),
+        ...(config.rtcAnnouncedIp ? { announcedIp: config.rtcAnnouncedIp } : {}),
+      },
+      iceServers: config.iceServers,
+      participantsPerRouter: config.participantsPerRouter,
+      ringTimeoutMs: config.ringTimeoutSec * 1000,
+      rejoinGraceMs: config.callRejoinGraceMs,
+    },
+  });
+  await calls.start();
+
   const inflight = new Set<Promise<unknown>>();
   const announcer = new PresenceAnnouncer({
     presence,
@@ -211,6 +236,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     serverVersion: SERVER_VERSION,
     isClosing,
     inflight,
+    calls,
   };
   io.use(createAuthMiddleware(ctx));
   const stopSweeps = startRetentionSweeps(store, config, logger);
@@ -228,6 +254,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     logger,
     files,
     inflight,
+    calls,
     markClosing: () => {
       closing = true;
       stopSweeps();

@@ -14,7 +14,20 @@ export interface ServerMetrics {
   refusals: Counter<'reason'>;
   /** Messages stored (duplicates not counted). */
   messages: Counter;
+  /** Live mediasoup objects by type (`worker`, `router`, `transport`, `producer`, `consumer`, `data_producer`, `data_consumer`). */
+  mediaObjects: Gauge<'type'>;
+  /** Calls in progress. */
+  callsActive: Gauge;
+  /** Participants in calls now (those waiting to be resumed included). */
+  callParticipants: Gauge;
+  /** mediasoup workers that died (and were replaced). */
+  mediaWorkerDeaths: Counter;
 }
+
+/** The `type` label values of `plaza_media_objects`. */
+export const MEDIA_OBJECT_TYPES = ['worker', 'router', 'transport', 'producer', 'consumer', 'data_producer', 'data_consumer'] as const;
+/** One of {@link MEDIA_OBJECT_TYPES}. */
+export type MediaObjectType = (typeof MEDIA_OBJECT_TYPES)[number];
 
 /** Creates a registry with default process metrics and Plaza's own. */
 export function createMetrics(): ServerMetrics {
@@ -34,5 +47,16 @@ export function createMetrics(): ServerMetrics {
     connections: new Gauge({ name: 'plaza_connections', help: 'Connected sockets', registers }),
     refusals: new Counter({ name: 'plaza_connection_refusals_total', help: 'Refused connections by reason', labelNames: ['reason'], registers }),
     messages: new Counter({ name: 'plaza_messages_total', help: 'Messages stored', registers }),
+    mediaObjects: mediaObjectsGauge(registers),
+    callsActive: new Gauge({ name: 'plaza_calls_active', help: 'Calls in progress', registers }),
+    callParticipants: new Gauge({ name: 'plaza_call_participants', help: 'Participants in calls', registers }),
+    mediaWorkerDeaths: new Counter({ name: 'plaza_media_worker_deaths_total', help: 'mediasoup workers that died', registers }),
   };
+}
+
+function mediaObjectsGauge(registers: Registry[]): Gauge<'type'> {
+  const gauge = new Gauge({ name: 'plaza_media_objects', help: 'Live mediasoup objects by type', labelNames: ['type'], registers });
+  // Every type is reported from the start (as 0), so a test can compare before and after a call.
+  for (const type of MEDIA_OBJECT_TYPES) gauge.set({ type }, 0);
+  return gauge;
 }

@@ -48,6 +48,8 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
   socket.on('disconnect', (reason) => {
     if (expiryTimer) clearTimeout(expiryTimer);
     ctx.metrics.connections.dec();
+    // Its call participants wait out the rejoin grace period, then leave.
+    ctx.calls.socketGone(socket.id);
     if (debug) logger().debug({ reason }, 'disconnected');
     void ctx.announcer
       .disconnected(user.id, socket.id)

@@ -2,6 +2,7 @@ import type { ClientToServerEvents, ResolvedGrants, ServerToClientEvents, User }
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { Auditor } from '../Auditor.js';
+import type { CallManager } from '../calls/CallManager.js';
 import type { FileService } from '../files/FileService.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { PresenceAnnouncer } from '../presence/PresenceAnnouncer.js';
@@ -74,6 +75,8 @@ export interface SignalingContext {
   isClosing(): boolean;
   /** Requests being handled now (shutdown lets them finish). */
   inflight: Set<Promise<unknown>>;
+  /** Live calls, media workers and ringing. */
+  calls: CallManager;
 }
 
 /** What one request handler gets besides its payload. */

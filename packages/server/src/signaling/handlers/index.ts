@@ -1,3 +1,6 @@
+import { callHandlers } from './call.js';
+import { callMediaHandlers } from './callMedia.js';
+import { callModerationHandlers } from './callModeration.js';
 import { conversationHandlers } from './conversation.js';
 import { fileHandlers } from './file.js';
 import { memberHandlers } from './members.js';
@@ -18,4 +21,7 @@ export const handlers: HandlerMap = {
   ...typingHandlers,
   ...presenceHandlers,
   ...fileHandlers,
+  ...callHandlers,
+  ...callMediaHandlers,
+  ...callModerationHandlers,
 };

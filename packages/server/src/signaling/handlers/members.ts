@@ -65,6 +65,7 @@ export const memberHandlers: Pick<
       const self = req.userId === ctx.user.id;
       auditMember(ctx, 'member.removed', req.conversationId, { userId: removed.userId, reason: self ? 'left' : 'removed' });
       announceRemoved(ctx.server, req.conversationId, removed.userId, self ? 'left' : 'removed');
+      await ctx.server.calls.memberRemoved(req.conversationId, removed.userId, self ? 'left' : 'removed');
       await announceMembers(ctx.server, req.conversationId, [removed], 'removed');
     }
     return {};
@@ -124,6 +125,7 @@ export const memberHandlers: Pick<
     if (removed) {
       auditMember(ctx, 'member.removed', req.conversationId, { userId: ctx.user.id, reason: 'left' });
       announceRemoved(ctx.server, req.conversationId, ctx.user.id, 'left');
+      await ctx.server.calls.memberRemoved(req.conversationId, ctx.user.id, 'left');
       await announceMembers(ctx.server, req.conversationId, [removed], 'removed');
     }
     return {};

@@ -1,0 +1,334 @@
+import { ErrorCode } from '@plaza/protocol';
+import type { CallJoined, IceServer, ParticipantLeftReason, ResolvedGrants, User } from '@plaza/protocol';
+import type { types as ms } from 'mediasoup';
+import type { Logger } from 'pino';
+import type { Auditor } from '../Auditor.js';
+import { PlazaError } from '../errors.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { PlazaIo, PlazaSocket } from '../signaling/context.js';
+import { conversationRoom } from '../signaling/context.js';
+import type { ChatStore } from '../storage/ChatStore.js';
+import { Call, callRoom } from './Call.js';
+import type { CallParticipant } from './CallParticipant.js';
+import { KeyedLock } from './KeyedLock.js';
+import type { RtcAddress } from './mediaSettings.js';
+import { RingManager } from './RingManager.js';
+import { WorkerPool } from './WorkerPool.js';
+
+/** Settings of {@link CallManager} (from the server configuration). */
+export interface CallSettings {
+  /** Whether calls are enabled at all. */
+  enabled: boolean;
+  mediaWorkers: number;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  rtcAddress: RtcAddress;
+  iceServers: IceServer[];
+  participantsPerRouter: number;
+  ringTimeoutMs: number;
+  rejoinGraceMs: number;
+}
+
+/** What {@link CallManager} needs from the server. */
+export interface CallManagerDeps {
+  io: PlazaIo;
+  store: ChatStore;
+  auditor: Auditor;
+  metrics: ServerMetrics;
+  logger: Logger;
+  settings: CallSettings;
+}
+
+/** Who asks, for joins and audit records. */
+export interface CallActor {
+  socket: PlazaSocket;
+  user: User;
+  grants: ResolvedGrants;
+  ip: string | null;
+}
+
+/** How long a call lasted, for the system message: "1 h 2 min", "3 min 4 s", "5 s". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${s} s`;
+  return `${s} s`;
+}
+
+/**
+ * Every live call of this server, at most one per conversation: joining (starting a call when
+ * none is live), resuming a participant after a reconnect, leaving, the grace period after a lost
+ * socket, removal when membership ends, the end of a call (with system messages in the
+ * conversation), and moving calls off a worker that died. Joins, leaves and rebuilds of one call
+ * run one at a time.
+ */
+export class CallManager {
+  /** Ringing of callees. */
+  readonly rings: RingManager;
+  readonly #deps: CallManagerDeps;
+  readonly #settings: CallSettings;
+  readonly #logger: Logger;
+  #pool: WorkerPool | null = null;
+  readonly #byConversation = new Map<string, Call>();
+  readonly #byId = new Map<string, Call>();
+  readonly #lock = new KeyedLock();
+  #closed = false;
+
+  /** @param deps - see {@link CallManagerDeps} */
+  constructor(deps: CallManagerDeps) {
+    this.#deps = deps;
+    this.#settings = deps.settings;
+    this.#logger = deps.logger.child({ component: 'calls' });
+    this.rings = new RingManager(deps.io, deps.settings.ringTimeoutMs);
+  }
+
+  /** Starts the media workers. When none can start, calls answer `MEDIA_UNAVAILABLE` (logged, not thrown). */
+  async start(): Promise<void> {
+    if (!this.#settings.enabled) return;
+    const pool = new WorkerPool({
+      size: this.#settings.mediaWorkers,
+      rtcMinPort: this.#settings.rtcMinPort,
+      rtcMaxPort: this.#settings.rtcMaxPort,
+      logger: this.#logger,
+      objects: this.#deps.metrics.mediaObjects,
+      onDeath: () => this.#deps.metrics.mediaWorkerDeaths.inc(),
+    });
+    pool.on('workerDied', (worker) => this.#workerDied(worker));
+    try {
+      await pool.start();
+      this.#pool = pool;
+    } catch (error) {
+      this.#logger.error({ err: error }, 'no media worker could start; calls are unavailable');
+      await pool.close();
+    }
+  }
+
+  /** The worker pool (`null` when calls are disabled or no worker started). */
+  get pool(): WorkerPool | null {
+    return this.#pool;
+  }
+
+  /** STUN/TURN servers for clients. */
+  get iceServers(): IceServer[] {
+    return this.#settings.iceServers;
+  }
+
+  /** A live call by id. */
+  get(callId: string): Call | undefined {
+    return this.#byId.get(callId);
+  }
+
+  /** The live call of a conversation. */
+  ofConversation(conversationId: string): Call | undefined {
+    return this.#byConversation.get(conversationId);
+  }
+
+  /**
+   * Joins the conversation's call (starting one when none is live). With `participantId` of the
+   * same user's participant (in its grace period, or after `call:rebuild`) the participant is
+   * bound to this socket: same transports (`resumed: true`) when it still has them, new ones
+   * otherwise. `CONFLICT` when this socket is already in the call as another participant.
+   */
+  join(actor: CallActor, conversationId: string, participantId: string | undefined): Promise<CallJoined> {
+    const pool = this.#pool;
+    if (!pool || this.#closed) throw new PlazaError(ErrorCode.MEDIA_UNAVAILABLE, this.#settings.enabled ? 'calls are unavailable: no media worker runs' : 'calls are disabled on this server');
+    return this.#lock.run(conversationId, async () => {
+      let call = this.#byConversation.get(conversationId);
+      let started = false;
+      if (!call) {
+        call = new Call(conversationId, actor.user.id, {
+          io: this.#deps.io,
+          pool,
+          logger: this.#logger,
+          rtcAddress: this.#settings.rtcAddress,
+          participantsPerRouter: this.#settings.participantsPerRouter,
+        });
+        await call.ensureRouter();
+        started = true;
+      }
+      const bound = call.participantOfSocket(actor.socket.id);
+      if (bound && bound.id !== participantId) {
+        throw new PlazaError(ErrorCode.CONFLICT, `this connection is already in the call as ${bound.id}`);
+      }
+      let participant = participantId ? call.participants.get(participantId) : undefined;
+      if (participant && participant.userId !== actor.user.id) participant = undefined;
+      let resumed = false;
+      if (participant) {
+        this.#bind(call, participant, actor);
+        if (participant.hasMedia) resumed = true;
+        else await call.buildMedia(participant);
+      } else {
+        participant = call.addParticipant({ userId: actor.user.id, name: actor.user.name, grants: actor.grants, socketId: actor.socket.id });
+        try {
+          await call.buildMedia(participant);
+        } catch (error) {
+          call.participants.delete(participant.id);
+          if (started) call.close();
+          throw error;
+        }
+        this.#deps.metrics.callParticipants.inc();
+        call.toCall().emit('call:participantJoined', { callId: call.id, participant: participant.toWire() });
+        this.rings.end(call.id, actor.user.id, 'answered');
+      }
+      actor.socket.join(callRoom(call.id));
+      if (started) {
+        this.#byConversation.set(conversationId, call);
+        this.#byId.set(call.id, call);
+        this.#deps.metrics.callsActive.inc();
+        this.#deps.io.to(conversationRoom(conversationId)).emit('call:started', call.info());
+        await this.#postSystemMessage(call, `${actor.user.name} started a call`);
+      }
+      this.#audit(actor, resumed || participantId === participant.id ? 'call.rejoined' : 'call.joined', call, { participantId: participant.id, resumed });
+      const rtpCapabilities = await call.rtpCapabilities();
+      return {
+        call: call.info(),
+        participantId: participant.id,
+        resumed,
+        routerRtpCapabilities: (participant.router?.router.rtpCapabilities ?? rtpCapabilities) as CallJoined['routerRtpCapabilities'],
+        sendTransport: Call.transportOptions(participant.sendTransport),
+        recvTransport: Call.transportOptions(participant.recvTransport),
+        iceServers: this.#settings.iceServers,
+      };
+    });
+  }
+
+  #bind(call: Call, participant: CallParticipant, actor: CallActor): void {
+    if (participant.graceTimer) clearTimeout(participant.graceTimer);
+    participant.graceTimer = null;
+    if (participant.socketId && participant.socketId !== actor.socket.id) {
+      this.#deps.io.in(participant.socketId).socketsLeave(callRoom(call.id));
+    }
+    participant.socketId = actor.socket.id;
+    participant.grants = actor.grants;
+  }
+
+  /**
+   * Removes a participant (leave, removal, end of grace, end of membership): closes its media,
+   * cancels the rings it started, tells the others, and ends the call when it was the last one.
+   */
+  leave(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: { actor: CallActor | null; action: string }): Promise<void> {
+    return this.#lock.run(call.conversationId, async () => {
+      if (participant.gone || call.ended) return;
+      this.rings.endAll(call.id, 'cancelled', (ring) => ring.callerParticipantId === participant.id);
+      call.removeParticipant(participant, reason);
+      this.#deps.metrics.callParticipants.dec();
+      this.#deps.auditor.record({
+        action: audit?.action ?? 'call.left',
+        actorId: audit?.actor?.user.id ?? participant.userId,
+        target: call.conversationId,
+        ip: audit?.actor?.ip ?? null,
+        details: { callId: call.id, participantId: participant.id, userId: participant.userId, reason },
+      });
+      if (call.participants.size === 0) await this.#end(call);
+    });
+  }
+
+  /** The socket went away: its participants wait `callRejoinGraceMs` to be resumed, then leave ('disconnected'). */
+  socketGone(socketId: string): void {
+    for (const call of this.#byId.values()) {
+      const participant = call.participantOfSocket(socketId);
+      if (!participant) continue;
+      participant.socketId = null;
+      const expire = () => {
+        participant.graceTimer = null;
+        this.leave(call, participant, 'disconnected').catch((error: unknown) => this.#logger.error({ err: error, callId: call.id }, 'removing a disconnected participant failed'));
+      };
+      if (this.#settings.rejoinGraceMs === 0) expire();
+      else {
+        participant.graceTimer = setTimeout(expire, this.#settings.rejoinGraceMs);
+        participant.graceTimer.unref();
+      }
+    }
+  }
+
+  /** `userId` is no longer a member of the conversation: every participant of theirs leaves its call, and rings to them stop. */
+  async memberRemoved(conversationId: string, userId: string, reason: 'left' | 'removed'): Promise<void> {
+    const call = this.#byConversation.get(conversationId);
+    if (!call) return;
+    this.rings.end(call.id, userId, 'cancelled');
+    const theirs = [...call.participants.values()].filter((p) => p.userId === userId);
+    for (const participant of theirs) await this.leave(call, participant, reason, { actor: null, action: reason === 'left' ? 'call.left' : 'call.removed' });
+  }
+
+  /** Ends every call and stops the workers (shutdown). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const call of [...this.#byId.values()]) {
+      await this.#lock.run(call.conversationId, async () => {
+        if (call.ended) return;
+        for (const participant of [...call.participants.values()]) {
+          call.removeParticipant(participant, 'disconnected');
+          this.#deps.metrics.callParticipants.dec();
+        }
+        await this.#end(call);
+      });
+    }
+    this.rings.close();
+    await this.#pool?.close();
+    this.#pool = null;
+  }
+
+  /** Records an audit entry about a call. */
+  #audit(actor: CallActor, action: string, call: Call, details: Record<string, unknown>): void {
+    this.#deps.auditor.record({ action, actorId: actor.user.id, target: call.conversationId, ip: actor.ip, details: { callId: call.id, ...details } });
+  }
+
+  async #end(call: Call): Promise<void> {
+    call.close();
+    this.#byConversation.delete(call.conversationId);
+    this.#byId.delete(call.id);
+    this.rings.endAll(call.id, 'cancelled');
+    this.#deps.metrics.callsActive.dec();
+    const endedAt = new Date();
+    this.#deps.io.to(conversationRoom(call.conversationId)).emit('call:ended', { callId: call.id, conversationId: call.conversationId, endedAt: endedAt.toISOString() });
+    const duration = endedAt.getTime() - Date.parse(call.startedAt);
+    await this.#postSystemMessage(call, `Call ended after ${formatDuration(duration)}`);
+    call.logger.info({ durationMs: duration }, 'call ended');
+  }
+
+  /** Posts a system message into the call's conversation (failures are logged: the call goes on). */
+  async #postSystemMessage(call: Call, text: string): Promise<void> {
+    try {
+      const { message, duplicate } = await this.#deps.store.appendMessage({
+        conversationId: call.conversationId,
+        senderId: call.startedBy,
+        clientId: null,
+        kind: 'system',
+        text,
+        replyTo: null,
+        mentions: [],
+      });
+      if (duplicate) return;
+      this.#deps.metrics.messages.inc();
+      this.#deps.io.to(conversationRoom(call.conversationId)).emit('message:new', message);
+    } catch (error) {
+      call.logger.warn({ err: error }, 'could not post the call system message');
+    }
+  }
+
+  #workerDied(worker: ms.Worker): void {
+    for (const call of this.#byId.values()) {
+      if (!call.usesWorker(worker)) continue;
+      void this.#lock
+        .run(call.conversationId, async () => {
+          if (call.ended) return;
+          call.logger.warn({ pid: worker.pid }, 'media worker of the call died; rebuilding the call on another worker');
+          await call.rebuild();
+        })
+        .catch(async (error: unknown) => {
+          call.logger.error({ err: error }, 'could not rebuild the call; ending it');
+          await this.#lock.run(call.conversationId, async () => {
+            if (call.ended) return;
+            for (const participant of [...call.participants.values()]) {
+              call.removeParticipant(participant, 'disconnected');
+              this.#deps.metrics.callParticipants.dec();
+            }
+            await this.#end(call);
+          });
+        });
+    }
+  }
+}
