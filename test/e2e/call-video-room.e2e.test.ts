@@ -83,7 +83,7 @@ afterAll(async () => {
 
 describe('examples/video-room', () => {
   it('two people join, see each other, mute, share the screen and leave (and the README screenshot is taken)', async () => {
-    const ana = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
+    const ana = await (await browser.newContext({ viewport: { width: 1100, height: 470 } })).newPage();
     const ben = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
     const errors: string[] = [];
     for (const page of [ana, ben]) page.on('pageerror', (error) => errors.push(error.message));
@@ -95,12 +95,22 @@ describe('examples/video-room', () => {
       describe: () => `page errors: ${errors.join(' | ')}\n${demoOutput.slice(-2000)}`,
     });
     await expect.poll(() => ana.getByRole('log').filter({ hasText: 'Ben joined.' }).count()).toBe(1);
+    await expect.poll(() => ana.getByRole('status').textContent()).toBe('In the call as Ana María. 1 other here.');
+    expect(await ana.getByRole('button', { name: 'Join call' }).isVisible()).toBe(false);
+    const benTile = ana.locator('#tiles li[data-key$=":camera"]', { hasText: 'Ben' });
+    expect(await benTile.getByText('Camera off').isVisible()).toBe(false);
+
+    // Turning the camera off shows on the other side, and back on.
+    await ben.getByRole('button', { name: 'Turn camera off' }).click();
+    await expect.poll(() => benTile.getByText('Camera off').isVisible()).toBe(true);
+    await ben.getByRole('button', { name: 'Turn camera on' }).click();
+    await expect.poll(() => benTile.getByText('Camera off').isVisible()).toBe(false);
 
     // Muting announces itself on the button and on the other side.
     const mute = ben.getByRole('button', { name: 'Mute microphone' });
     await mute.click();
     await expect.poll(() => ben.getByRole('button', { name: 'Unmute microphone' }).getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => ana.locator('#tiles li', { hasText: 'Ben' }).locator('.mic').textContent()).toBe(' (muted)');
+    await expect.poll(() => benTile.locator('.mic').textContent()).toBe(' (muted)');
 
     await ben.getByRole('button', { name: 'Share screen' }).click();
     await waitFor('Ben’s screen on Ana’s page', async () => (await playingTiles(ana)).includes('Ben (screen)'), { timeoutMs: 15_000 });

@@ -123,16 +123,25 @@ function hideRemote(track, participant) {
 
 const remoteTracks = (participant) => [...participant.tracks.values()];
 
+/** The status line: who you are in the call and how many others are there. */
+function updateStatus() {
+  if (!call) return;
+  const others = call.participants.size;
+  statusLine.textContent = `In the call as ${myName}. ${others === 0 ? 'Nobody else is here yet.' : `${others} other${others === 1 ? '' : 's'} here.`}`;
+}
+
 // --- the call ----------------------------------------------------------------------------------
 
 function watch(c) {
   c.on('participantJoined', (p) => {
     updateIndicators(p.id, p.name, remoteTracks(p));
     announce(`${p.name} joined.`);
+    updateStatus();
   });
   c.on('participantLeft', (p, reason) => {
     removeTiles(p.id);
     announce(reason === 'removed' ? `${p.name} was removed from the call.` : `${p.name} left.`);
+    updateStatus();
   });
   c.on('trackSubscribed', (track, p) => {
     showRemote(track, p);
@@ -148,7 +157,7 @@ function watch(c) {
     });
   }
   c.on('reconnecting', () => (statusLine.textContent = 'Connection lost, reconnecting…'));
-  c.on('reconnected', () => (statusLine.textContent = `In the call as ${myName}.`));
+  c.on('reconnected', updateStatus);
   c.on('left', (reason) => {
     if (reason !== 'left') showAlert(reason === 'removed' ? 'You were removed from the call.' : 'The call ended.');
     resetCall();
@@ -222,8 +231,7 @@ joinForm.addEventListener('submit', async (event) => {
     joinForm.hidden = true;
     callSection.hidden = false;
     updateControls();
-    const others = call.participants.size;
-    statusLine.textContent = `In the call as ${myName}. ${others === 0 ? 'Nobody else is here yet.' : `${others} other${others === 1 ? '' : 's'} here.`}`;
+    updateStatus();
     micButton.focus();
   } catch (error) {
     showAlert(`Could not join: ${error.message}`);
