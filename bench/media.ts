@@ -56,20 +56,21 @@ async function main(): Promise<void> {
   const samples: JoinSample[] = [];
   const measurements: CpuMeasurement[] = [];
   try {
+    // The page server first: Plaza's CORS allow-list needs its origin.
+    const files: Record<string, [string, string | Buffer]> = {};
+    const pages = await startStaticServer(files);
+    cleanups.push(() => pages.close());
     const bare = await ServerProcess.start({ name: 'bare mediasoup', cwd: ROOT, args: ['--import', 'tsx', 'bench/media/bare-server.ts'] });
     cleanups.push(() => bare.stop());
-    const plaza = bareOnly ? undefined : await PlazaMedia.start({ root: ROOT, work, subscribers: Math.max(...SIZES), joins: JOINS + 1, log });
+    const plaza = bareOnly ? undefined : await PlazaMedia.start({ root: ROOT, work, pageOrigin: pages.origin, subscribers: Math.max(...SIZES), log });
     if (plaza) cleanups.push(() => plaza.close());
     log(`bare SFU ${bare.url} (pid ${bare.pid})${plaza ? `, Plaza ${plaza.server.url} (pid ${plaza.server.pid})` : ''}; load ${load1().toFixed(2)}`);
 
     // --- Join to first frame in Chromium ---
     const tsconfig = join(ROOT, 'tsconfig.json');
-    const files: Record<string, [string, string | Buffer]> = {
-      '/bare.html': ['text/html', pageHtml('bare', ['/bare.js'])],
-      '/bare.js': ['text/javascript', await bundlePage(join(ROOT, 'bench/media/bare-page.ts'), tsconfig)],
-    };
+    files['/bare.html'] = ['text/html', pageHtml('bare', ['/bare.js'])];
+    files['/bare.js'] = ['text/javascript', await bundlePage(join(ROOT, 'bench/media/bare-page.ts'), tsconfig)];
     if (plaza) Object.assign(files, await plaza.pageFiles(tsconfig));
-    const pages = await startStaticServer(files);
     const chromium = await launchChromium();
     const context = await chromium.browser.newContext();
     await context.addInitScript({ content: PEER_CONNECTION_PROBE });
@@ -92,7 +93,6 @@ async function main(): Promise<void> {
       }
     } finally {
       await chromium.close();
-      await pages.close();
     }
 
     // --- Server CPU per forwarded stream ---

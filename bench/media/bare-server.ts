@@ -35,10 +35,10 @@ const http = createServer();
 const io = new Server(http, { serveClient: false, cors: { origin: true } });
 
 async function createTransport(): Promise<types.WebRtcTransport> {
-  return router.createWebRtcTransport({ listenIps: [{ ip: '127.0.0.1' }], ...TRANSPORT_OPTIONS });
+  return router.createWebRtcTransport({ listenIps: [{ ip: '127.0.0.1' }], ...TRANSPORT_OPTIONS, numSctpStreams: { ...TRANSPORT_OPTIONS.numSctpStreams } });
 }
 
-const transportOptions = (t: types.WebRtcTransport) => ({ id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters });
+const transportOptions = (t: types.WebRtcTransport) => ({ id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters, sctpParameters: t.sctpParameters });
 
 io.on('connection', (socket) => {
   const transports = new Map<string, types.WebRtcTransport>();

@@ -17,12 +17,13 @@ export const MEDIA_CODECS = [
   },
 ] as const;
 
-/** `createWebRtcTransport` options apart from `listenIps`. */
+/** `createWebRtcTransport` options apart from `listenIps` (Plaza's: UDP preferred, TCP, SCTP). */
 export const TRANSPORT_OPTIONS = {
   enableUdp: true,
   enableTcp: true,
   preferUdp: true,
-  initialAvailableOutgoingBitrate: 1_000_000,
+  enableSctp: true,
+  numSctpStreams: { OS: 1024, MIS: 1024 },
 } as const;
 
 /** The camera's simulcast encodings (lowest first), as Plaza's client sends them. */
