@@ -68,7 +68,7 @@ export class PlazaServer {
   readonly metrics: ServerMetrics;
   /** File sharing: the tus data store, quota reservations, file storage and signed URLs. */
   readonly files: FileService;
-  /** Calls: live calls, media workers, ringing. */
+  /** Calls: live calls, media workers, ringing (for tests and operators' tooling; not a stable API yet). @internal */
   readonly calls: CallManager;
   readonly #parts: PlazaServerParts;
   #listening: Promise<ListenResult> | null = null;

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TEXT_HARD_LIMIT, limitDefaults } from '@plaza/protocol';
+import type { IceServer } from '@plaza/protocol';
 import { FORBIDDEN_FILE_TYPES, defaultAllowedFileTypes } from './files/sniff.js';
 
 /** Log levels the server accepts. */
@@ -56,18 +57,11 @@ export const serverConfigDefaults = {
   calls: true,
   rtcMinPort: 40000,
   rtcMaxPort: 40999,
-  iceServers: [] as IceServerConfig[],
+  iceServers: [] as IceServer[],
   participantsPerRouter: 100,
   ringTimeoutSec: 30,
   callRejoinGraceMs: 15_000,
 };
-
-/** A STUN/TURN server handed to call clients (the `RTCIceServer` shape). */
-export interface IceServerConfig {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
 
 const iceServerSchema = z.strictObject({
   urls: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(16)]),

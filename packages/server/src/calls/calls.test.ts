@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CallJoined } from '@plaza/protocol';
 import { collect, fails, nextEvent, ok, settle, startTestServer } from '../testing/harness.js';
 import type { RawSocket, TestServer } from '../testing/harness.js';
+import { qualityOf } from './Call.js';
 import { clientDtls, deviceCapabilities, h264Parameters, mediaObjectCounts, opusParameters, vp8Parameters } from './testing.js';
 
 /*
@@ -269,5 +270,31 @@ describe('calls: join, publish, consume, leave', () => {
     expect((await cyRemoved).reason).toBe('removed');
     expect(t.server.calls.get(a.call.id)?.participants.size).toBe(1);
     await ok(ana, 'call:leave', { callId: a.call.id });
+  });
+});
+
+describe('calls: disabled', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ calls: false });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a server with calls disabled starts no worker, answers call:join MEDIA_UNAVAILABLE and call:get null', async () => {
+    expect(t.server.calls.pool).toBeNull();
+    expect((await mediaObjectCounts(t.server)).worker).toBe(0);
+    const ana = await t.connect('d-ana');
+    const conv = await ok(ana, 'conversation:create', { kind: 'group', title: 'Quiet' });
+    expect((await fails(ana, 'call:join', { conversationId: conv.id })).code).toBe('MEDIA_UNAVAILABLE');
+    expect(await ok(ana, 'call:get', { conversationId: conv.id })).toBeNull();
+    expect((await fails(ana, 'call:leave', { callId: 'k_none' })).code).toBe('CALL_NOT_FOUND');
+  });
+});
+
+describe('connection quality from RTP scores', () => {
+  it('maps mediasoup scores (0-10) to excellent, good, poor and lost', () => {
+    expect([10, 8, 7, 5, 4, 1, 0].map(qualityOf)).toEqual(['excellent', 'excellent', 'good', 'good', 'poor', 'poor', 'lost']);
   });
 });
