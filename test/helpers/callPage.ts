@@ -183,6 +183,8 @@ export interface CallPageOptions {
 export class CallPage {
   /** Uncaught page errors and console errors, for failure messages and "no errors" checks. */
   readonly errors: string[] = [];
+  /** Console warnings (the SDK logs its warnings there), for failure messages. */
+  readonly warnings: string[] = [];
 
   private constructor(
     readonly name: string,
@@ -199,6 +201,7 @@ export class CallPage {
     page.on('pageerror', (error) => callPage.errors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error' && !network.test(message.text())) callPage.errors.push(`console.error: ${message.text()}`);
+      if (message.type() === 'warning') callPage.warnings.push(message.text());
     });
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => (window as unknown as { plazaLoaded?: boolean }).plazaLoaded === true, undefined, { timeout: 15_000 });
