@@ -64,29 +64,63 @@ function cpuRows(measurements: readonly CpuMeasurement[], system: MediaSystem, n
   };
 }
 
+/** Server CPU % of one core per forwarded Mbit/s (what the subscribers received in total). */
+function perMbit(r: ReturnType<typeof cpuRows>): number {
+  return r.cpu / ((r.kbps * r.subscribed) / 1000);
+}
+
+function cpuRowsBySystem(measurements: readonly CpuMeasurement[], systems: readonly MediaSystem[], n: number) {
+  return Object.fromEntries(systems.map((s) => [s, cpuRows(measurements, s, n)])) as Record<MediaSystem, ReturnType<typeof cpuRows>>;
+}
+
+function sizeLabel(r: Record<MediaSystem, ReturnType<typeof cpuRows>>, systems: readonly MediaSystem[], n: number): string {
+  return systems.some((s) => r[s].subscribed !== n) ? `${n} (got ${systems.map((s) => fmt(r[s].subscribed, 0)).join(' / ')})` : String(n);
+}
+
 /** The CPU-per-forwarded-stream table. */
 export function cpuTable(measurements: readonly CpuMeasurement[], systems: readonly MediaSystem[], sizes: readonly number[]): string {
   const hasPlaza = systems.includes('plaza');
   const head = [
     'subscribers',
-    ...systems.flatMap((s) => [`${NAMES[s]} CPU % (worker)`, `${NAMES[s]} CPU %/stream`]),
+    ...systems.map((s) => `${NAMES[s]} server CPU % (worker)`),
+    ...systems.map((s) => `${NAMES[s]} %/stream`),
     ...(hasPlaza ? ['Plaza / bare per stream'] : []),
-    ...systems.map((s) => `${NAMES[s]} RSS MiB`),
-    ...systems.map((s) => `${NAMES[s]} fps median (min)`),
-    ...systems.map((s) => `${NAMES[s]} loss %`),
-    ...systems.map((s) => `${NAMES[s]} kbit/s per sub`),
+    ...systems.map((s) => `${NAMES[s]} % per Mbit/s`),
+    ...(hasPlaza ? ['Plaza / bare per Mbit/s'] : []),
   ];
   const rows = sizes.map((n) => {
-    const r = Object.fromEntries(systems.map((s) => [s, cpuRows(measurements, s, n)])) as Record<MediaSystem, ReturnType<typeof cpuRows>>;
-    const label = systems.some((s) => r[s].subscribed !== n) ? `${n} (got ${systems.map((s) => fmt(r[s].subscribed, 0)).join(' / ')})` : String(n);
+    const r = cpuRowsBySystem(measurements, systems, n);
     return [
-      label,
-      ...systems.flatMap((s) => [`${fmt(r[s].cpu, 1)} (${fmt(r[s].worker, 1)})`, fmt(r[s].perStream, 2)]),
+      sizeLabel(r, systems, n),
+      ...systems.map((s) => `${fmt(r[s].cpu, 1)} (${fmt(r[s].worker, 1)})`),
+      ...systems.map((s) => fmt(r[s].perStream, 2)),
       ...(hasPlaza ? [fmtRatio(r.plaza.perStream / r.bare.perStream)] : []),
-      ...systems.map((s) => fmt(r[s].rss, 0)),
+      ...systems.map((s) => fmt(perMbit(r[s]), 2)),
+      ...(hasPlaza ? [fmtRatio(perMbit(r.plaza) / perMbit(r.bare))] : []),
+    ];
+  });
+  return table(head, rows);
+}
+
+/** What the subscribers got in the CPU runs, and the servers' memory. */
+export function deliveryTable(measurements: readonly CpuMeasurement[], systems: readonly MediaSystem[], sizes: readonly number[]): string {
+  const head = [
+    'subscribers',
+    ...systems.map((s) => `${NAMES[s]} fps median (min)`),
+    ...systems.map((s) => `${NAMES[s]} loss %`),
+    ...systems.map((s) => `${NAMES[s]} kbit/s per subscriber`),
+    ...systems.map((s) => `${NAMES[s]} publisher fps`),
+    ...systems.map((s) => `${NAMES[s]} RSS MiB`),
+  ];
+  const rows = sizes.map((n) => {
+    const r = cpuRowsBySystem(measurements, systems, n);
+    return [
+      sizeLabel(r, systems, n),
       ...systems.map((s) => `${fmt(r[s].fps, 1)} (${fmt(r[s].fpsMin, 1)})`),
       ...systems.map((s) => fmt(r[s].loss, 2)),
       ...systems.map((s) => fmt(r[s].kbps, 0)),
+      ...systems.map((s) => fmt(r[s].pushed, 1)),
+      ...systems.map((s) => fmt(r[s].rss, 0)),
     ];
   });
   return table(head, rows);
@@ -102,6 +136,8 @@ export function verdicts(samples: readonly JoinSample[], measurements: readonly 
     lines.push(`Join to first frame, Plaza p50 ${fmt(plaza.p50, 0)} ms ≤ ${MEDIA_TARGETS.firstFrameP50Ms} ms: ${ok(plaza.p50 <= MEDIA_TARGETS.firstFrameP50Ms)}; ≤ ${MEDIA_TARGETS.firstFrameRatio}× bare (${fmtRatio(plaza.p50 / bare.p50)}): ${ok(plaza.p50 / bare.p50 <= MEDIA_TARGETS.firstFrameRatio)}.`);
     const ratios = sizes.map((n) => cpuRows(measurements, 'plaza', n).perStream / cpuRows(measurements, 'bare', n).perStream);
     lines.push(`Server CPU per forwarded stream ≤ ${MEDIA_TARGETS.cpuPerStreamRatio}× bare: ${sizes.map((n, i) => `${n} subscribers ${fmtRatio(ratios[i] as number)} ${ok((ratios[i] as number) <= MEDIA_TARGETS.cpuPerStreamRatio)}`).join('; ')}.`);
+    const mbit = sizes.map((n) => perMbit(cpuRows(measurements, 'plaza', n)) / perMbit(cpuRows(measurements, 'bare', n)));
+    lines.push(`The same per forwarded Mbit/s (evens out runs where one publisher's encoder sent less): ${sizes.map((n, i) => `${n} subscribers ${fmtRatio(mbit[i] as number)}`).join('; ')}.`);
     const plazaRows = sizes.map((n) => cpuRows(measurements, 'plaza', n));
     lines.push(`Plaza subscribers: loss ${plazaRows.map((r) => `${fmt(r.loss, 2)} %`).join(' / ')} (target 0 %), median fps ${plazaRows.map((r) => fmt(r.fps, 1)).join(' / ')} (target ${MEDIA_TARGETS.fps}) at ${sizes.join(' / ')} subscribers.`);
   }
@@ -115,6 +151,8 @@ export function printMedia(samples: readonly JoinSample[], measurements: readonl
     joinTable(samples, context.systems),
     `\nServer CPU per forwarded stream (medians of ${context.reps} runs, % of one core)\n`,
     cpuTable(measurements, context.systems, context.sizes),
+    '\nWhat the subscribers received\n',
+    deliveryTable(measurements, context.systems, context.sizes),
     '',
     ...verdicts(samples, measurements, context.sizes),
     '',
@@ -135,6 +173,10 @@ ${joinTable(samples, context.systems)}
 ### Server CPU per forwarded stream
 
 ${cpuTable(measurements, context.systems, context.sizes)}
+
+What the subscribers received in the same runs, and the servers' memory:
+
+${deliveryTable(measurements, context.systems, context.sizes)}
 
 ${verdicts(samples, measurements, context.sizes).join('\n')}
 
@@ -162,7 +204,10 @@ ${context.perProcess} per child process, each decoding into an RTCVideoSink); af
 warm-up, the server's CPU time (the Node process plus its mediasoup worker, user + system from
 \`/proc/<pid>/stat\`) is read over a ${context.windowMs / 1000} s window, with the subscribers' decoded frames and
 their peer connections' \`inbound-rtp\` counters (packets lost ÷ (lost + received), bytes). CPU %/stream = the
-server's CPU % of one core ÷ subscribers. RSS = the server's Node process plus worker at the end of the window.
+server's CPU % of one core ÷ subscribers; % per Mbit/s = the server's CPU % ÷ the video bitrate all subscribers
+received together — the publisher's encoder lowers its bitrate and frame rate when the machine is busy, which
+changes what there is to forward, so this is the fairer comparison when the two systems' runs got different
+bitrates. "publisher fps" = frames the synthetic camera pushed per second (its timer slips under load). RSS = the server's Node process plus worker at the end of the window.
 N = ${context.sizes.join(', ')}; ${context.reps} runs each, alternating the systems (bare first in even runs),
 each run starting its publisher and subscribers afresh; the table shows medians (fps min and loss: the worst
 run). The publisher, the subscribers, Chromium and the servers share the machine's ${context.machine.cores}
