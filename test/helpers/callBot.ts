@@ -130,7 +130,7 @@ export class CallBot {
     for (;;) {
       const found = this.events.find(match);
       if (found) return found;
-      if (!this.alive && this.events.length > 0) throw new Error(`bot ${this.name} exited while waiting for ${what}\n${this.tail()}`);
+      if (!this.alive) throw new Error(`bot ${this.name} exited while waiting for ${what}\n${this.tail()}`);
       if (Date.now() > deadline) {
         throw new Error(`bot ${this.name}: no ${what} within ${timeoutMs} ms; events: ${JSON.stringify(this.events.slice(-20))}\n${this.tail()}`);
       }

@@ -181,6 +181,8 @@ describe('media between Node bots', () => {
     });
     expect((await readMetric(server.url, 'plaza_media_objects', 'type')).get('worker')).toBe(1);
     expect((await readMetric(server.url, 'plaza_calls_active')).get('')).toBe(0);
+    // A process that carried media closes everything and exits on its own terms (no abort at exit).
+    expect(await cleo.exit()).toEqual({ code: 0, signal: null });
   });
 });
 
