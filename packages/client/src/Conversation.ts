@@ -14,6 +14,8 @@ import type {
   RequestOf,
   ResponseOf,
 } from '@plaza/protocol';
+import type { Call, JoinCallOptions } from './calls/Call.js';
+import { callManagerFor } from './calls/registry.js';
 import { InvalidStateError, PlazaError } from './errors.js';
 import type { FileManager, FileVariant, SendFileOptions, UploadFileOptions } from './files/FileManager.js';
 import type { UploadInput } from './files/input.js';
@@ -438,6 +440,25 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
   /** @internal A message queued for this conversation failed for good. */
   _onSendFailed(pending: PendingMessage, error: PlazaError): void {
     this.emit('sendFailed', pending, error);
+  }
+
+  /**
+   * Joins the conversation's live call, starting one when there is none, and resolves once the
+   * media path is ready. A second join of the same conversation from this client, while the first is
+   * in the call, fails with `CONFLICT`.
+   *
+   * @example
+   * ```ts
+   * const call = await conv.joinCall();
+   * call.on('trackSubscribed', (track) => track.attach(videoEl));
+   * await call.publishMicrophone();
+   * ```
+   */
+  joinCall(options?: JoinCallOptions): Promise<Call> {
+    this.#assertActive('join the call');
+    const calls = callManagerFor(this.#ctx.files);
+    if (!calls) throw new InvalidStateError('calls are not available on this client');
+    return calls._join(this.id, options);
   }
 
   /** @internal The user left or was removed. */

@@ -1,5 +1,8 @@
 import { ErrorCode } from '@plaza/protocol';
-import type { Message, RequestName, RequestOf, ResponseOf, SessionInfo, User } from '@plaza/protocol';
+import type { CallServerEvents, Message, RequestName, RequestOf, ResponseOf, SessionInfo, User } from '@plaza/protocol';
+import { CallManager } from './calls/CallManager.js';
+import { registerCallManager } from './calls/registry.js';
+import type { WebRtcImplementation } from './calls/webrtc.js';
 import { ConversationManager } from './ConversationManager.js';
 import { FileManager } from './files/FileManager.js';
 import { InvalidStateError, PlazaError, toPlazaError } from './errors.js';
@@ -60,6 +63,12 @@ export interface PlazaClientOptions {
    * @defaultValue about two minutes in total: `[0, 500, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 15000, 20000, 30000, 30000]`
    */
   uploadRetryDelaysMs?: number[];
+  /**
+   * A WebRTC implementation for calls where the runtime has none. In Node pass `@roamhq/wrtc`
+   * (`import wrtc from '@roamhq/wrtc'` → `webrtc: wrtc`); browsers need nothing.
+   * @defaultValue the runtime's own WebRTC
+   */
+  webrtc?: WebRtcImplementation;
 }
 
 /** Defaults of {@link PlazaClientOptions}. */
@@ -94,6 +103,8 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
   readonly outbox: Outbox;
   /** Signed download URLs and facts of shared files (uploads start from a conversation). */
   readonly files: FileManager;
+  /** Calls: incoming rings and the live call of a conversation (join with `conversation.joinCall()`). */
+  readonly calls: CallManager;
   readonly #logger: Logger;
   readonly #reconnectPolicy: ReconnectPolicy;
   readonly #transport: Transport;
@@ -132,6 +143,9 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     for (const name of ['reconnectPolicy', 'outboxRetryPolicy'] as const) {
       const policy = o[name];
       if (policy !== undefined && typeof policy?.nextDelayMs !== 'function') throw new TypeError(`${name} must have a nextDelayMs(attempt) method`);
+    }
+    if (o.webrtc !== undefined && (typeof o.webrtc !== 'object' || o.webrtc === null || typeof o.webrtc.RTCPeerConnection !== 'function')) {
+      throw new TypeError('webrtc must be a WebRTC implementation with an RTCPeerConnection class (in Node: @roamhq/wrtc)');
     }
     if (o.logger !== undefined && !(['debug', 'info', 'warn', 'error'] as const).every((l) => typeof o.logger?.[l] === 'function')) {
       throw new TypeError('logger must have debug, info, warn and error methods');
@@ -180,6 +194,14 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       logger: () => logger,
     });
     this.presence = new PresenceManager({ request, hasSession, logger: () => logger });
+    this.calls = new CallManager({
+      request,
+      webrtc: o.webrtc,
+      isConnected: () => this.#state === 'connected' && this.#transport.connected,
+      hasSession,
+      logger: () => logger,
+    });
+    registerCallManager(this.files, this.calls);
     this.outbox.on('failed', (pending, error) => {
       this.emit('sendFailed', pending, error);
       this.conversations.find(pending.conversationId)?._onSendFailed(pending, error);
@@ -398,6 +420,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
   #setState(state: ConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;
+    this.calls._onConnectionState(state);
     this.emit('connectionStateChanged', state);
   }
 
@@ -432,8 +455,27 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     t.onServer('read:updated', (e) => convs.find(e.conversationId)?._onRead(e.userId, e.lastReadSeq));
     t.onServer('typing', (e) => convs.find(e.conversationId)?._onTyping(e.userId, e.typing));
     t.onServer('presence', (p) => this.presence._onPresence(p));
+    for (const name of CALL_SERVER_EVENTS) t.onServer(name, ((e: never) => this.calls._onServerEvent(name, e)) as never);
   }
 }
+
+/** Server events of calls, all routed to the call manager. */
+const CALL_SERVER_EVENTS = [
+  'call:started',
+  'call:ended',
+  'call:participantJoined',
+  'call:participantLeft',
+  'call:trackPublished',
+  'call:trackUnpublished',
+  'call:trackUpdated',
+  'call:consumerClosed',
+  'call:dataPublished',
+  'call:activeSpeakers',
+  'call:quality',
+  'call:rebuild',
+  'call:ringing',
+  'call:ringEnded',
+] as const satisfies readonly (keyof CallServerEvents)[];
 
 /**
  * Splits a server url into the origin socket.io connects to (namespace `/`) and the socket.io

@@ -1,4 +1,10 @@
-import type { ConversationRemovedReason, Member, Message, Presence } from '@plaza/protocol';
+import type { CallServerEvents, ConnectionQuality, ConversationRemovedReason, Member, Message, ParticipantLeftReason, Presence } from '@plaza/protocol';
+import type { Call } from './calls/Call.js';
+import type { IncomingRing } from './calls/IncomingRing.js';
+import type { LocalTrack } from './calls/LocalTrack.js';
+import type { Participant } from './calls/Participant.js';
+import type { RemoteParticipant } from './calls/RemoteParticipant.js';
+import type { RemoteTrack } from './calls/RemoteTrack.js';
 import type { Conversation } from './Conversation.js';
 import type { UploadHandle } from './files/UploadHandle.js';
 import type { PlazaError } from './errors.js';
@@ -126,4 +132,54 @@ export type UploadHandleEvents = {
   progress: [progress: UploadProgress];
   /** The upload moved to another {@link UploadState}. */
   stateChanged: [state: UploadState];
+};
+
+/** Why the user is out of a call: they left, a moderator removed them, the call ended, or it could not be recovered. */
+export type CallLeftReason = 'left' | 'removed' | 'ended' | 'error';
+
+/** What `call:ringEnded` carries: which ring stopped and why. */
+export type RingEndedEvent = Parameters<CallServerEvents['call:ringEnded']>[0];
+
+/** Events of a {@link Call}. */
+export type CallEvents = {
+  /** Someone joined the call. */
+  participantJoined: [participant: RemoteParticipant];
+  /** Someone left the call (their tracks were unpublished first). */
+  participantLeft: [participant: RemoteParticipant, reason: ParticipantLeftReason];
+  /** Another participant published a track. */
+  trackPublished: [track: RemoteTrack, participant: RemoteParticipant];
+  /** Another participant stopped publishing a track (after `trackUnsubscribed` if it was subscribed). */
+  trackUnpublished: [track: RemoteTrack, participant: RemoteParticipant];
+  /**
+   * A track is received: `track.mediaStreamTrack` is set. When a reconnect has to rebuild the
+   * media path, the track is unsubscribed (`trackUnsubscribed`) and subscribed again with a new
+   * `mediaStreamTrack`; elements it is attached to are updated by the SDK.
+   */
+  trackSubscribed: [track: RemoteTrack, participant: RemoteParticipant];
+  /** A track is no longer received. */
+  trackUnsubscribed: [track: RemoteTrack, participant: RemoteParticipant];
+  /** A track was muted: by its publisher, by a moderator, or (for a local track) by the user. */
+  trackMuted: [track: RemoteTrack | LocalTrack, participant: Participant];
+  /** A track was unmuted. */
+  trackUnmuted: [track: RemoteTrack | LocalTrack, participant: Participant];
+  /** The loudest participants now, loudest first; empty when everyone is silent. */
+  activeSpeakersChanged: [speakers: Participant[]];
+  /** A participant's connection quality changed (the user's own too). */
+  connectionQualityChanged: [quality: ConnectionQuality, participant: Participant];
+  /** Another participant sent data with `sendData()`. */
+  data: [data: string | ArrayBuffer, participant: RemoteParticipant];
+  /** The media path is being recovered (lost connection, network change, SFU restart). */
+  reconnecting: [];
+  /** The media path is back; tracks are published and received again. */
+  reconnected: [];
+  /** The user is out of the call; the object receives nothing more. */
+  left: [reason: CallLeftReason];
+};
+
+/** Events of the call manager (`plaza.calls`). */
+export type CallManagerEvents = {
+  /** Someone rings the user (on every device of the user). */
+  ringing: [ring: IncomingRing];
+  /** A ring stopped: answered (maybe on another device), declined, timed out or cancelled. */
+  ringEnded: [event: RingEndedEvent];
 };

@@ -9,6 +9,18 @@ export type { FileVariant, SendFileOptions, UploadFileOptions } from './files/Fi
 export type { NodeReadableLike, UploadInput } from './files/input.js';
 export { UploadHandle } from './files/UploadHandle.js';
 export { PresenceManager } from './PresenceManager.js';
+export { Call } from './calls/Call.js';
+export type { JoinCallOptions, PublishCameraOptions, PublishMicrophoneOptions, PublishScreenOptions, PublishTrackOptions } from './calls/Call.js';
+export { CallManager } from './calls/CallManager.js';
+export { CallState } from './calls/CallState.js';
+export { IncomingRing } from './calls/IncomingRing.js';
+export { LocalParticipant } from './calls/LocalParticipant.js';
+export { LocalTrack } from './calls/LocalTrack.js';
+export { Participant } from './calls/Participant.js';
+export { RemoteParticipant } from './calls/RemoteParticipant.js';
+export { RemoteTrack } from './calls/RemoteTrack.js';
+export { layerForWidth } from './calls/layers.js';
+export type { WebRtcImplementation } from './calls/webrtc.js';
 export type { SettablePresenceStatus } from './PresenceManager.js';
 export type { Outbox } from './Outbox.js';
 export { ExponentialBackoff, exponentialBackoffDefaults } from './ReconnectPolicy.js';
@@ -18,6 +30,9 @@ export { LogLevel, createLogger, silentLogger } from './logger.js';
 export type { LogSink, Logger } from './logger.js';
 export { ConnectionState } from './events.js';
 export type {
+  CallEvents,
+  CallLeftReason,
+  CallManagerEvents,
   ConversationEvents,
   ConversationManagerEvents,
   OutboxEvents,
@@ -25,13 +40,21 @@ export type {
   PendingMessageState,
   PlazaClientEvents,
   PresenceManagerEvents,
+  RingEndedEvent,
   UploadHandleEvents,
   UploadProgress,
   UploadState,
 } from './events.js';
-export { ErrorCode, MemberRole, ConversationKind, MessageKind, PresenceStatus, PROTOCOL_VERSION, RETRYABLE_ERROR_CODES } from '@plaza/protocol';
+export { ErrorCode, MemberRole, ConversationKind, MessageKind, PresenceStatus, PROTOCOL_VERSION, RETRYABLE_ERROR_CODES, TrackSource } from '@plaza/protocol';
 export type {
   Attachment,
+  CallInfo,
+  CallParticipant,
+  CallTrack,
+  ConnectionQuality,
+  MediaKind,
+  ParticipantLeftReason,
+  RingEndReason,
   ConversationRemovedReason,
   ConversationWithState,
   FileInfo,

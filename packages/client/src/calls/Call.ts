@@ -1,0 +1,476 @@
+import { ErrorCode } from '@plaza/protocol';
+import type { CallJoined, CallServerEvents, TrackSource } from '@plaza/protocol';
+import { InvalidStateError, PlazaError, toPlazaError } from '../errors.js';
+import type { CallEvents, CallLeftReason } from '../events.js';
+import { SafeEmitter } from '../internal/SafeEmitter.js';
+import type { Logger } from '../logger.js';
+import { CallData } from './CallData.js';
+import { CallRecovery } from './CallRecovery.js';
+import { nextCallState } from './CallState.js';
+import type { CallState, CallStateInput } from './CallState.js';
+import { LocalParticipant } from './LocalParticipant.js';
+import type { LocalTrack } from './LocalTrack.js';
+import { LocalPublisher } from './LocalPublisher.js';
+import { MediaSession } from './MediaSession.js';
+import type { Participant } from './Participant.js';
+import type { RemoteParticipant } from './RemoteParticipant.js';
+import { RemoteRoster } from './RemoteRoster.js';
+import type { RemoteTrack } from './RemoteTrack.js';
+import type { RequestFn } from './signaling.js';
+import type { WebRtcImplementation } from './webrtc.js';
+import type {
+  JoinCallOptions,
+  PublishCameraOptions,
+  PublishMicrophoneOptions,
+  PublishScreenOptions,
+  PublishTrackOptions,
+} from './callOptions.js';
+
+export type { JoinCallOptions, PublishCameraOptions, PublishMicrophoneOptions, PublishScreenOptions, PublishTrackOptions } from './callOptions.js';
+
+/** What a call needs from the client (injected). */
+export interface CallContext {
+  /** Signaling. */
+  request: RequestFn;
+  /** WebRTC classes for runtimes without them. */
+  webrtc: WebRtcImplementation | undefined;
+  /** Whether the Plaza connection is up. */
+  isConnected(): boolean;
+  /** The call is over for the user: the manager forgets it. */
+  ended(call: Call): void;
+  /** Where to log. */
+  logger(): Logger;
+}
+
+type ServerEvent<K extends keyof CallServerEvents> = Parameters<CallServerEvents[K]>[0];
+
+/**
+ * The user's presence in the live call of a conversation: publish the microphone, camera and
+ * screen, receive the others, and follow them through events. Get one with
+ * `conversation.joinCall()` (or `ring.accept()`). Lost connections, network changes and SFU
+ * restarts are recovered by the SDK (`reconnecting` → `reconnected`).
+ *
+ * @example
+ * ```ts
+ * const call = await conv.joinCall();
+ * call.on('trackSubscribed', (track) => track.attach(videoEl));
+ * await call.publishMicrophone(); await call.publishCamera();
+ * ```
+ */
+export class Call extends SafeEmitter<CallEvents> {
+  /** The conversation holding the call. */
+  readonly conversationId: string;
+  /** The user's own participant. */
+  readonly localParticipant: LocalParticipant;
+  #id: string;
+  #state: CallState = 'connecting';
+  #session: MediaSession | null = null;
+  #generation = 0;
+  #speakers: Participant[] = [];
+  readonly #ctx: CallContext;
+  readonly #roster: RemoteRoster;
+  readonly #recovery: CallRecovery;
+  readonly #data: CallData;
+  readonly #publisher: LocalPublisher;
+  /** Server events held while a join's answer is being applied (replayed after it), else `null`. */
+  #held: { name: keyof CallServerEvents; event: ServerEvent<keyof CallServerEvents> }[] | null = [];
+
+  /** @internal Created by the call manager from the `call:join` answer; call {@link Call._start} next. */
+  constructor(joined: CallJoined, options: Required<JoinCallOptions>, ctx: CallContext) {
+    super(`call ${joined.call.id}`, () => ctx.logger());
+    this.#ctx = ctx;
+    this.#id = joined.call.id;
+    this.conversationId = joined.call.conversationId;
+    const self = joined.call.participants.find((p) => p.id === joined.participantId);
+    this.localParticipant = new LocalParticipant(joined.participantId, self?.userId ?? '', self?.name ?? '');
+    const report = (what: string, error: unknown) => ctx.logger().warn(`call: ${what} failed`, { callId: this.#id, error });
+    this.#roster = new RemoteRoster({
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      consume: async (trackId) => {
+        const generation = this.#generation;
+        const { consumer } = await this.#requireSession().consume(trackId);
+        return { consumer, generation };
+      },
+      generation: () => this.#generation,
+      localId: () => this.localParticipant.id,
+      autoSubscribe: options.autoSubscribe,
+      logger: () => ctx.logger(),
+      trackControl: {
+        setLayers: (consumerId, spatialLayer, temporalLayer) =>
+          ctx.request('call:setConsumerLayers', { callId: this.#id, consumerId, spatialLayer, ...(temporalLayer !== undefined ? { temporalLayer } : {}) }).then(() => undefined),
+        setPaused: (consumerId, paused) => ctx.request('call:setConsumerPaused', { callId: this.#id, consumerId, paused }).then(() => undefined),
+        report,
+      },
+    });
+    this.#data = new CallData({
+      session: () => this.#requireSession(),
+      participant: (id) => this.#roster.participants.get(id) ?? null,
+      emitData: (data, p) => this.emit('data', data, p),
+      report,
+    });
+    this.#publisher = new LocalPublisher({
+      participant: this.localParticipant,
+      session: () => this.#requireSession(),
+      currentSession: () => this.#session,
+      whenConnected: () => this.#whenConnected(),
+      request: ctx.request,
+      callId: () => this.#id,
+      isLeft: () => this.#state === 'left',
+      emitMuted: (track, muted) => this.emit(muted ? 'trackMuted' : 'trackUnmuted', track, this.localParticipant),
+      logger: () => ctx.logger(),
+    });
+    this.#recovery = new CallRecovery({
+      rejoin: () => this.#join(this.localParticipant.id),
+      joinAnew: async () => {
+        await ctx.request('call:leave', { callId: this.#id }).catch(() => undefined);
+        return this.#join(undefined);
+      },
+      restartIce: () => this.#requireSession().restartIce(),
+      resume: (joined) => this.#resume(joined),
+      rebuild: (joined) => this.#rebuild(joined),
+      hold: () => {
+        this.#held ??= [];
+      },
+      release: () => this.#release(),
+      interrupted: () => this.#transition('interrupted'),
+      recovered: () => this.#transition('recovered'),
+      fail: (error) => {
+        ctx.logger().warn('call: recovery impossible, leaving', { callId: this.#id, code: error.code });
+        this.#end('error');
+      },
+      isConnected: () => ctx.isConnected(),
+      isOver: () => this.#state === 'left',
+      logger: () => ctx.logger(),
+    });
+  }
+
+  /** Call id, `k_…`. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** `connecting`, `connected`, `reconnecting` or `left` (final). */
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** The other participants by id. */
+  get participants(): ReadonlyMap<string, RemoteParticipant> {
+    return this.#roster.participants;
+  }
+
+  /** The loudest participants now, loudest first. */
+  get activeSpeakers(): Participant[] {
+    return [...this.#speakers];
+  }
+
+  /** Publishes the microphone (captured, or the given track). */
+  publishMicrophone(options: PublishMicrophoneOptions = {}): Promise<LocalTrack> {
+    this.#assertActive('publish');
+    return this.#publisher.publishMicrophone(options);
+  }
+
+  /** Publishes the camera with simulcast (captured, or the given track). */
+  publishCamera(options: PublishCameraOptions = {}): Promise<LocalTrack> {
+    this.#assertActive('publish');
+    return this.#publisher.publishCamera(options);
+  }
+
+  /**
+   * Shares a screen, window or tab the user picks, with its audio as `screen-audio` when asked and
+   * the browser offers it. Stopping the share from the browser's UI unpublishes it.
+   */
+  publishScreen(options: PublishScreenOptions = {}): Promise<LocalTrack> {
+    this.#assertActive('publish');
+    return this.#publisher.publishScreen(options);
+  }
+
+  /** Publishes any track as `source` (bots, Node, canvas or file captures). */
+  publishTrack(track: MediaStreamTrack, options: PublishTrackOptions): Promise<LocalTrack> {
+    this.#assertActive('publish');
+    return this.#publisher.publishTrack(track, options);
+  }
+
+  /** Stops publishing `source` (a track the SDK captured is stopped too). */
+  unpublish(source: TrackSource): Promise<void> {
+    return this.#publisher.unpublish(source);
+  }
+
+  /** Mutes or unmutes a published source (`localTrack.mute()` / `unmute()` do the same). */
+  setMuted(source: TrackSource, muted: boolean): Promise<void> {
+    return this.#publisher.setMuted(source, muted);
+  }
+
+  /** Switches the camera or microphone to another device, without renegotiation. */
+  switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
+    return this.#publisher.switchDevice(kind, deviceId);
+  }
+
+  /** Moderators: mutes another participant's source (only its publisher can unmute it). */
+  async muteParticipant(participantId: string, source: TrackSource): Promise<void> {
+    await this.#ctx.request('call:muteParticipant', { callId: this.#id, participantId, source });
+  }
+
+  /** Moderators: removes a participant from the call. */
+  async removeParticipant(participantId: string): Promise<void> {
+    await this.#ctx.request('call:removeParticipant', { callId: this.#id, participantId });
+  }
+
+  /** Rings the other members of the conversation (or `userIds`); resolves with who is rung. */
+  async ring(userIds?: string[]): Promise<string[]> {
+    const { ringing } = await this.#ctx.request('call:ring', { callId: this.#id, ...(userIds ? { userIds } : {}) });
+    return ringing;
+  }
+
+  /** Stops ringing. */
+  async cancelRing(): Promise<void> {
+    await this.#ctx.request('call:cancelRing', { callId: this.#id });
+  }
+
+  /**
+   * Sends data to every other participant over the call's data channel (opened on first use;
+   * messages sent before it is open wait for it, in order).
+   */
+  sendData(data: string | ArrayBuffer | Uint8Array): void {
+    if (typeof data !== 'string' && !(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
+      throw new TypeError('data must be a string, an ArrayBuffer or a Uint8Array');
+    }
+    this.#assertActive('send data');
+    this.#data.send(data);
+  }
+
+  /** Receives `track` (with `autoSubscribe: false`); resolves after `trackSubscribed`. */
+  subscribe(track: RemoteTrack): Promise<void> {
+    this.#assertActive('subscribe');
+    if (!this.#roster.ownerOf(track)) return Promise.reject(new PlazaError(ErrorCode.MEDIA_NOT_FOUND, `track ${track.id} is not published in this call`));
+    return this.#roster.subscribe(track);
+  }
+
+  /** Stops receiving `track`. */
+  unsubscribe(track: RemoteTrack): Promise<void> {
+    this.#roster.unsubscribe(track);
+    return Promise.resolve();
+  }
+
+  /** Leaves the call: everything published stops, nothing more is received. Idempotent. */
+  async leave(): Promise<void> {
+    if (this.#state === 'left') return;
+    const callId = this.#id;
+    this.#end('left');
+    await this.#ctx.request('call:leave', { callId }).catch((e: unknown) => this.#ignoreGone(e));
+  }
+
+  /** @internal Loads the device, creates the transports and receives the others' tracks. */
+  async _start(joined: CallJoined): Promise<void> {
+    try {
+      await this.#open(joined);
+    } catch (error) {
+      this.#held = null;
+      this.#end('error');
+      await this.#ctx.request('call:leave', { callId: this.#id }).catch(() => undefined);
+      throw toPlazaError(error, ErrorCode.MEDIA_INCOMPATIBLE);
+    }
+    this.#transition('ready');
+    this.#release();
+  }
+
+  /** @internal The Plaza connection dropped. */
+  _onConnectionLost(): void {
+    if (this.#state !== 'left') this.#recovery.connectionLost();
+  }
+
+  /** @internal The Plaza connection is back: join again with the participant id. */
+  _onConnectionBack(): void {
+    this.#recovery.trigger('rejoin');
+  }
+
+  /** @internal The Plaza client stopped reconnecting. */
+  _onConnectionClosed(): void {
+    this.#end('error');
+  }
+
+  /** @internal Routes a `call:*` server event of this call. */
+  _onServerEvent<K extends keyof CallServerEvents>(name: K, event: ServerEvent<K>): void {
+    if (this.#state === 'left') return;
+    if (this.#held && name !== 'call:rebuild' && name !== 'call:ended') {
+      this.#held.push({ name, event });
+      return;
+    }
+    this.#dispatch(name, event);
+  }
+
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const { name, event } of held) if (this.#state !== 'left') this.#dispatch(name, event);
+  }
+
+  #dispatch<K extends keyof CallServerEvents>(name: K, event: ServerEvent<K>): void {
+    switch (name) {
+      case 'call:participantJoined':
+        return this.#roster.addParticipant((event as ServerEvent<'call:participantJoined'>).participant);
+      case 'call:participantLeft': {
+        const e = event as ServerEvent<'call:participantLeft'>;
+        if (e.participantId === this.localParticipant.id) return this.#end(e.reason === 'removed' ? 'removed' : 'left');
+        return this.#roster.removeParticipant(e.participantId, e.reason);
+      }
+      case 'call:trackPublished': {
+        const e = event as ServerEvent<'call:trackPublished'>;
+        return this.#roster.addTrack(e.participantId, e.track);
+      }
+      case 'call:trackUnpublished': {
+        const e = event as ServerEvent<'call:trackUnpublished'>;
+        return this.#roster.removeTrack(e.participantId, e.trackId);
+      }
+      case 'call:trackUpdated':
+      {
+        const e = event as ServerEvent<'call:trackUpdated'>;
+        if (e.participantId === this.localParticipant.id) return this.#publisher.onTrackUpdated(e.track);
+        return this.#roster.onTrackUpdated(e.participantId, e.track);
+      }
+      case 'call:consumerClosed':
+        return this.#roster.onConsumerClosed((event as ServerEvent<'call:consumerClosed'>).consumerId);
+      case 'call:dataPublished': {
+        const e = event as ServerEvent<'call:dataPublished'>;
+        if (e.participantId !== this.localParticipant.id) this.#data.consume(e.dataProducerId, e.participantId);
+        return;
+      }
+      case 'call:activeSpeakers':
+        return this.#onActiveSpeakers(event as ServerEvent<'call:activeSpeakers'>);
+      case 'call:quality': {
+        const e = event as ServerEvent<'call:quality'>;
+        const p = e.participantId === this.localParticipant.id ? this.localParticipant : this.#roster.participants.get(e.participantId);
+        if (p?._setQuality(e.quality)) this.emit('connectionQualityChanged', e.quality, p);
+        return;
+      }
+      case 'call:rebuild':
+        return this.#recovery.trigger('rejoin');
+      case 'call:ended':
+        return this.#end('ended');
+      default:
+        return;
+    }
+  }
+
+  async #open(joined: CallJoined): Promise<void> {
+    this.#generation += 1;
+    const generation = this.#generation;
+    const session = await MediaSession.create(joined, {
+      callId: this.#id,
+      request: this.#ctx.request,
+      webrtc: this.#ctx.webrtc,
+      logger: () => this.#ctx.logger(),
+      onTrouble: (direction, state) => {
+        if (generation !== this.#generation || this.#state === 'left') return;
+        this.#ctx.logger().info('call transport in trouble', { callId: this.#id, direction, state });
+        this.#recovery.trigger('ice');
+      },
+    });
+    if (this.#state === 'left') {
+      session.close();
+      return;
+    }
+    this.#session = session;
+    this.#roster.reconcile(joined.call);
+    this.#data.reconcile(joined.call.participants, this.localParticipant.id);
+  }
+
+  /** The server kept the transports (a resumed join): catch up with the call, then restart ICE. */
+  async #resume(joined: CallJoined): Promise<void> {
+    if (joined.call.id !== this.#id) throw new PlazaError(ErrorCode.CALL_NOT_FOUND, `call ${this.#id} ended while reconnecting`);
+    this.#roster.reconcile(joined.call);
+    this.#data.reconcile(joined.call.participants, this.localParticipant.id);
+    await this.#requireSession().restartIce();
+  }
+
+  /** Full rebuild: new session, every local track published again, every wanted track received again. */
+  async #rebuild(joined: CallJoined): Promise<void> {
+    if (joined.call.id !== this.#id) {
+      // The call ended while the user was away and the join started a new one: not this call.
+      await this.#ctx.request('call:leave', { callId: joined.call.id }).catch(() => undefined);
+      throw new PlazaError(ErrorCode.CALL_NOT_FOUND, `call ${this.#id} ended while reconnecting`);
+    }
+    this.#session?.close();
+    this.#session = null;
+    this.#roster.dropConsumers();
+    this.#data.reset();
+    for (const t of this.localParticipant._tracks.values()) t._bind(null);
+    this.localParticipant._setId(joined.participantId);
+    await this.#open(joined);
+    await this.#publisher.republish();
+  }
+
+  #onActiveSpeakers(e: ServerEvent<'call:activeSpeakers'>): void {
+    for (const p of this.#speakers) p._setSpeaking(null);
+    const speakers: Participant[] = [];
+    for (const s of e.speakers) {
+      const p = s.participantId === this.localParticipant.id ? this.localParticipant : this.#roster.participants.get(s.participantId);
+      if (!p) continue;
+      p._setSpeaking(s.level);
+      speakers.push(p);
+    }
+    this.#speakers = speakers;
+    this.emit('activeSpeakersChanged', [...speakers]);
+  }
+
+  async #join(participantId: string | undefined): Promise<CallJoined> {
+    return this.#ctx.request('call:join', { conversationId: this.conversationId, ...(participantId ? { participantId } : {}) });
+  }
+
+  #whenConnected(): Promise<void> {
+    if (this.#state === 'connected') return Promise.resolve();
+    if (this.#state === 'left') return Promise.reject(new InvalidStateError('the call is over'));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.off('reconnected', done);
+        this.off('left', gone);
+        resolve();
+      };
+      const gone = () => {
+        this.off('reconnected', done);
+        this.off('left', gone);
+        reject(new InvalidStateError('the call is over'));
+      };
+      this.on('reconnected', done);
+      this.on('left', gone);
+    });
+  }
+
+  #transition(input: CallStateInput): void {
+    const next = nextCallState(this.#state, input);
+    if (next === null) return;
+    const previous = this.#state;
+    this.#state = next;
+    if (next === 'reconnecting') this.emit('reconnecting');
+    else if (next === 'connected' && previous === 'reconnecting') this.emit('reconnected');
+  }
+
+  #end(reason: CallLeftReason): void {
+    if (nextCallState(this.#state, 'ended') === null) return;
+    this.#state = 'left';
+    this.#recovery.dispose();
+    this.#data.reset();
+    this.#session?.close();
+    this.#session = null;
+    this.#publisher.closeAll();
+    this.#roster.closeAll();
+    this.#ctx.ended(this);
+    this.emit('left', reason);
+  }
+
+  #requireSession(): MediaSession {
+    if (!this.#session) throw new PlazaError(ErrorCode.DISCONNECTED, 'the call media is reconnecting');
+    return this.#session;
+  }
+
+  #assertActive(what: string): void {
+    if (this.#state === 'left') throw new InvalidStateError(`cannot ${what}: the call is over`);
+  }
+
+  #ignoreGone(error: unknown): void {
+    const e = toPlazaError(error);
+    if (e.code === ErrorCode.DISCONNECTED || e.code === ErrorCode.CALL_NOT_FOUND || e.code === ErrorCode.MEDIA_NOT_FOUND) return;
+    throw e;
+  }
+
+}

@@ -1,0 +1,183 @@
+import type { CallTrack, MediaKind, TrackSource } from '@plaza/protocol';
+import type { types as ms } from 'mediasoup-client';
+import { clearElement, createMediaElement, showTrack } from './elements.js';
+import { layerForWidths } from './layers.js';
+
+/** What a {@link RemoteTrack} needs from its call. */
+export interface RemoteTrackControl {
+  /** `call:setConsumerLayers`. */
+  setLayers(consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void>;
+  /** `call:setConsumerPaused`. */
+  setPaused(consumerId: string, paused: boolean): Promise<void>;
+  /** Reports a failed request in the background. */
+  report(what: string, error: unknown): void;
+}
+
+/**
+ * A track another participant publishes. It is subscribed (media flows, `mediaStreamTrack` set)
+ * after `trackSubscribed`; with `autoSubscribe: false` call `call.subscribe(track)`.
+ */
+export class RemoteTrack {
+  /** The server's track id. */
+  readonly id: string;
+  /** What it shows or carries. */
+  readonly source: TrackSource;
+  /** Audio or video. */
+  readonly kind: MediaKind;
+  /** Number of simulcast layers the publisher sends (1 without simulcast). */
+  readonly layers: number;
+  #muted: boolean;
+  #consumer: ms.Consumer | null = null;
+  readonly #elements = new Set<HTMLMediaElement>();
+  readonly #widths = new Map<HTMLMediaElement, number>();
+  #observer: ResizeObserver | null = null;
+  /** Layer last asked of the server (by size or by `setPreferredLayer`). */
+  #layer: number | null = null;
+  /** Set by `setPreferredLayer`: sizes no longer choose the layer. */
+  #preferred: { spatial: number; temporal?: number } | null = null;
+  #pausedForDetach = false;
+  readonly #ctl: RemoteTrackControl;
+
+  /** @internal Created by the call. */
+  constructor(track: CallTrack, ctl: RemoteTrackControl) {
+    this.id = track.id;
+    this.source = track.source;
+    this.kind = track.kind;
+    this.layers = Math.max(1, track.layers);
+    this.#muted = track.muted;
+    this.#ctl = ctl;
+  }
+
+  /** Whether its publisher (or a moderator) muted it. */
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  /** Whether the user receives it. */
+  get isSubscribed(): boolean {
+    return this.#consumer !== null && !this.#consumer.closed;
+  }
+
+  /** The received track while subscribed, else `null`. */
+  get mediaStreamTrack(): MediaStreamTrack | null {
+    return this.isSubscribed ? (this.#consumer?.track ?? null) : null;
+  }
+
+  /**
+   * Shows the track in `element` (a new `<video>`/`<audio>` when none is given) and returns it. For
+   * video the element's size is observed and the server sends the simulcast layer that fits.
+   */
+  attach(element?: HTMLMediaElement): HTMLMediaElement {
+    const el = element ?? createMediaElement(this.kind);
+    const isNew = !this.#elements.has(el);
+    this.#elements.add(el);
+    showTrack(el, this.mediaStreamTrack, false);
+    if (isNew && this.kind === 'video') this.#observe(el);
+    if (this.#pausedForDetach) this.#setPaused(false);
+    return el;
+  }
+
+  /**
+   * Stops showing the track in `element`, or in every element when none is given. When no element
+   * is left, the server stops sending it until it is attached again.
+   */
+  detach(element?: HTMLMediaElement): void {
+    const els = element ? [element] : [...this.#elements];
+    for (const el of els) {
+      if (!this.#elements.delete(el)) continue;
+      this.#widths.delete(el);
+      this.#observer?.unobserve(el);
+      clearElement(el);
+    }
+    if (this.#elements.size === 0) {
+      this.#observer?.disconnect();
+      this.#observer = null;
+      if (els.length > 0 && !this.#pausedForDetach) this.#setPaused(true);
+    }
+  }
+
+  /**
+   * Asks the server for a simulcast layer (0 = lowest) instead of choosing one by the element size.
+   */
+  async setPreferredLayer(spatial: number, temporal?: number): Promise<void> {
+    if (!Number.isInteger(spatial) || spatial < 0 || spatial > 3) throw new TypeError('spatial must be an integer 0-3');
+    if (temporal !== undefined && (!Number.isInteger(temporal) || temporal < 0 || temporal > 3)) throw new TypeError('temporal must be an integer 0-3');
+    this.#preferred = temporal === undefined ? { spatial } : { spatial, temporal };
+    this.#layer = spatial;
+    const c = this.#consumer;
+    if (c && !c.closed) await this.#ctl.setLayers(c.id, spatial, temporal);
+  }
+
+  /** @internal The consumer receiving it, or `null`. */
+  get _consumer(): ms.Consumer | null {
+    return this.#consumer;
+  }
+
+  /**
+   * @internal Binds a new consumer (subscribe, or a rebuild) and shows its track in the attached
+   * elements; asks again for the layer and the pause state they need.
+   */
+  _bind(consumer: ms.Consumer): void {
+    this.#consumer = consumer;
+    for (const el of this.#elements) showTrack(el, consumer.track, false);
+    const layer = this.#layer;
+    this.#layer = null;
+    if (this.#preferred) {
+      this.#layer = this.#preferred.spatial;
+      this.#ctl.setLayers(consumer.id, this.#preferred.spatial, this.#preferred.temporal).catch((e: unknown) => this.#ctl.report('setConsumerLayers', e));
+    } else if (layer !== null) {
+      this.#updateLayer();
+    }
+    if (this.#pausedForDetach) {
+      this.#pausedForDetach = false;
+      this.#setPaused(true);
+    }
+  }
+
+  /** @internal Unsubscribed: closes the consumer (elements stay attached, showing nothing). */
+  _unbind(): void {
+    this.#consumer?.close();
+    this.#consumer = null;
+    for (const el of this.#elements) showTrack(el, null, false);
+  }
+
+  /** @internal Gone: unbinds and detaches every element. */
+  _close(): void {
+    this._unbind();
+    this.detach();
+    this.#pausedForDetach = false;
+  }
+
+  /** @internal Records the publisher's mute state. */
+  _setMuted(muted: boolean): void {
+    this.#muted = muted;
+  }
+
+  #observe(el: HTMLMediaElement): void {
+    const RO = (globalThis as { ResizeObserver?: typeof ResizeObserver }).ResizeObserver;
+    if (!RO) return;
+    this.#observer ??= new RO((entries) => {
+      for (const entry of entries) this.#widths.set(entry.target as HTMLMediaElement, entry.contentRect.width);
+      this.#updateLayer();
+    });
+    this.#observer.observe(el);
+  }
+
+  #updateLayer(): void {
+    if (this.#preferred) return;
+    const layer = layerForWidths(this.#widths.values(), this.layers);
+    const c = this.#consumer;
+    if (layer === null || layer === this.#layer || !c || c.closed) return;
+    this.#layer = layer;
+    this.#ctl.setLayers(c.id, layer).catch((e: unknown) => this.#ctl.report('setConsumerLayers', e));
+  }
+
+  #setPaused(paused: boolean): void {
+    this.#pausedForDetach = paused;
+    const c = this.#consumer;
+    if (!c || c.closed) return;
+    if (paused) c.pause();
+    else c.resume();
+    this.#ctl.setPaused(c.id, paused).catch((e: unknown) => this.#ctl.report('setConsumerPaused', e));
+  }
+}

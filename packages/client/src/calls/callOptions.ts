@@ -1,0 +1,47 @@
+import type { TrackSource } from '@plaza/protocol';
+
+/** Options of `conversation.joinCall()`. */
+export interface JoinCallOptions {
+  /** Receive every track of the others as soon as it is published. @defaultValue true */
+  autoSubscribe?: boolean;
+}
+
+/** Options of {@link Call.publishMicrophone}. */
+export interface PublishMicrophoneOptions {
+  /** The microphone to use (`MediaDeviceInfo.deviceId`). @defaultValue the default one */
+  deviceId?: string;
+  /** Publish this track instead of capturing one. */
+  track?: MediaStreamTrack;
+  /** Publish it muted. @defaultValue false */
+  muted?: boolean;
+}
+
+/** Options of {@link Call.publishCamera}. */
+export interface PublishCameraOptions {
+  /** The camera to use (`MediaDeviceInfo.deviceId`). @defaultValue the default one */
+  deviceId?: string;
+  /** Publish this track instead of capturing one. */
+  track?: MediaStreamTrack;
+  /** Send three layers (¼, ½ and full resolution) so each receiver gets what fits its view. @defaultValue true */
+  simulcast?: boolean;
+  /** Capture resolution asked of the camera. @defaultValue 1280×720 */
+  resolution?: { width: number; height: number };
+  /** Publish it muted. @defaultValue false */
+  muted?: boolean;
+}
+
+/** Options of {@link Call.publishScreen}. */
+export interface PublishScreenOptions {
+  /** Also publish the shared screen's audio (`screen-audio`) when the browser offers it. @defaultValue true */
+  audio?: boolean;
+}
+
+/** Options of {@link Call.publishTrack}. */
+export interface PublishTrackOptions {
+  /** What the track is; its kind must match (`microphone`/`screen-audio` audio, `camera`/`screen` video). */
+  source: TrackSource;
+  /** Simulcast (video only). @defaultValue true for `camera`, false otherwise */
+  simulcast?: boolean;
+  /** Publish it muted. @defaultValue false */
+  muted?: boolean;
+}

@@ -1,0 +1,132 @@
+/**
+ * Smoke check of calls against a running Plaza server, from Node with @roamhq/wrtc: two clients
+ * join the call of a new group, one publishes generated VP8 video (and sends a data message), the
+ * other counts the frames it receives. Prints one JSON line and exits (0 when frames arrived).
+ *
+ * It starts nothing itself. Run it from the repository root inside a loopback-only namespace:
+ *   PLAZA_URL=http://127.0.0.1:7700 PLAZA_API_KEY=… PLAZA_API_SECRET=… \
+ *   unshare -n sh -c 'ip link set lo up && exec node --import tsx packages/client/src/calls/nodeSmoke.fixture.ts'
+ * Optional: SMOKE_MS (how long to count frames, default 3000); SMOKE_SIZE (generated frame size,
+ * default 640x480); SMOKE_SIMULCAST=1 (three layers; off by default because wrtc's simulcast is
+ * unreliable: at 640x480 it sometimes stops after the first frame, at 320x240 nothing arrives);
+ * SMOKE_LOG=debug (client log on stderr); SMOKE_TIMEOUT_MS (default 30000).
+ *
+ * A process that carried media through wrtc must end with process.exit() (it aborts at a natural
+ * exit), so every path below ends there.
+ */
+import wrtc from '@roamhq/wrtc';
+import { AccessToken } from '@plaza/server-sdk';
+import { PlazaClient, createLogger } from '../index.js';
+import type { Call, RemoteTrack } from '../index.js';
+
+const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
+
+const env = (name: string, fallback?: string): string => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === '') throw new Error(`set ${name}`);
+  return value;
+};
+
+const startedAt = performance.now();
+const ms = () => Math.round(performance.now() - startedAt);
+const marks: Record<string, number> = {};
+const result: Record<string, unknown> = { ok: false, marks };
+const cleanups: (() => unknown)[] = [];
+
+function finish(code: number, error?: unknown): never {
+  for (const fn of cleanups.reverse()) {
+    try {
+      fn();
+    } catch {
+      // closing what is left; nothing to report
+    }
+  }
+  if (error !== undefined) result['error'] = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(code);
+}
+
+const watchdog = setTimeout(() => finish(1, new Error('timed out')), Number(process.env['SMOKE_TIMEOUT_MS'] || 30_000));
+
+async function main(): Promise<void> {
+  const url = env('PLAZA_URL');
+  const apiKey = env('PLAZA_API_KEY');
+  const apiSecret = env('PLAZA_API_SECRET');
+  const countMs = Number(process.env['SMOKE_MS'] || 3000);
+  const simulcast = process.env['SMOKE_SIMULCAST'] === '1';
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const token = (identity: string) => new AccessToken(apiKey, apiSecret, { identity, name: identity, ttl: '10m' }).toJwt();
+  const logger = createLogger((process.env['SMOKE_LOG'] as 'debug' | 'info' | undefined) || 'warn', (level, message, context) =>
+    process.stderr.write(`[${ms()}ms] ${level} ${message} ${JSON.stringify(context ?? {}, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`),
+  );
+
+  const alice = new PlazaClient(url, { webrtc: wrtc, logger });
+  const bob = new PlazaClient(url, { webrtc: wrtc, logger });
+  cleanups.push(() => void alice.disconnect(), () => void bob.disconnect());
+  await alice.connect(await token(`smoke-a-${suffix}`));
+  await bob.connect(await token(`smoke-b-${suffix}`));
+  const group = await alice.conversations.create({ kind: 'group', title: 'calls smoke', memberIds: [`smoke-b-${suffix}`] });
+  const bobConv = await bob.conversations.get(group.id);
+  marks['connected'] = ms();
+
+  const aliceCall: Call = await group.joinCall();
+  const bobCall: Call = await bobConv.joinCall();
+  cleanups.push(() => void aliceCall.leave(), () => void bobCall.leave());
+  marks['joined'] = ms();
+
+  let frames = 0;
+  let firstFrameAt = 0;
+  let size = '';
+  const data: string[] = [];
+  const subscribed = new Promise<RemoteTrack>((resolve) => bobCall.on('trackSubscribed', (track) => resolve(track)));
+  bobCall.on('data', (d) => data.push(typeof d === 'string' ? d : `<${d.byteLength} bytes>`));
+
+  const [W, H] = (process.env['SMOKE_SIZE'] || '640x480').split('x').map(Number) as [number, number];
+  const source = new RTCVideoSource();
+  const track = source.createTrack();
+  const frame = { width: W, height: H, data: new Uint8ClampedArray(W * H * 1.5) };
+  let tick = 0;
+  const pump = setInterval(() => {
+    tick++;
+    for (let i = 0; i < W * H; i++) frame.data[i] = (i + tick * 4) & 0xff;
+    frame.data.fill(128, W * H);
+    source.onFrame(frame as unknown as { width: number; height: number; data: Uint8Array });
+  }, 1000 / 30);
+  cleanups.push(() => clearInterval(pump), () => track.stop());
+
+  const local = await aliceCall.publishTrack(track as unknown as MediaStreamTrack, { source: 'camera', simulcast });
+  marks['published'] = ms();
+  const remote = await subscribed;
+  marks['subscribed'] = ms();
+  // Data sent before the receiver's data consumer exists is not delivered: send once both sides are set up.
+  const sendData = setInterval(() => data.length === 0 && aliceCall.sendData(`hello from alice at ${ms()} ms`), 300);
+  cleanups.push(() => clearInterval(sendData));
+  const media = remote.mediaStreamTrack;
+  if (!media) throw new Error('subscribed without a mediaStreamTrack');
+  const sink = new RTCVideoSink(media as never);
+  cleanups.push(() => sink.stop());
+  sink.onframe = (({ frame: f }: { frame: { width: number; height: number } }) => {
+    if (frames++ === 0) firstFrameAt = ms();
+    size = `${f.width}x${f.height}`;
+  }) as never;
+
+  await new Promise((r) => setTimeout(r, countMs));
+  Object.assign(result, {
+    ok: frames > 0,
+    frames,
+    framesPushed: tick,
+    size,
+    simulcast,
+    firstFrameMs: firstFrameAt > 0 ? firstFrameAt - (marks['subscribed'] ?? 0) : null,
+    trackId: local.id,
+    remoteTrack: { id: remote.id, source: remote.source, kind: remote.kind, layers: remote.layers },
+    data,
+    states: { alice: aliceCall.state, bob: bobCall.state },
+  });
+  clearTimeout(watchdog);
+  await bobCall.leave();
+  await aliceCall.leave();
+  finish(frames > 0 ? 0 : 1);
+}
+
+main().catch((error: unknown) => finish(1, error));
