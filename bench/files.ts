@@ -6,7 +6,7 @@
  * and rewrites its section of docs/benchmarks.md.
  *
  * Flags / env: `--no-write` (print only), `BENCH_FILES_SKIP_1G=1` (leave out the 1 GiB size),
- * `BENCH_FILES_REPS=N` (repetitions per size; default 3, 2 for 1 GiB), `BENCH_FILES_CHUNK_MIB=N` (the
+ * `BENCH_FILES_SIZES=1MiB,100MiB` (only these sizes), `BENCH_FILES_REPS=N` (repetitions per size; default 3, 2 for 1 GiB), `BENCH_FILES_CHUNK_MIB=N` (the
  * client's `uploadChunkBytes`, for trying chunk sizes; the documented figures use the default).
  */
 import { execFileSync } from 'node:child_process';
@@ -34,7 +34,9 @@ const SIZES = [
   { label: '1 MiB', bytes: MiB, rounds: 32, reps: 3 },
   { label: '100 MiB', bytes: 100 * MiB, rounds: 1, reps: 3 },
   { label: '1 GiB', bytes: GiB, rounds: 1, reps: 2 },
-].filter((s) => !(process.env.BENCH_FILES_SKIP_1G === '1' && s.bytes === GiB));
+]
+  .filter((s) => !(process.env.BENCH_FILES_SKIP_1G === '1' && s.bytes === GiB))
+  .filter((s) => !process.env.BENCH_FILES_SIZES || process.env.BENCH_FILES_SIZES.split(',').includes(s.label.replace(' ', '')));
 const CONCURRENCY = [1, 8] as const;
 const repsOverride = process.env.BENCH_FILES_REPS ? Number(process.env.BENCH_FILES_REPS) : undefined;
 

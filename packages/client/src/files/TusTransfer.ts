@@ -1,3 +1,4 @@
+import type { FileInfo } from '@plaza/protocol';
 import { Upload } from 'tus-js-client';
 import type { DetailedError, HttpRequest, HttpResponse, HttpStack, UploadOptions, UrlStorage } from 'tus-js-client';
 import { PlazaError } from '../errors.js';
@@ -8,6 +9,9 @@ import { TusFileReader, UploadSourceError } from './TusFileReader.js';
 
 /** The response header carrying the stored file's id on the request that completed an upload. */
 export const FILE_ID_HEADER = 'Plaza-File-Id';
+
+/** The response header carrying the stored file's `FileInfo` (base64url JSON) next to {@link FILE_ID_HEADER}. */
+export const FILE_INFO_HEADER = 'Plaza-File-Info';
 
 /** The access token uploads send, shared by every upload of one client. @internal */
 export interface UploadAuth {
@@ -71,6 +75,7 @@ export class TusTransfer {
   readonly #o: TusTransferOptions;
   readonly #upload: Upload;
   #fileIdHeader: string | null = null;
+  #stored: FileInfo | null = null;
   #renewals = 0;
   #started = false;
   #paused = false;
@@ -113,6 +118,15 @@ export class TusTransfer {
   /** The file id (`f_…`, the tus upload id) once the server created the upload; `null` before. */
   get fileId(): string | null {
     return this.#fileIdHeader ?? idFromUrl(this.#upload.url);
+  }
+
+  /**
+   * The stored file as the server described it in the answer to the last request, or `null`
+   * (older servers; an upload that completed while the client was away).
+   */
+  get storedFile(): FileInfo | null {
+    const id = this.fileId;
+    return this.#stored && this.#stored.fileId === id ? this.#stored : null;
   }
 
   /** Starts (once) and resolves with the file id when the last byte is stored. */
@@ -175,7 +189,10 @@ export class TusTransfer {
   async #afterResponse(req: HttpRequest, res: HttpResponse): Promise<void> {
     const status = res.getStatus();
     const fileId = res.getHeader(FILE_ID_HEADER);
-    if (fileId) this.#fileIdHeader = fileId;
+    if (fileId) {
+      this.#fileIdHeader = fileId;
+      this.#stored = decodeFileInfo(res.getHeader(FILE_INFO_HEADER));
+    }
     if (status >= 200 && status < 300) {
       this.#renewals = 0;
       return;
@@ -212,6 +229,20 @@ export class TusTransfer {
     if (this.#finished) return;
     this.#finished = true;
     this.#reject(error);
+  }
+}
+
+/** A `FileInfo` from its header value (base64url JSON); `null` when missing or not one. @internal */
+export function decodeFileInfo(value: string | undefined): FileInfo | null {
+  if (!value) return null;
+  try {
+    const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'));
+    const info = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))) as Partial<FileInfo> | null;
+    const strings = [info?.fileId, info?.name, info?.mimeType, info?.sha256, info?.conversationId, info?.uploaderId, info?.createdAt];
+    if (!info || strings.some((v) => typeof v !== 'string') || typeof info.size !== 'number' || info.image === undefined) return null;
+    return info as FileInfo;
+  } catch {
+    return null;
   }
 }
 

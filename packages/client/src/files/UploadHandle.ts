@@ -1,4 +1,5 @@
 import { ErrorCode } from '@plaza/protocol';
+import type { FileInfo } from '@plaza/protocol';
 import { PlazaError, toPlazaError } from '../errors.js';
 import type { UploadHandleEvents, UploadProgress, UploadState } from '../events.js';
 import { SafeEmitter } from '../internal/SafeEmitter.js';
@@ -13,8 +14,11 @@ export interface UploadPlan<T> {
   size: number | null;
   /** Checks before anything is sent and computes the checksum; resolves with the transfer to run. */
   prepare(): Promise<TusTransfer>;
-  /** After the last byte: sends the message, or fetches the file's info. */
-  finish(fileId: string): Promise<T>;
+  /**
+   * After the last byte: sends the message, or fetches the file's info (`stored`: the info the
+   * server sent with its last answer, when it did).
+   */
+  finish(fileId: string, stored: FileInfo | null): Promise<T>;
   /** Takes the message out of the outbox if it has not been sent yet; `false` when too late. */
   abortFinish(): boolean;
   /** Called on progress (the `onProgress` option). */
@@ -132,7 +136,7 @@ export class UploadHandle<T> extends SafeEmitter<UploadHandleEvents> {
       if (FINAL.includes(this.#state)) return;
       this.#fileId = fileId;
       this.#setState('finishing');
-      const result = await this.#plan.finish(fileId);
+      const result = await this.#plan.finish(fileId, transfer.storedFile);
       if (FINAL.includes(this.#state)) return;
       this.#state = 'done';
       this.#resolve(result);

@@ -95,6 +95,8 @@ export class FileService {
   readonly #logger: Logger;
   readonly #finishing = new Map<string, Promise<StoredFile>>();
   readonly #thumbnails = new TaskQueue(THUMBNAIL_CONCURRENCY);
+  /** The type sniffed from each upload's first bytes when they arrived (so completion need not read them again). */
+  readonly #sniffed = new Map<string, string>();
   #sweep: NodeJS.Timeout | undefined;
 
   /** @param options - see {@link FileServiceOptions} */
@@ -113,8 +115,12 @@ export class FileService {
           this.#logger.info({ uploadId, mimeType }, 'upload refused: file type not allowed');
           throw refusal(415, ErrorCode.UNSUPPORTED_FILE_TYPE, `files of type ${mimeType} are not accepted`);
         }
+        this.#sniffed.set(uploadId, mimeType);
       },
-      onRemoved: (uploadId) => this.ledger.release(uploadId),
+      onRemoved: (uploadId) => {
+        this.#sniffed.delete(uploadId);
+        this.ledger.release(uploadId);
+      },
     });
   }
 
@@ -222,7 +228,8 @@ export class FileService {
     if (!uploaderId || !conversationId || size === undefined || upload.offset !== size) {
       throw refusal(409, ErrorCode.CONFLICT, `upload ${id} is not complete`);
     }
-    const mimeType = await sniffContentType(await this.uploads.head(id, SNIFF_BYTES));
+    // The head was sniffed as it arrived; after a restart it is read again.
+    const mimeType = this.#sniffed.get(id) ?? (await sniffContentType(await this.uploads.head(id, SNIFF_BYTES)));
     if (!isFileTypeAllowed(mimeType, this.policy.allowedFileTypes)) {
       await this.uploads.remove(id);
       throw refusal(415, ErrorCode.UNSUPPORTED_FILE_TYPE, `files of type ${mimeType} are not accepted`);
@@ -246,7 +253,7 @@ export class FileService {
     const storedSha256 = stripped ? stripped.sha256 : sha256;
     const image = THUMBNAILED_TYPES.includes(mimeType) ? await this.#measure(id, path) : null;
     if (image?.thumbnail) await this.storage.put(`${id}.thumb`, image.thumbnail);
-    await this.storage.adopt(id, path);
+    await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id) });
     if (stripped) await unlink(uploaded).catch(() => undefined);
     let stored: StoredFile;
     try {
@@ -280,8 +287,9 @@ export class FileService {
   /** Removes an upload's tus record once its bytes moved into storage (`storedSize` `null`: they did not make it). */
   async #discardRecord(uploadId: string, storedSize: number | null): Promise<void> {
     this.uploads.forget(uploadId, storedSize);
+    this.#sniffed.delete(uploadId);
     this.ledger.release(uploadId);
-    await this.uploads.configstore.delete(uploadId).catch(() => undefined);
+    await this.uploads.dropRecord(uploadId);
   }
 
   /** A copy of an uploaded JPEG/PNG/WebP without personal metadata, or `null` (nothing to strip, or stripping is off or failed). */

@@ -21,9 +21,9 @@ export interface FileStorage {
   put(key: string, body: Readable | Uint8Array): Promise<void>;
   /**
    * Moves a finished local file into the storage under `key` (a rename on local disk, an upload
-   * elsewhere). The local file is gone afterwards.
+   * elsewhere). The local file is gone afterwards. `synced`: its bytes were already fsynced.
    */
-  adopt(key: string, localPath: string): Promise<void>;
+  adopt(key: string, localPath: string, options?: { synced?: boolean }): Promise<void>;
   /** The bytes of `key` (of `range` only, when given). Rejects with code `ENOENT` when missing. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** Size of `key`, or `null` when missing. */

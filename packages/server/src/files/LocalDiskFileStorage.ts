@@ -57,11 +57,11 @@ export class LocalDiskFileStorage implements FileStorage {
     }
   }
 
-  async adopt(key: string, localPath: string): Promise<void> {
+  async adopt(key: string, localPath: string, options?: { synced?: boolean }): Promise<void> {
     const path = this.#path(key);
     await this.#ensure();
     // The bytes must be on disk before the caller records the file (its row is durable).
-    await fsync(localPath);
+    if (!options?.synced) await fsync(localPath);
     try {
       await rename(localPath, path);
     } catch (error) {

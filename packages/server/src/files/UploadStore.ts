@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat, unlink, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type http from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ErrorCode } from '@plaza/protocol';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Upload } from '@tus/server';
+import { DirectBody } from './DirectBody.js';
+import { refusal } from './httpErrors.js';
 import { SNIFF_BYTES } from './sniff.js';
 
 /** A refusal thrown inside a write: tus answers it with its status and body. */
@@ -32,6 +35,13 @@ export interface UploadStoreOptions {
   onRemoved(uploadId: string): void;
 }
 
+/** What an upload's `.json` record holds (everything but the offset, which is the data file's size). */
+interface UploadRecord {
+  size: number | undefined;
+  metadata: Upload['metadata'];
+  creation_date: string | undefined;
+}
+
 interface HashState {
   hash: Hash;
   /** How many leading bytes of the upload `hash` has seen. */
@@ -47,14 +57,21 @@ interface HashState {
  *   bytes);
  * - feeds a SHA-256 while streaming; the hash is kept in memory per upload and rebuilt from the
  *   stored prefix when it does not match the write's offset (after a restart or a failed write);
- * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each), without
- *   fsync: `LocalDiskFileStorage.adopt` fsyncs the finished file once.
+ * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each), and
+ *   fsyncs only the write that completes the upload (before its answer), once.
+ *
+ * Upload records (`.json`, for resuming after a restart) are written once at creation and then
+ * kept in memory, so continuing an upload reads no record from disk; the offset is always the
+ * data file's size on disk.
  */
 export class UploadStore extends FileStore {
   readonly #options: UploadStoreOptions;
   readonly #hashes = new Map<string, HashState>();
   readonly #sizes = new Map<string, number>();
   readonly #finished = new Map<string, number>();
+  readonly #records = new Map<string, UploadRecord>();
+  readonly #synced = new Set<string>();
+  readonly #bodies = new Map<string, DirectBody>();
 
   /** @param options - see {@link UploadStoreOptions} */
   constructor(options: UploadStoreOptions) {
@@ -65,6 +82,29 @@ export class UploadStore extends FileStore {
   /** Path of an upload's bytes. */
   pathOf(uploadId: string): string {
     return join(this.directory, uploadId);
+  }
+
+  /**
+   * Hands the next write of `uploadId` the request body to read directly (see {@link DirectBody}).
+   * Returns a function that forgets it again if no write took it.
+   */
+  attachBody(uploadId: string, body: DirectBody): () => void {
+    this.#bodies.set(uploadId, body);
+    return () => {
+      if (this.#bodies.get(uploadId) === body) this.#bodies.delete(uploadId);
+    };
+  }
+
+  /** Creates the empty data file and the upload's record (the directory exists: see `FileService.start`). */
+  override async create(file: Upload): Promise<Upload> {
+    const path = this.pathOf(file.id);
+    await writeFile(path, '');
+    const record: UploadRecord = { size: file.size, metadata: file.metadata, creation_date: file.creation_date };
+    await writeFile(this.#recordPath(file.id), JSON.stringify({ ...file, storage: undefined }));
+    this.#records.set(file.id, record);
+    if (file.size !== undefined) this.#sizes.set(file.id, file.size);
+    file.storage = { type: 'file', path };
+    return file;
   }
 
   override async write(readable: http.IncomingMessage | Readable, uploadId: string, offset: number): Promise<number> {
@@ -85,9 +125,19 @@ export class UploadStore extends FileStore {
     let held: Buffer[] = [];
     let heldBytes = 0;
     let decided = offset >= sniffTarget;
-    let refusal: unknown;
+    let refused: unknown;
+    const direct = this.#bodies.get(uploadId);
+    this.#bodies.delete(uploadId);
+    direct?.watch(readable as Readable);
+    const limit = size === undefined ? Number.POSITIVE_INFINITY : size - offset;
+    let received = 0;
     try {
-      for await (const chunk of readable as AsyncIterable<Buffer>) {
+      for await (const chunk of direct ? direct.chunks() : (readable as AsyncIterable<Buffer>)) {
+        received += chunk.length;
+        if (received > limit) {
+          refused = refusal(413, ErrorCode.PAYLOAD_TOO_LARGE, `the request body goes past Upload-Length (${size} bytes)`);
+          throw refused;
+        }
         if (decided) {
           pass(chunk);
         } else {
@@ -98,7 +148,7 @@ export class UploadStore extends FileStore {
             try {
               await this.#options.inspect(uploadId, head);
             } catch (error) {
-              refusal = error;
+              refused = error;
               throw error;
             }
             decided = true;
@@ -113,23 +163,56 @@ export class UploadStore extends FileStore {
       for (const h of held) pass(h);
       await sink.flush();
     } catch (error) {
-      if (refusal !== undefined) {
+      if (refused !== undefined && received > limit) {
+        // Too long a body: keep what fits (the client may resume), refuse the rest.
+        await sink.flush().catch(() => undefined);
+        await sink.close().catch(() => undefined);
+        throw refused;
+      }
+      if (refused !== undefined) {
         await sink.close().catch(() => undefined);
         await this.remove(uploadId).catch(() => undefined);
-        throw refusal;
+        throw refused;
+      }
+      if (direct?.creation && direct.broken) {
+        // The client went away before it learned where the upload lives: nobody can resume it.
+        await sink.close().catch(() => undefined);
+        await this.remove(uploadId).catch(() => undefined);
+        throw ERRORS.ABORTED;
       }
       // Keep what was accepted before the failure, so that the client resumes after it.
       await sink.flush().catch(() => undefined);
       await sink.close().catch(() => undefined);
       throw ERRORS.FILE_WRITE_ERROR;
     }
-    await sink.close();
     const written = offset + sink.written;
+    try {
+      // The write that completes the upload makes it durable before the answer (once per upload).
+      if (size !== undefined && written === size) {
+        await sink.sync();
+        this.#synced.add(uploadId);
+      }
+    } finally {
+      await sink.close();
+    }
     if (state.bytes === written) this.#hashes.set(uploadId, state);
     return written;
   }
 
   override async getUpload(id: string): Promise<Upload> {
+    const record = this.#records.get(id);
+    if (record) {
+      let bytes: number;
+      try {
+        bytes = (await stat(this.pathOf(id))).size;
+      } catch {
+        this.#records.delete(id);
+        throw ERRORS.FILE_NO_LONGER_EXISTS;
+      }
+      return new Upload({ id, ...record, offset: bytes, storage: { type: 'file', path: this.pathOf(id) } });
+    }
+    const done = this.#finished.get(id);
+    if (done !== undefined) return new Upload({ id, size: done, offset: done });
     let upload: Upload;
     try {
       upload = await super.getUpload(id);
@@ -141,7 +224,23 @@ export class UploadStore extends FileStore {
       return new Upload({ id, size, offset: size });
     }
     if (upload.size !== undefined) this.#sizes.set(id, upload.size);
+    this.#records.set(id, { size: upload.size, metadata: upload.metadata, creation_date: upload.creation_date });
     return upload;
+  }
+
+  /** Whether the upload's bytes were fsynced by the write that completed them. */
+  isSynced(uploadId: string): boolean {
+    return this.#synced.has(uploadId);
+  }
+
+  /** Deletes an upload's `.json` record (its bytes moved into file storage). */
+  async dropRecord(uploadId: string): Promise<void> {
+    this.#records.delete(uploadId);
+    await unlink(this.#recordPath(uploadId)).catch(() => undefined);
+  }
+
+  #recordPath(uploadId: string): string {
+    return join(this.directory, `${uploadId}.json`);
   }
 
   /** The declared length of an upload (fixed once known; remembered so writes need no extra read). */
@@ -169,6 +268,8 @@ export class UploadStore extends FileStore {
   forget(uploadId: string, size: number | null): void {
     this.#hashes.delete(uploadId);
     this.#sizes.delete(uploadId);
+    this.#records.delete(uploadId);
+    this.#synced.delete(uploadId);
     if (size === null) return;
     this.#finished.set(uploadId, size);
     if (this.#finished.size > FINISHED_REMEMBERED) {
@@ -180,6 +281,8 @@ export class UploadStore extends FileStore {
   override async remove(uploadId: string): Promise<void> {
     this.#hashes.delete(uploadId);
     this.#sizes.delete(uploadId);
+    this.#records.delete(uploadId);
+    this.#synced.delete(uploadId);
     try {
       await super.remove(uploadId);
     } finally {
@@ -272,6 +375,11 @@ class BatchedFileWriter {
         buffers = [all.subarray(all.length - remaining)];
       }
     }
+  }
+
+  /** fsyncs the file. */
+  sync(): Promise<void> {
+    return this.handle.sync();
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@plaza/protocol';
 import type { ResolvedGrants } from '@plaza/protocol';
 import { TokenError, verifyAccessToken } from '@plaza/server-sdk';
@@ -13,6 +13,7 @@ import type { RateLimiter } from '../ratelimit/RateLimiter.js';
 import { isOriginAllowed } from '../signaling/origin.js';
 import type { ChatStore } from '../storage/ChatStore.js';
 import { randomBase62 } from '../storage/ids.js';
+import { DirectBody } from './DirectBody.js';
 import { UPLOADER_KEY } from './FileService.js';
 import type { FileService } from './FileService.js';
 import { codeOfTusStatus, errorBody, fromPlazaError, isRefusal } from './httpErrors.js';
@@ -22,6 +23,12 @@ export const UPLOAD_PATH = '/files/uploads';
 
 /** Response header naming the stored file once the last bytes of an upload arrived. */
 export const FILE_ID_HEADER = 'Plaza-File-Id';
+
+/**
+ * Response header with the stored file's `FileInfo` (JSON, base64url) on the request that
+ * completed an upload, so the client needs no `file:get` afterwards.
+ */
+export const FILE_INFO_HEADER = 'Plaza-File-Info';
 
 /** What the upload routes need. */
 export interface UploadRouteOptions {
@@ -92,7 +99,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
   // possibly a thumbnail's worth of CPU and memory, so one user cannot take them all.
   const maxConcurrent = files.policy.maxConcurrentUploadsPerUser ?? DEFAULT_MAX_CONCURRENT_UPLOADS;
   const active = new Map<string, number>();
-  const slots = new AsyncLocalStorage<{ userId: string | null }>();
+  const slots = new AsyncLocalStorage<Slot>();
   const occupy = (userId: string) => {
     const slot = slots.getStore();
     if (!slot || slot.userId !== null) return;
@@ -103,12 +110,36 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     active.set(userId, count + 1);
     slot.userId = userId;
   };
-  const vacate = (slot: { userId: string | null }) => {
+  const vacate = (slot: Slot) => {
     if (slot.userId === null) return;
     const count = (active.get(slot.userId) ?? 1) - 1;
     if (count <= 0) active.delete(slot.userId);
     else active.set(slot.userId, count);
     slot.userId = null;
+  };
+
+  /**
+   * Gives tus a placeholder body and the data store the request itself, so the bytes skip tus's
+   * web-stream body path (see {@link DirectBody}).
+   */
+  const readBodyDirectly = (req: Request, uploadId: string) => {
+    const raw = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+    const slot = slots.getStore();
+    if (!raw || !slot || req.headers.get('content-type') !== 'application/offset+octet-stream') return;
+    let close = () => {};
+    const placeholder = new ReadableStream<Uint8Array>({
+      start(controller) {
+        close = () => {
+          try {
+            controller.close();
+          } catch {
+            // already closed or cancelled
+          }
+        };
+      },
+    });
+    Object.defineProperty(req, 'body', { value: placeholder, configurable: true });
+    slot.detach = files.uploads.attachBody(uploadId, new DirectBody(raw, () => close(), req.method === 'POST'));
   };
 
   // Deferred lengths are refused at creation (the size is checked before any byte), so not advertised.
@@ -119,7 +150,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     datastore: files.uploads,
     relativeLocation: true,
     respectForwardedHeaders: false,
-    exposedHeaders: [FILE_ID_HEADER],
+    exposedHeaders: [FILE_ID_HEADER, FILE_INFO_HEADER],
     // Without this, @tus/server answers every Origin with `Access-Control-Allow-Origin: *`.
     allowedOrigins: (origin) => isOriginAllowed(origin, undefined, options.allowedOrigins),
     disableTerminationForFinishedUploads: true,
@@ -128,7 +159,10 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
       try {
         const principal = await authenticate(req);
         principals.set(req, principal);
-        if (req.method === 'POST' || req.method === 'PATCH') occupy(principal.userId);
+        if (req.method === 'POST' || req.method === 'PATCH') {
+          occupy(principal.userId);
+          readBodyDirectly(req, uploadId);
+        }
         if (req.method === 'POST') return;
         let upload: Upload;
         try {
@@ -174,8 +208,8 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     },
     async onUploadFinish(_req, upload) {
       try {
-        const file = await files.finish(upload);
-        return { headers: { [FILE_ID_HEADER]: file.fileId } };
+        const { storageKey: _key, thumbnailMime: _thumb, ...info } = await files.finish(upload);
+        return { headers: { [FILE_ID_HEADER]: info.fileId, [FILE_INFO_HEADER]: Buffer.from(JSON.stringify(info)).toString('base64url') } };
       } catch (error) {
         throw asRefusal(error);
       }
@@ -198,11 +232,12 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
       // tus echoes allowed origins only (see allowedOrigins above); caches must key on Origin.
       reply.raw.setHeader('Vary', 'Origin');
       jsonErrors(reply.raw);
-      const slot = { userId: null as string | null };
+      const slot: Slot = { userId: null, detach: null };
       try {
         await slots.run(slot, () => tus.handle(request.raw, reply.raw));
       } finally {
         vacate(slot);
+        slot.detach?.();
       }
     };
     const methods = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -210,6 +245,14 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     scope.route({ method: [...methods], url: `${UPLOAD_PATH}/:uploadId`, handler });
   });
   return tus;
+}
+
+/** Per-request state of an upload request. */
+interface Slot {
+  /** The user holding one of the concurrent-upload slots, once counted. */
+  userId: string | null;
+  /** Forgets the request's directly read body if no write took it. */
+  detach: (() => void) | null;
 }
 
 /** Default of `FilePolicy.maxConcurrentUploadsPerUser`. */
