@@ -132,7 +132,7 @@ export class CallManager {
    * bound to this socket: same transports (`resumed: true`) when it still has them, new ones
    * otherwise. `CONFLICT` when this socket is already in the call as another participant.
    */
-  join(actor: CallActor, conversationId: string, participantId: string | undefined): Promise<CallJoined> {
+  async join(actor: CallActor, conversationId: string, participantId: string | undefined): Promise<CallJoined> {
     const pool = this.#pool;
     if (!pool || this.#closed) throw new PlazaError(ErrorCode.MEDIA_UNAVAILABLE, this.#settings.enabled ? 'calls are unavailable: no media worker runs' : 'calls are disabled on this server');
     return this.#lock.run(conversationId, async () => {
@@ -231,6 +231,7 @@ export class CallManager {
     for (const call of this.#byId.values()) {
       const participant = call.participantOfSocket(socketId);
       if (!participant) continue;
+      participant.lastSocketId = socketId;
       participant.socketId = null;
       const expire = () => {
         participant.graceTimer = null;
@@ -240,6 +241,22 @@ export class CallManager {
       else {
         participant.graceTimer = setTimeout(expire, this.#settings.rejoinGraceMs);
         participant.graceTimer.unref();
+      }
+    }
+  }
+
+  /**
+   * A socket came back through socket.io's connection state recovery (same id, same user): its
+   * participants waiting in their grace period are bound to it again, as if resumed.
+   */
+  socketRecovered(socket: PlazaSocket): void {
+    for (const call of this.#byId.values()) {
+      for (const participant of call.participants.values()) {
+        if (participant.socketId !== null || participant.lastSocketId !== socket.id || participant.userId !== socket.data.user.id) continue;
+        if (participant.graceTimer) clearTimeout(participant.graceTimer);
+        participant.graceTimer = null;
+        participant.socketId = socket.id;
+        socket.join(callRoom(call.id));
       }
     }
   }

@@ -31,6 +31,8 @@ export class CallParticipant {
   grants: ResolvedGrants;
   /** The socket it is bound to; `null` while waiting to be resumed after the socket went away. */
   socketId: string | null;
+  /** The socket it was bound to before `socketId` became `null` (a recovered socket keeps its id). */
+  lastSocketId: string | null = null;
   /** Removal timer while `socketId` is `null`. */
   graceTimer: NodeJS.Timeout | null = null;
   /** The router its transports live on; `null` until (re)built. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PROTOCOL_VERSION } from '@plaza/protocol';
 import type { CallJoined } from '@plaza/protocol';
+import { io } from 'socket.io-client';
 import { collect, fails, nextEvent, ok, settle, startTestServer } from '../testing/harness.js';
 import type { RawSocket, TestServer } from '../testing/harness.js';
 import { qualityOf } from './Call.js';
@@ -252,6 +254,39 @@ describe('calls: join, publish, consume, leave', () => {
     expect(fresh.participantId).not.toBe(b.participantId);
     await ok(ben3, 'call:leave', { callId: b.call.id });
     await ok(ana, 'call:leave', { callId: b.call.id });
+  });
+
+  it('a socket recovered by socket.io (same id) takes its participant back without a new join', async () => {
+    const ana = await t.connect('rc-ana');
+    const conversationId = await group(ana, ['rc-ben']);
+    const ben = io(t.url, { auth: { token: await t.token('rc-ben'), protocolVersion: PROTOCOL_VERSION }, transports: ['websocket'], reconnectionDelay: 20, forceNew: true });
+    try {
+      await new Promise<void>((resolve) => ben.once('connect', () => resolve()));
+      // socket.io recovers only a session that has received a broadcast (it resumes from its offset).
+      const started = nextEvent(ben, 'call:started');
+      await ok(ana, 'call:join', { conversationId });
+      await started;
+      const b = await ok(ben, 'call:join', { conversationId });
+      const reconnected = new Promise<void>((resolve) => ben.once('connect', () => resolve()));
+      // Drop the transport from the server side: the client reconnects and socket.io recovers the session.
+      [...t.server.io.of('/').sockets.values()].find((s) => s.id === ben.id)?.conn.close();
+      await reconnected;
+      expect(ben.recovered).toBe(true);
+      const participant = t.server.calls.get(b.call.id)?.participants.get(b.participantId);
+      expect(participant?.socketId).toBe(ben.id);
+      // Still in the call's room, and still there after the grace period.
+      const updated = nextEvent(ben, 'call:participantJoined');
+      const cy = await t.connect('rc-ana');
+      await ok(cy, 'call:join', { conversationId });
+      await updated;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(t.server.calls.get(b.call.id)?.participants.has(b.participantId)).toBe(true);
+      await ok(cy, 'call:leave', { callId: b.call.id });
+      await ok(ben, 'call:leave', { callId: b.call.id });
+      await ok(ana, 'call:leave', { callId: b.call.id });
+    } finally {
+      ben.disconnect();
+    }
   });
 
   it('leaving the conversation (or being removed from it) leaves the call', async () => {

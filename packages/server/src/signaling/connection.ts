@@ -22,6 +22,8 @@ export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): vo
     if (room !== socket.id && !rooms.has(room)) socket.leave(room);
   }
   socket.join([...rooms]);
+  // A recovered socket takes back the call participants it left in their grace period.
+  if (socket.recovered) ctx.calls.socketRecovered(socket);
   registerDispatcher(ctx, socket, handlers);
   ctx.metrics.connections.inc();
   if (debug) logger().debug({ recovered: socket.recovered, rooms: rooms.size }, 'connected');

@@ -2,7 +2,7 @@ import { ErrorCode } from '@plaza/protocol';
 import { setMuted } from '../../calls/callMedia.js';
 import { PlazaError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
-import { actorOf, requireCallParticipant } from './callAccess.js';
+import { actorOf, requireCall } from './callAccess.js';
 import type { CallAccess } from './callAccess.js';
 import { isManager } from './guards.js';
 import type { HandlerMap } from './types.js';
@@ -28,10 +28,10 @@ function targetOf(found: CallAccess, participantId: string) {
   return target;
 }
 
-/** Handlers of moderation: muting and removing participants. */
+/** Handlers of moderation: muting and removing participants (by members with the role; they need not be in the call). */
 export const callModerationHandlers: Pick<HandlerMap, 'call:muteParticipant' | 'call:removeParticipant'> = {
   async 'call:muteParticipant'(ctx, req) {
-    const found = await requireCallParticipant(ctx, req.callId);
+    const found = await requireCall(ctx, req.callId);
     requireModerator(ctx, found, 'mute participants');
     const target = targetOf(found, req.participantId);
     const track = target.trackOf(req.source);
@@ -48,7 +48,7 @@ export const callModerationHandlers: Pick<HandlerMap, 'call:muteParticipant' | '
   },
 
   async 'call:removeParticipant'(ctx, req) {
-    const found = await requireCallParticipant(ctx, req.callId);
+    const found = await requireCall(ctx, req.callId);
     requireModerator(ctx, found, 'remove participants');
     const target = targetOf(found, req.participantId);
     await ctx.server.calls.leave(found.call, target, 'removed', { actor: actorOf(ctx), action: 'call.removed' });
