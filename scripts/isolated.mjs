@@ -15,8 +15,8 @@
  * 3. Otherwise: prints one warning line and runs the command directly.
  *
  * Set `PLAZA_REQUIRE_ISOLATION=1` to fail instead of falling back (for benchmarks whose figures
- * would be wrong off loopback). The command's exit code is passed through; SIGINT/SIGTERM are
- * forwarded to it. Inside, `PLAZA_ISOLATED=1` is set so tests can tell.
+ * would be wrong off loopback). The command's exit code is passed through; SIGTERM/SIGHUP are
+ * forwarded to it (Ctrl+C reaches it directly). Inside, `PLAZA_ISOLATED=1` is set so tests can tell.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -67,7 +67,10 @@ function probe() {
 function run(command, args, env) {
   const child = spawn(command, args, { stdio: 'inherit', env });
   const forward = (signal) => () => child.kill(signal);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward(signal));
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, forward(signal));
+  // Ctrl+C reaches the whole foreground process group, the command included: wait for it to end
+  // rather than sending it a second SIGINT (vitest takes a second one as "exit now").
+  process.on('SIGINT', () => {});
   child.on('error', (error) => {
     process.stderr.write(`${PREFIX} could not start ${command}: ${error.message}\n`);
     process.exit(127);
