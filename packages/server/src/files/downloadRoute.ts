@@ -1,5 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ChatStore } from '../storage/ChatStore.js';
 import { answerDownloadPreflight, applyDownloadCors } from './downloadCors.js';
@@ -43,6 +44,39 @@ export function parseRange(header: string | undefined, size: number): RangeDecis
   return { start, end };
 }
 
+/** A request header's value as one string (repeated headers joined). */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The entity tags listed in an `If-None-Match` / `If-Range` value (`*` as itself). */
+function entityTags(header: string): string[] {
+  return header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
+}
+
+/**
+ * Whether `If-None-Match` matches `etag` (weak comparison, RFC 9110 §13.1.2): the answer is then
+ * `304 Not Modified`.
+ */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = (tag: string) => tag.replace(/^W\//, '');
+  return entityTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+}
+
+/**
+ * Whether a `Range` may be honoured under `If-Range` (RFC 9110 §13.1.5): without the header,
+ * yes; with an entity tag, only when it is strongly equal to `etag`; with a date, only when it is
+ * exactly `lastModified`. Otherwise the whole file is sent (200).
+ */
+export function rangeStillValid(header: string | undefined, etag: string, lastModified: string): boolean {
+  if (header === undefined) return true;
+  const value = header.trim();
+  if (value.startsWith('"') || value.startsWith('W/')) return !value.startsWith('W/') && value === etag;
+  const date = Date.parse(value);
+  return !Number.isNaN(date) && date === Date.parse(lastModified);
+}
+
 /** `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266/8187). */
 export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
@@ -82,32 +116,50 @@ export function registerDownloadRoute(http: FastifyInstance, options: DownloadRo
       return fail(reply, 403, ErrorCode.NOT_A_MEMBER, 'the user this URL was signed for is no longer a member of its conversation');
     }
     const key = thumbnail ? `${file.storageKey}.thumb` : file.storageKey;
-    const stat = await storage.stat(key);
-    if (!stat) {
+    const missing = () => {
       logger.warn({ fileId, key }, 'file row without stored bytes');
       return fail(reply, 404, ErrorCode.FILE_NOT_FOUND, 'no such file');
-    }
-    const size = stat.size;
-    const name = thumbnail ? `${file.name.replace(/\.[^.]*$/, '')}-thumbnail.webp` : file.name;
-    reply
-      .header('Content-Type', thumbnail ? (file.thumbnailMime ?? 'application/octet-stream') : file.mimeType)
-      .header('Content-Disposition', contentDisposition(name))
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Content-Security-Policy', "sandbox; default-src 'none'")
-      .header('Cache-Control', `private, max-age=${Math.max(0, grant.exp - nowSec)}`)
-      .header('Accept-Ranges', 'bytes')
-      .header('ETag', `"${file.sha256.slice(0, 32)}${thumbnail ? '-t' : ''}"`);
-    const range = parseRange(request.headers.range, size);
+    };
+    // The row knows an original's size (files never change); only thumbnails need a stat.
+    const size = thumbnail ? (await storage.stat(key))?.size : file.size;
+    if (size === undefined) return missing();
+    const etag = `"${file.sha256.slice(0, 32)}${thumbnail ? '-t' : ''}"`;
+    const lastModified = new Date(file.createdAt).toUTCString();
+    const validators = () =>
+      reply
+        .header('Cache-Control', `private, max-age=${Math.max(0, grant.exp - nowSec)}`)
+        .header('ETag', etag)
+        .header('Last-Modified', lastModified);
+    // The client holds these bytes already (answered only after the signature and membership checks).
+    if (noneMatch(headerValue(request.headers['if-none-match']), etag)) return validators().code(304).send();
+    const honoured = rangeStillValid(headerValue(request.headers['if-range']), etag, lastModified);
+    const range = honoured ? parseRange(request.headers.range, size) : null;
     if (range === 'unsatisfiable') {
       return reply.code(416).header('Content-Range', `bytes */${size}`).header('Content-Type', 'application/json; charset=utf-8').send(
         errorBody({ code: ErrorCode.INVALID_REQUEST, message: `range not satisfiable (size ${size})` }),
       );
     }
+    let body: Readable | '' = '';
+    if (size > 0) {
+      try {
+        body = await storage.get(key, range ?? undefined);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return missing();
+        throw error;
+      }
+    }
+    const name = thumbnail ? `${file.name.replace(/\.[^.]*$/, '')}-thumbnail.webp` : file.name;
+    validators()
+      .header('Content-Type', thumbnail ? (file.thumbnailMime ?? 'application/octet-stream') : file.mimeType)
+      .header('Content-Disposition', contentDisposition(name))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Security-Policy', "sandbox; default-src 'none'")
+      .header('Accept-Ranges', 'bytes');
     if (range) {
       reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${size}`).header('Content-Length', range.end - range.start + 1);
-      return reply.send(await storage.get(key, range));
+    } else {
+      reply.code(200).header('Content-Length', size);
     }
-    reply.code(200).header('Content-Length', size);
-    return reply.send(size === 0 ? '' : await storage.get(key));
+    return reply.send(body);
   });
 }

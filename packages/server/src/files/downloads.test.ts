@@ -70,6 +70,60 @@ describe('signed downloads and attachments', () => {
     expect(past.headers.get('content-range')).toBe('bytes */20');
   });
 
+  it('If-None-Match with the ETag answers 304 without a body; another tag gets the file', async () => {
+    const bytes = Buffer.from('conditional bytes\n');
+    const fileId = await upload(bytes, 'cond.txt');
+    const url = new URL((await ok(ben, 'file:url', { fileId })).url, t.url);
+    const first = await fetch(url);
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(first.headers.get('last-modified')).toBeTruthy();
+    for (const tag of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const again = await fetch(url, { headers: { 'If-None-Match': tag } });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('etag')).toBe(etag);
+      expect(again.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+      expect((await again.arrayBuffer()).byteLength).toBe(0);
+    }
+    const changed = await fetch(url, { headers: { 'If-None-Match': '"0123456789abcdef0123456789abcdef"' } });
+    expect(changed.status).toBe(200);
+    expect(Buffer.from(await changed.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('a matching If-None-Match on a tampered URL or for a former member is still refused, never 304', async () => {
+    const fileId = await upload(Buffer.from('still guarded\n'), 'guarded-etag.txt');
+    const { url } = await ok(ana, 'file:url', { fileId });
+    const etag = (await fetch(new URL(url, t.url))).headers.get('etag') as string;
+    const tampered = new URL(url, t.url);
+    tampered.searchParams.set('uid', 'd-eve');
+    const res = await fetch(tampered, { headers: { 'If-None-Match': etag } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('URL_EXPIRED_OR_INVALID');
+  });
+
+  it('If-Range: a matching ETag or Last-Modified keeps the 206; any other validator gets the whole file as 200', async () => {
+    const bytes = Buffer.from('0123456789abcdefghij');
+    const fileId = await upload(bytes, 'if-range.txt');
+    const url = new URL((await ok(ana, 'file:url', { fileId })).url, t.url);
+    const full = await fetch(url);
+    const etag = full.headers.get('etag') as string;
+    const lastModified = full.headers.get('last-modified') as string;
+    await full.arrayBuffer();
+    const matching = await fetch(url, { headers: { Range: 'bytes=5-9', 'If-Range': etag } });
+    expect(matching.status).toBe(206);
+    expect(await matching.text()).toBe('56789');
+    const byDate = await fetch(url, { headers: { Range: 'bytes=5-9', 'If-Range': lastModified } });
+    expect(byDate.status).toBe(206);
+    expect(await byDate.text()).toBe('56789');
+    for (const validator of ['"0123456789abcdef0123456789abcdef"', `W/${etag}`, 'Tue, 01 Jan 2030 00:00:00 GMT']) {
+      const stale = await fetch(url, { headers: { Range: 'bytes=5-9', 'If-Range': validator } });
+      expect(stale.status).toBe(200);
+      expect(stale.headers.get('content-range')).toBeNull();
+      expect(stale.headers.get('content-length')).toBe(String(bytes.length));
+      expect(await stale.text()).toBe(bytes.toString());
+    }
+  });
+
   it('a tampered or expired URL is 403 URL_EXPIRED_OR_INVALID', async () => {
     const fileId = await upload(Buffer.from('guarded'), 'guarded.txt');
     const { url } = await ok(ana, 'file:url', { fileId });
