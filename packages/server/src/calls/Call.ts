@@ -204,16 +204,17 @@ export class Call {
 
   /**
    * After the worker of one of the call's routers died: drops every participant's media (their
-   * tracks are gone; they re-publish), closes the call's remaining routers, creates a new router
-   * on a live worker and sends `call:rebuild` to every participant.
+   * tracks are gone; they re-publish), closes the call's remaining routers, sends `call:rebuild`
+   * to every participant and creates a new router on a live worker.
    */
   async rebuild(): Promise<void> {
     for (const participant of this.participants.values()) participant.dropMedia();
     for (const router of this.routers) router.close();
     this.routers = [];
     this.#lastSpeakers = '[]';
-    await this.ensureRouter();
+    // Tell the clients first: they tear down while the new router is created (their joins wait for it).
     this.toCall().emit('call:rebuild', { callId: this.id, reason: 'worker-died' });
+    await this.ensureRouter();
   }
 
   /** Whether any of the call's routers runs on `worker`. */

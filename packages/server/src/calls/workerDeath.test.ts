@@ -31,8 +31,11 @@ describe('calls: a media worker dies', () => {
     await rebuildBen;
     const deaths = await t.server.metrics.mediaWorkerDeaths.get();
     expect(deaths.values[0]?.value).toBe(1);
-    const [replacement] = t.server.calls.pool!.workers;
-    expect(replacement?.pid).not.toBe(worker!.pid);
+    await vi.waitFor(() => {
+      const [replacement] = t.server.calls.pool!.workers;
+      expect(replacement?.pid).toBeGreaterThan(0);
+      expect(replacement?.pid).not.toBe(worker!.pid);
+    });
     // The old transports are gone: requests on them say so instead of failing obscurely.
     expect((await fails(ana, 'call:restartIce', { callId, transportId: a.sendTransport!.id })).code).toBe('MEDIA_UNAVAILABLE');
 
