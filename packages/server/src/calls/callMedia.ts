@@ -1,5 +1,5 @@
 import { ErrorCode, sourceKind } from '@plaza/protocol';
-import type { CallRequestPayloads, CallTrack, ConsumerOptions, DataConsumerOptions, IceParameters, RtpParameters } from '@plaza/protocol';
+import type { CallRequestPayloads, CallTrack, ConsumerOptions, DataConsumerOptions, IceParameters, RtpParameters, TrackSource } from '@plaza/protocol';
 import type { types as ms } from 'mediasoup';
 import { PlazaError } from '../errors.js';
 import type { Call } from './Call.js';
@@ -74,7 +74,16 @@ export async function produce(call: Call, participant: CallParticipant, req: Cal
     producer.close();
     throw new PlazaError(ErrorCode.PARTICIPANT_NOT_FOUND, 'you left the call');
   }
-  const track = { producer, source: req.source, mutedBy: null };
+  await addTrack(call, participant, producer, req.source);
+  return producer.id;
+}
+
+/**
+ * Makes a new producer one of `participant`'s tracks: its RTP scores feed connection quality,
+ * audio feeds the router's level observer, and the other participants hear of it.
+ */
+export async function addTrack(call: Call, participant: CallParticipant, producer: ms.Producer, source: TrackSource): Promise<void> {
+  const track = { producer, source, mutedBy: null };
   participant.tracks.set(producer.id, track);
   producer.on('score', (scores: ms.ProducerScore[]) => {
     if (scores.length > 0) call.recordScore(participant, producer.id, Math.max(...scores.map((s) => s.score)));
@@ -85,7 +94,6 @@ export async function produce(call: Call, participant: CallParticipant, req: Cal
   });
   await participant.router?.observeAudio(producer);
   call.toCall(participant.socketId).emit('call:trackPublished', { callId: call.id, participantId: participant.id, track: CallParticipant.trackInfo(producer.id, track) });
-  return producer.id;
 }
 
 /** `call:unpublish`: closes the producer; consumers of it are closed (and told) by mediasoup's `producerclose`. */
