@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -16,7 +18,14 @@ import { waitFor } from '../helpers/waitFor.js';
  */
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/video-room/', import.meta.url));
-const SCREENSHOT = fileURLToPath(new URL('../../examples/video-room/screenshot.png', import.meta.url));
+/**
+ * The README's screenshot is rewritten only with PLAZA_UPDATE_SCREENSHOTS=1 (every run differs in
+ * its video frames); otherwise it goes to the temp dir, next to the other e2e screenshots.
+ */
+const SCREENSHOT =
+  process.env.PLAZA_UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../examples/video-room/screenshot.png', import.meta.url))
+    : joinPath(tmpdir(), 'plaza-e2e-screenshots', 'video-room.png');
 
 let demo: ChildProcess | undefined;
 let demoOutput = '';
