@@ -16,7 +16,7 @@ import { randomBase62 } from '../storage/ids.js';
 import { DirectBody } from './DirectBody.js';
 import { UPLOADER_KEY } from './FileService.js';
 import type { FileService } from './FileService.js';
-import { codeOfTusStatus, errorBody, fromPlazaError, isRefusal } from './httpErrors.js';
+import { fromPlazaError, isRefusal, jsonErrorBody } from './httpErrors.js';
 
 /** Where the tus endpoint lives, relative to the server URL. */
 export const UPLOAD_PATH = '/files/uploads';
@@ -215,13 +215,19 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
       }
     },
     onResponseError(_req, error) {
-      if (isRefusal(error) && error.body.startsWith('{')) return error;
-      const status = isRefusal(error) ? error.status_code : 500;
-      if (!isRefusal(error)) logger.error({ err: error }, 'upload request failed unexpectedly');
-      const message = isRefusal(error) ? error.body.trim() : 'internal server error';
-      return { status_code: status, body: errorBody({ code: codeOfTusStatus(status), message }) };
+      if (isRefusal(error)) return { status_code: error.status_code, body: jsonErrorBody(error.status_code, error.body) };
+      logger.error({ err: error }, 'upload request failed unexpectedly');
+      return { status_code: 500, body: jsonErrorBody(500, 'internal server error') };
     },
   });
+  // tus answers some requests itself, before any hook (no Tus-Resumable, invalid headers): every
+  // error answer goes through `write`, which now makes it JSON with a stable code.
+  const write = tus.write.bind(tus);
+  tus.write = (context, headers, status, body = '') => {
+    if (status < 400) return write(context, headers, status, body);
+    headers.set('Content-Type', JSON_TYPE);
+    return write(context, headers, status, jsonErrorBody(status, body));
+  };
 
   http.register(async (scope) => {
     // tus reads the raw request body itself.
