@@ -117,7 +117,11 @@ export async function setMuted(call: Call, participant: CallParticipant, trackId
   return info;
 }
 
-/** `call:consume`: a paused consumer on the receive transport, piping the producer over from another router when needed. */
+/**
+ * `call:consume`: a paused consumer on the receive transport, piping the producer over from
+ * another router when needed. A participant holds one consumer per track: a second `consume` of
+ * the same track replaces the first (which is closed and reported with `call:consumerClosed`).
+ */
 export async function consume(call: Call, participant: CallParticipant, req: CallRequestPayloads['call:consume']): Promise<ConsumerOptions> {
   if (!participant.grants.canSubscribe) throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'your token does not allow receiving media (canSubscribe)');
   requireMedia(participant);
@@ -140,6 +144,13 @@ export async function consume(call: Call, participant: CallParticipant, req: Cal
   if (participant.gone || transport.closed) {
     consumer.close();
     throw new PlazaError(ErrorCode.PARTICIPANT_NOT_FOUND, 'you left the call');
+  }
+  // One consumer per track: consuming again (after a client-side failure) replaces the old one.
+  for (const [id, entry] of participant.consumers) {
+    if (entry.trackId !== req.trackId) continue;
+    participant.consumers.delete(id);
+    entry.consumer.close();
+    call.toParticipant(participant)?.emit('call:consumerClosed', { callId: call.id, consumerId: id });
   }
   participant.consumers.set(consumer.id, { consumer, trackId: req.trackId });
   const forget = () => {
@@ -227,6 +238,13 @@ export async function consumeData(call: Call, participant: CallParticipant, req:
   if (participant.gone || transport.closed) {
     dataConsumer.close();
     throw new PlazaError(ErrorCode.PARTICIPANT_NOT_FOUND, 'you left the call');
+  }
+  // One data consumer per data channel, as for tracks.
+  for (const [id, existing] of participant.dataConsumers) {
+    if (existing.dataProducerId !== req.dataProducerId) continue;
+    participant.dataConsumers.delete(id);
+    existing.close();
+    call.toParticipant(participant)?.emit('call:consumerClosed', { callId: call.id, consumerId: id });
   }
   participant.dataConsumers.set(dataConsumer.id, dataConsumer);
   dataConsumer.observer.once('close', () => participant.dataConsumers.delete(dataConsumer.id));
