@@ -311,7 +311,11 @@ export class Call extends SafeEmitter<CallEvents> {
         return this.#roster.addParticipant((event as ServerEvent<'call:participantJoined'>).participant);
       case 'call:participantLeft': {
         const e = event as ServerEvent<'call:participantLeft'>;
-        if (e.participantId === this.localParticipant.id) return this.#end(e.reason === 'removed' ? 'removed' : 'left');
+        if (e.participantId === this.localParticipant.id) {
+          // Dropped after the grace period of a lost connection: not the user's choice, rejoin.
+          if (e.reason === 'disconnected') return this.#recovery.trigger('rejoin');
+          return this.#end(e.reason === 'removed' ? 'removed' : 'left');
+        }
         return this.#roster.removeParticipant(e.participantId, e.reason);
       }
       case 'call:trackPublished': {
@@ -352,7 +356,8 @@ export class Call extends SafeEmitter<CallEvents> {
     }
   }
 
-  async #open(joined: CallJoined): Promise<void> {
+  /** A new media session for `joined`; resolves with the settling of the subscriptions it started. */
+  async #open(joined: CallJoined): Promise<{ subscribed: Promise<void> }> {
     this.#generation += 1;
     const generation = this.#generation;
     const session = await MediaSession.create(joined, {
@@ -368,19 +373,22 @@ export class Call extends SafeEmitter<CallEvents> {
     });
     if (this.#state === 'left') {
       session.close();
-      return;
+      return { subscribed: Promise.resolve() };
     }
     this.#session = session;
-    this.#roster.reconcile(joined.call);
+    const subscribed = this.#roster.reconcile(joined.call);
     this.#data.reconcile(joined.call.participants, this.localParticipant.id);
+    // Wrapped: an async function returning a promise would wait for it.
+    return { subscribed };
   }
 
   /** The server kept the transports (a resumed join): catch up with the call, then restart ICE. */
   async #resume(joined: CallJoined): Promise<void> {
     if (joined.call.id !== this.#id) throw new PlazaError(ErrorCode.CALL_NOT_FOUND, `call ${this.#id} ended while reconnecting`);
-    this.#roster.reconcile(joined.call);
+    const subscribed = this.#roster.reconcile(joined.call);
     this.#data.reconcile(joined.call.participants, this.localParticipant.id);
     await this.#requireSession().restartIce();
+    await subscribed;
   }
 
   /** Full rebuild: new session, every local track published again, every wanted track received again. */
@@ -390,14 +398,15 @@ export class Call extends SafeEmitter<CallEvents> {
       await this.#ctx.request('call:leave', { callId: joined.call.id }).catch(() => undefined);
       throw new PlazaError(ErrorCode.CALL_NOT_FOUND, `call ${this.#id} ended while reconnecting`);
     }
+    this.#roster.dropConsumers();
     this.#session?.close();
     this.#session = null;
-    this.#roster.dropConsumers();
     this.#data.reset();
     for (const t of this.localParticipant._tracks.values()) t._bind(null);
     this.localParticipant._setId(joined.participantId);
-    await this.#open(joined);
+    const { subscribed } = await this.#open(joined);
     await this.#publisher.republish();
+    await subscribed;
   }
 
   #onActiveSpeakers(e: ServerEvent<'call:activeSpeakers'>): void {

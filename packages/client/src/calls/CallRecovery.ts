@@ -121,6 +121,7 @@ export class CallRecovery {
     host.interrupted();
     host.logger().info('call recovery', { step });
     host.hold();
+    let recovered = false;
     try {
       if (step === 'ice') {
         try {
@@ -144,8 +145,7 @@ export class CallRecovery {
           await host.rebuild(joined);
         }
       }
-      this.#failures = 0;
-      if (!host.isOver() && this.#next === null) host.recovered();
+      recovered = true;
     } catch (raw) {
       const error = toPlazaError(raw);
       if (host.isOver()) return;
@@ -168,5 +168,8 @@ export class CallRecovery {
     } finally {
       host.release();
     }
+    if (!recovered) return;
+    this.#failures = 0;
+    if (!host.isOver() && this.#next === null) host.recovered();
   }
 }

@@ -47,9 +47,10 @@ export class RemoteRoster {
   /**
    * Brings the roster in line with `info` (the call as a `call:join` answered): participants and
    * tracks gone are removed with their events, new ones added, and every wanted track is received
-   * on the current session (again, after a rebuild).
+   * on the current session (again, after a rebuild). Resolves once those subscriptions settled.
    */
-  reconcile(info: CallInfo): void {
+  reconcile(info: CallInfo): Promise<void> {
+    const started: Promise<void>[] = [];
     const present = new Set(info.participants.map((p) => p.id));
     for (const p of [...this.#participants.values()]) if (!present.has(p.id)) this.removeParticipant(p.id, 'left');
     for (const p of info.participants) {
@@ -57,6 +58,10 @@ export class RemoteRoster {
       const known = this.#participants.get(p.id);
       if (!known) {
         this.addParticipant(p);
+        for (const t of p.tracks) {
+          const run = this.#subscribing.get(t.id);
+          if (run) started.push(run);
+        }
         continue;
       }
       const ids = new Set(p.tracks.map((t) => t.id));
@@ -68,8 +73,11 @@ export class RemoteRoster {
           this.#applyMuted(track, known, t.muted);
           if (this.#wanted.has(t.id) && !this.#subscribing.has(t.id)) this.#subscribeInBackground(track);
         }
+        const run = this.#subscribing.get(t.id);
+        if (run) started.push(run);
       }
     }
+    return Promise.allSettled(started).then(() => undefined);
   }
 
   /**

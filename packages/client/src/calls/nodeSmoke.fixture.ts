@@ -11,9 +11,21 @@
  * unreliable: at 640x480 it sometimes stops after the first frame, at 320x240 nothing arrives);
  * SMOKE_LOG=debug (client log on stderr); SMOKE_TIMEOUT_MS (default 30000).
  *
+ * SMOKE_CUT=alice|bob puts that client (alice publishes, bob receives) behind a TCP proxy and, once
+ * frames arrive, cuts its Plaza connection and refuses new ones for SMOKE_CUT_MS (default 500).
+ * Shorter than the server's callRejoinGraceMs, the call resumes (ICE restart on the same
+ * transports); longer, it is rebuilt (new transports, tracks published and received again).
+ * Frames are then counted again for SMOKE_MS after the call's 'reconnected'.
+ *
+ * SMOKE_KILL_WORKER_OF=<server pid> instead SIGKILLs that server's mediasoup worker once frames
+ * arrive: both calls get `call:rebuild`, and frames are counted again after both reconnected.
+ *
  * A process that carried media through wrtc must end with process.exit() (it aborts at a natural
  * exit), so every path below ends there.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import wrtc from '@roamhq/wrtc';
 import { AccessToken } from '@plaza/server-sdk';
 import { PlazaClient, createLogger } from '../index.js';
@@ -46,6 +58,57 @@ function finish(code: number, error?: unknown): never {
   process.exit(code);
 }
 
+/** A TCP proxy whose connections can be cut, refusing new ones for a while (a lost network). */
+async function startCutProxy(target: string): Promise<{ url: string; cut(downMs: number): void; close(): void }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let downUntil = 0;
+  const server = createServer((client) => {
+    if (Date.now() < downUntil) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s)).on('error', () => s.destroy());
+    }
+    client.pipe(upstream).on('close', () => client.destroy());
+    upstream.pipe(client).on('close', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut(downMs) {
+      downUntil = Date.now() + downMs;
+      for (const s of sockets) s.destroy();
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Pids of the `mediasoup-worker` children of `parent` (from /proc). */
+function mediasoupWorkers(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = /\(([^)]*)\)/.exec(stat)?.[1] ?? '';
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && name.startsWith('mediasoup-work')) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
 const watchdog = setTimeout(() => finish(1, new Error('timed out')), Number(process.env['SMOKE_TIMEOUT_MS'] || 30_000));
 
 async function main(): Promise<void> {
@@ -60,8 +123,13 @@ async function main(): Promise<void> {
     process.stderr.write(`[${ms()}ms] ${level} ${message} ${JSON.stringify(context ?? {}, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`),
   );
 
-  const alice = new PlazaClient(url, { webrtc: wrtc, logger });
-  const bob = new PlazaClient(url, { webrtc: wrtc, logger });
+  const cutWho = process.env['SMOKE_CUT'] || '';
+  const cutMs = Number(process.env['SMOKE_CUT_MS'] || 500);
+  const proxy = cutWho ? await startCutProxy(url) : null;
+  if (proxy) cleanups.push(() => proxy.close());
+  const reconnectPolicy = { nextDelayMs: () => 200 };
+  const alice = new PlazaClient(cutWho === 'alice' && proxy ? proxy.url : url, { webrtc: wrtc, logger, reconnectPolicy });
+  const bob = new PlazaClient(cutWho === 'bob' && proxy ? proxy.url : url, { webrtc: wrtc, logger, reconnectPolicy });
   cleanups.push(() => void alice.disconnect(), () => void bob.disconnect());
   await alice.connect(await token(`smoke-a-${suffix}`));
   await bob.connect(await token(`smoke-b-${suffix}`));
@@ -78,7 +146,31 @@ async function main(): Promise<void> {
   let firstFrameAt = 0;
   let size = '';
   const data: string[] = [];
-  const subscribed = new Promise<RemoteTrack>((resolve) => bobCall.on('trackSubscribed', (track) => resolve(track)));
+  const events: string[] = [];
+  result['events'] = events;
+  for (const [who, c] of [['alice', aliceCall], ['bob', bobCall]] as const) {
+    for (const name of ['reconnecting', 'reconnected', 'participantJoined', 'participantLeft', 'trackPublished', 'trackUnpublished', 'trackSubscribed', 'trackUnsubscribed', 'left'] as const) {
+      c.on(name, (...args: unknown[]) => {
+        const reason = args.find((a): a is string => typeof a === 'string');
+        events.push(`${ms()}ms ${who} ${name}${reason ? ` (${reason})` : ''}`);
+      });
+    }
+  }
+  /** Counts frames of the track bob receives now; a new sink whenever it is subscribed (again). */
+  let sink: InstanceType<typeof RTCVideoSink> | null = null;
+  cleanups.push(() => sink?.stop());
+  const sinkOn = (track: RemoteTrack) => {
+    sink?.stop();
+    const media = track.mediaStreamTrack;
+    if (!media) throw new Error('subscribed without a mediaStreamTrack');
+    sink = new RTCVideoSink(media as never);
+    sink.onframe = (({ frame: f }: { frame: { width: number; height: number } }) => {
+      if (frames++ === 0) firstFrameAt = ms();
+      size = `${f.width}x${f.height}`;
+    }) as never;
+  };
+  bobCall.on('trackSubscribed', (track) => sinkOn(track));
+  const subscribed = new Promise<RemoteTrack>((resolve) => bobCall.once('trackSubscribed', (track) => resolve(track)));
   bobCall.on('data', (d) => data.push(typeof d === 'string' ? d : `<${d.byteLength} bytes>`));
 
   const [W, H] = (process.env['SMOKE_SIZE'] || '640x480').split('x').map(Number) as [number, number];
@@ -101,18 +193,37 @@ async function main(): Promise<void> {
   // Data sent before the receiver's data consumer exists is not delivered: send once both sides are set up.
   const sendData = setInterval(() => data.length === 0 && aliceCall.sendData(`hello from alice at ${ms()} ms`), 300);
   cleanups.push(() => clearInterval(sendData));
-  const media = remote.mediaStreamTrack;
-  if (!media) throw new Error('subscribed without a mediaStreamTrack');
-  const sink = new RTCVideoSink(media as never);
-  cleanups.push(() => sink.stop());
-  sink.onframe = (({ frame: f }: { frame: { width: number; height: number } }) => {
-    if (frames++ === 0) firstFrameAt = ms();
-    size = `${f.width}x${f.height}`;
-  }) as never;
-
   await new Promise((r) => setTimeout(r, countMs));
+
+  const killWorkerOf = Number(process.env['SMOKE_KILL_WORKER_OF'] || 0);
+  if (killWorkerOf > 0) {
+    const workers = mediasoupWorkers(killWorkerOf);
+    if (workers.length === 0) throw new Error(`no mediasoup worker under pid ${killWorkerOf}`);
+    const before = frames;
+    const both = Promise.all([aliceCall, bobCall].map((c) => new Promise<void>((resolve) => c.once('reconnected', () => resolve()))));
+    marks['killed'] = ms();
+    for (const pid of workers) process.kill(pid, 'SIGKILL');
+    await both;
+    marks['reconnected'] = ms();
+    const at = frames;
+    await new Promise((r) => setTimeout(r, countMs));
+    Object.assign(result, { killedWorkers: workers, framesBeforeKill: before, framesAfterReconnected: frames - at });
+  }
+
+  if (proxy) {
+    const cutCall = cutWho === 'alice' ? aliceCall : bobCall;
+    const before = frames;
+    const reconnected = new Promise<void>((resolve) => cutCall.once('reconnected', () => resolve()));
+    marks['cut'] = ms();
+    proxy.cut(cutMs);
+    await reconnected;
+    marks['reconnected'] = ms();
+    const at = frames;
+    await new Promise((r) => setTimeout(r, countMs));
+    Object.assign(result, { cutWho, cutMs, framesBeforeCut: before, framesDuringCut: at - before, framesAfterReconnected: frames - at });
+  }
   Object.assign(result, {
-    ok: frames > 0,
+    ok: frames > 0 && (!(proxy || killWorkerOf > 0) || (result['framesAfterReconnected'] as number) > 0),
     frames,
     framesPushed: tick,
     size,
@@ -126,7 +237,7 @@ async function main(): Promise<void> {
   clearTimeout(watchdog);
   await bobCall.leave();
   await aliceCall.leave();
-  finish(frames > 0 ? 0 : 1);
+  finish(result['ok'] ? 0 : 1);
 }
 
 main().catch((error: unknown) => finish(1, error));
