@@ -18,6 +18,18 @@ Flags (each also settable by environment, then config file; flags win):
   --user-quota-bytes N  PLAZA_USER_QUOTA_BYTES bytes of files one user may store (default 1 GiB)
   --signed-url-ttl-sec N PLAZA_SIGNED_URL_TTL_SEC lifetime of signed download URLs (default 300)
   --allowed-file-types a,b PLAZA_ALLOWED_FILE_TYPES sniffed media types accepted (image/* patterns)
+  --max-thumbnail-pixels N
+                        PLAZA_MAX_THUMBNAIL_PIXELS  largest image decoded for a thumbnail, in
+                                               pixels (default 24000000; GIFs a quarter)
+  --max-concurrent-uploads-per-user N
+                        PLAZA_MAX_CONCURRENT_UPLOADS_PER_USER  upload requests one user may have
+                                               in progress (default 8)
+  --strip-image-metadata true|false
+                        PLAZA_STRIP_IMAGE_METADATA  remove EXIF/XMP/text metadata from JPEG, PNG
+                                               and WebP originals (default true)
+  --unattached-file-ttl-hours N
+                        PLAZA_UNATTACHED_FILE_TTL_HOURS  delete uploads no message refers to
+                                               after N hours (default 24)
   --presence-offline-grace-ms N
                         PLAZA_PRESENCE_OFFLINE_GRACE_MS  announce offline only after N ms without
                                                a device (default 5000)

@@ -234,6 +234,10 @@ export interface ConfigLayer {
   userQuotaBytes?: number;
   signedUrlTtlSec?: number;
   allowedFileTypes?: string[];
+  maxThumbnailPixels?: number;
+  maxConcurrentUploadsPerUser?: number;
+  stripImageMetadata?: boolean;
+  unattachedFileTtlHours?: number;
   presenceOfflineGraceMs?: number;
   presenceLargeConversationMembers?: number;
   apiKeys?: Record<string, string>;
@@ -302,6 +306,33 @@ function callFlagLayer(str: (name: string) => string | undefined, values: Record
   if (iceServers !== undefined) layer.iceServers = jsonOf(iceServers, '--ice-servers');
 }
 
+function numberOf(value: string, name: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new ConfigError(`${name} must be a number, got '${value}'`);
+  return Number(value.trim());
+}
+
+/** File-sharing settings from the environment. */
+function fileEnvLayer(env: NodeJS.ProcessEnv, layer: ConfigLayer): void {
+  if (env.PLAZA_MAX_THUMBNAIL_PIXELS) layer.maxThumbnailPixels = intOf(env.PLAZA_MAX_THUMBNAIL_PIXELS, 'PLAZA_MAX_THUMBNAIL_PIXELS');
+  if (env.PLAZA_MAX_CONCURRENT_UPLOADS_PER_USER) {
+    layer.maxConcurrentUploadsPerUser = intOf(env.PLAZA_MAX_CONCURRENT_UPLOADS_PER_USER, 'PLAZA_MAX_CONCURRENT_UPLOADS_PER_USER');
+  }
+  if (env.PLAZA_STRIP_IMAGE_METADATA) layer.stripImageMetadata = boolOf(env.PLAZA_STRIP_IMAGE_METADATA, 'PLAZA_STRIP_IMAGE_METADATA');
+  if (env.PLAZA_UNATTACHED_FILE_TTL_HOURS) layer.unattachedFileTtlHours = numberOf(env.PLAZA_UNATTACHED_FILE_TTL_HOURS, 'PLAZA_UNATTACHED_FILE_TTL_HOURS');
+}
+
+/** File-sharing settings from the CLI flags. */
+function fileFlagLayer(str: (name: string) => string | undefined, layer: ConfigLayer): void {
+  const pixels = str('max-thumbnail-pixels');
+  if (pixels !== undefined) layer.maxThumbnailPixels = intOf(pixels, '--max-thumbnail-pixels');
+  const uploads = str('max-concurrent-uploads-per-user');
+  if (uploads !== undefined) layer.maxConcurrentUploadsPerUser = intOf(uploads, '--max-concurrent-uploads-per-user');
+  const strip = str('strip-image-metadata');
+  if (strip !== undefined) layer.stripImageMetadata = boolOf(strip, '--strip-image-metadata');
+  const ttl = str('unattached-file-ttl-hours');
+  if (ttl !== undefined) layer.unattachedFileTtlHours = numberOf(ttl, '--unattached-file-ttl-hours');
+}
+
 function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   const layer: ConfigLayer = {};
   if (env.PLAZA_PORT) layer.port = intOf(env.PLAZA_PORT, 'PLAZA_PORT');
@@ -315,6 +346,7 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_USER_QUOTA_BYTES) layer.userQuotaBytes = intOf(env.PLAZA_USER_QUOTA_BYTES, 'PLAZA_USER_QUOTA_BYTES');
   if (env.PLAZA_SIGNED_URL_TTL_SEC) layer.signedUrlTtlSec = intOf(env.PLAZA_SIGNED_URL_TTL_SEC, 'PLAZA_SIGNED_URL_TTL_SEC');
   if (env.PLAZA_ALLOWED_FILE_TYPES !== undefined) layer.allowedFileTypes = listOf(env.PLAZA_ALLOWED_FILE_TYPES);
+  fileEnvLayer(env, layer);
   if (env.PLAZA_PRESENCE_OFFLINE_GRACE_MS) layer.presenceOfflineGraceMs = intOf(env.PLAZA_PRESENCE_OFFLINE_GRACE_MS, 'PLAZA_PRESENCE_OFFLINE_GRACE_MS');
   if (env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS) {
     layer.presenceLargeConversationMembers = intOf(env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS, 'PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS');
@@ -342,6 +374,10 @@ export const cliFlags = {
   'user-quota-bytes': { type: 'string' },
   'signed-url-ttl-sec': { type: 'string' },
   'allowed-file-types': { type: 'string' },
+  'max-thumbnail-pixels': { type: 'string' },
+  'max-concurrent-uploads-per-user': { type: 'string' },
+  'strip-image-metadata': { type: 'string' },
+  'unattached-file-ttl-hours': { type: 'string' },
   'presence-offline-grace-ms': { type: 'string' },
   'presence-large-conversation-members': { type: 'string' },
   'no-calls': { type: 'boolean' },
@@ -400,6 +436,7 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   if (ttl !== undefined) layer.signedUrlTtlSec = intOf(ttl, '--signed-url-ttl-sec');
   const types = str('allowed-file-types');
   if (types !== undefined) layer.allowedFileTypes = listOf(types);
+  fileFlagLayer(str, layer);
   const grace = str('presence-offline-grace-ms');
   if (grace !== undefined) layer.presenceOfflineGraceMs = intOf(grace, '--presence-offline-grace-ms');
   const large = str('presence-large-conversation-members');
