@@ -136,6 +136,10 @@ export class CallManager {
     const pool = this.#pool;
     if (!pool || this.#closed) throw new PlazaError(ErrorCode.MEDIA_UNAVAILABLE, this.#settings.enabled ? 'calls are unavailable: no media worker runs' : 'calls are disabled on this server');
     return this.#lock.run(conversationId, async () => {
+      // Membership may have ended while this join waited for the lock.
+      if (!(await this.#deps.store.getMembership(conversationId, actor.user.id))) {
+        throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
+      }
       let call = this.#byConversation.get(conversationId);
       let started = false;
       if (!call) {
@@ -182,6 +186,8 @@ export class CallManager {
         await this.#postSystemMessage(call, `${actor.user.name} started a call`);
       }
       this.#audit(actor, resumed || participantId === participant.id ? 'call.rejoined' : 'call.joined', call, { participantId: participant.id, resumed });
+      // The socket went away while this join ran: its participant starts its grace period now.
+      if (!actor.socket.connected) this.socketGone(actor.socket.id);
       const rtpCapabilities = await call.rtpCapabilities();
       return {
         call: call.info(),
@@ -210,20 +216,22 @@ export class CallManager {
    * cancels the rings it started, tells the others, and ends the call when it was the last one.
    */
   leave(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: { actor: CallActor | null; action: string }): Promise<void> {
-    return this.#lock.run(call.conversationId, async () => {
-      if (participant.gone || call.ended) return;
-      this.rings.endAll(call.id, 'cancelled', (ring) => ring.callerParticipantId === participant.id);
-      call.removeParticipant(participant, reason);
-      this.#deps.metrics.callParticipants.dec();
-      this.#deps.auditor.record({
-        action: audit?.action ?? 'call.left',
-        actorId: audit?.actor?.user.id ?? participant.userId,
-        target: call.conversationId,
-        ip: audit?.actor?.ip ?? null,
-        details: { callId: call.id, participantId: participant.id, userId: participant.userId, reason },
-      });
-      if (call.participants.size === 0) await this.#end(call);
+    return this.#lock.run(call.conversationId, () => this.#leaveNow(call, participant, reason, audit));
+  }
+
+  async #leaveNow(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: { actor: CallActor | null; action: string }): Promise<void> {
+    if (participant.gone || call.ended) return;
+    this.rings.endAll(call.id, 'cancelled', (ring) => ring.callerParticipantId === participant.id);
+    call.removeParticipant(participant, reason);
+    this.#deps.metrics.callParticipants.dec();
+    this.#deps.auditor.record({
+      action: audit?.action ?? 'call.left',
+      actorId: audit?.actor?.user.id ?? participant.userId,
+      target: call.conversationId,
+      ip: audit?.actor?.ip ?? null,
+      details: { callId: call.id, participantId: participant.id, userId: participant.userId, reason },
     });
+    if (call.participants.size === 0) await this.#end(call);
   }
 
   /** The socket went away: its participants wait `callRejoinGraceMs` to be resumed, then leave ('disconnected'). */
@@ -262,12 +270,17 @@ export class CallManager {
   }
 
   /** `userId` is no longer a member of the conversation: every participant of theirs leaves its call, and rings to them stop. */
-  async memberRemoved(conversationId: string, userId: string, reason: 'left' | 'removed'): Promise<void> {
-    const call = this.#byConversation.get(conversationId);
-    if (!call) return;
-    this.rings.end(call.id, userId, 'cancelled');
-    const theirs = [...call.participants.values()].filter((p) => p.userId === userId);
-    for (const participant of theirs) await this.leave(call, participant, reason, { actor: null, action: reason === 'left' ? 'call.left' : 'call.removed' });
+  memberRemoved(conversationId: string, userId: string, reason: 'left' | 'removed'): Promise<void> {
+    // Under the call's lock, so a join that was in flight is either refused or removed here.
+    return this.#lock.run(conversationId, async () => {
+      const call = this.#byConversation.get(conversationId);
+      if (!call) return;
+      this.rings.end(call.id, userId, 'cancelled');
+      const theirs = [...call.participants.values()].filter((p) => p.userId === userId);
+      for (const participant of theirs) {
+        await this.#leaveNow(call, participant, reason, { actor: null, action: reason === 'left' ? 'call.left' : 'call.removed' });
+      }
+    });
   }
 
   /** Ends every call and stops the workers (shutdown). */

@@ -289,6 +289,21 @@ describe('calls: join, publish, consume, leave', () => {
     }
   });
 
+  it('a socket that goes away while its join is in flight leaves no participant behind', async () => {
+    const ana = await t.connect('jf-ana');
+    const conversationId = await group(ana, ['jf-ben']);
+    const before = await mediaObjectCounts(t.server);
+    for (let i = 0; i < 3; i++) {
+      const ben = await t.connect('jf-ben');
+      ben.emit('call:join', { conversationId }, () => undefined);
+      ben.disconnect();
+    }
+    await vi.waitFor(async () => {
+      expect(await ok(ana, 'call:get', { conversationId })).toBeNull();
+      expect(await mediaObjectCounts(t.server)).toEqual(before);
+    }, { timeout: 5000 });
+  });
+
   it('leaving the conversation (or being removed from it) leaves the call', async () => {
     const ana = await t.connect('l-ana');
     const ben = await t.connect('l-ben');
