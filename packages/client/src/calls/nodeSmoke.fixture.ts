@@ -17,6 +17,8 @@
  * transports); longer, it is rebuilt (new transports, tracks published and received again).
  * Frames are then counted again for SMOKE_MS after the call's 'reconnected'.
  *
+ * Bob joins by accepting Alice's ring (SMOKE_RING=0: directly); a second join of his is refused.
+ *
  * SMOKE_KILL_WORKER_OF=<server pid> instead SIGKILLs that server's mediasoup worker once frames
  * arrive: both calls get `call:rebuild`, and frames are counted again after both reconnected.
  *
@@ -29,7 +31,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import wrtc from '@roamhq/wrtc';
 import { AccessToken } from '@plaza/server-sdk';
 import { PlazaClient, createLogger } from '../index.js';
-import type { Call, RemoteTrack } from '../index.js';
+import type { Call, IncomingRing, RemoteTrack } from '../index.js';
 
 const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
 
@@ -137,8 +139,23 @@ async function main(): Promise<void> {
   const bobConv = await bob.conversations.get(group.id);
   marks['connected'] = ms();
 
+  // Alice starts the call and rings; Bob joins by accepting the ring (SMOKE_RING=0: Bob joins directly).
+  const rings: string[] = [];
+  result['rings'] = rings;
+  const ringing = new Promise<IncomingRing>((resolve) => bob.calls.once('ringing', (ring) => resolve(ring)));
+  for (const [who, c] of [['alice', alice], ['bob', bob]] as const) c.calls.on('ringEnded', (e) => rings.push(`${ms()}ms ${who} ringEnded ${e.reason}`));
   const aliceCall: Call = await group.joinCall();
-  const bobCall: Call = await bobConv.joinCall();
+  let bobCall: Call;
+  if (process.env['SMOKE_RING'] === '0') {
+    bobCall = await bobConv.joinCall();
+  } else {
+    rings.push(`${ms()}ms alice rang ${(await aliceCall.ring()).join(',')}`);
+    const ring = await ringing;
+    rings.push(`${ms()}ms bob ringing from ${ring.callerId}`);
+    bobCall = await ring.accept();
+  }
+  const second = await bobConv.joinCall().catch((error: unknown) => (error as { code?: string }).code ?? String(error));
+  result['secondJoin'] = second;
   cleanups.push(() => void aliceCall.leave(), () => void bobCall.leave());
   marks['joined'] = ms();
 
@@ -223,7 +240,7 @@ async function main(): Promise<void> {
     Object.assign(result, { cutWho, cutMs, framesBeforeCut: before, framesDuringCut: at - before, framesAfterReconnected: frames - at });
   }
   Object.assign(result, {
-    ok: frames > 0 && (!(proxy || killWorkerOf > 0) || (result['framesAfterReconnected'] as number) > 0),
+    ok: frames > 0 && second === 'CONFLICT' && (!(proxy || killWorkerOf > 0) || (result['framesAfterReconnected'] as number) > 0),
     frames,
     framesPushed: tick,
     size,
