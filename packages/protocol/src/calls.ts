@@ -46,6 +46,11 @@ export interface CallParticipant {
   joinedAt: string;
   /** Published tracks. */
   tracks: CallTrack[];
+  /**
+   * Its open data channel (the id `call:dataPublished` announced), so that participants joining
+   * later can receive it with `call:consumeData`; absent while it has none.
+   */
+  dataProducerId?: string;
 }
 
 /** The live call of a conversation. */

@@ -62,7 +62,7 @@ export class CallData {
       if (!present.has(participantId) || participantId === localId) this.#known.delete(id);
     }
     for (const p of participants) {
-      const id = (p as CallParticipant & { dataProducerId?: string | null }).dataProducerId;
+      const id = p.dataProducerId;
       if (typeof id === 'string' && p.id !== localId) this.#known.set(id, p.id);
     }
     for (const [id, participantId] of this.#known) this.consume(id, participantId);
