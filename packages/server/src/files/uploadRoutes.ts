@@ -63,20 +63,37 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
   const { files, store, logger } = options;
   const principals = new WeakMap<object, Principal>();
 
+  // Tokens already verified (an upload sends the same one with every request): the signature
+  // check is skipped for them until they expire. Bounded; the oldest entry goes first.
+  const verifiedTokens = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  const verify = async (token: string): Promise<Principal> => {
+    const known = verifiedTokens.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.principal;
+    let verified;
+    try {
+      verified = await verifyAccessToken(token, options.apiKeys);
+    } catch (error) {
+      if (error instanceof TokenError) throw new PlazaError(error.code, error.message);
+      throw new PlazaError(ErrorCode.UNAUTHENTICATED, 'token could not be verified');
+    }
+    const expiresAtMs = verified.expiresAt.getTime();
+    if (expiresAtMs <= Date.now()) throw new PlazaError(ErrorCode.TOKEN_EXPIRED, 'token has expired');
+    const principal = { userId: verified.identity, grants: verified.grants };
+    verifiedTokens.delete(token);
+    verifiedTokens.set(token, { principal, expiresAtMs });
+    if (verifiedTokens.size > VERIFIED_TOKENS_KEPT) {
+      const oldest = verifiedTokens.keys().next().value;
+      if (oldest !== undefined) verifiedTokens.delete(oldest);
+    }
+    return principal;
+  };
+
   const authenticate = async (req: Request): Promise<Principal> => {
     if (options.isClosing()) throw new PlazaError(ErrorCode.UNAVAILABLE, 'the server is shutting down; retry later');
     const header = req.headers.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new PlazaError(ErrorCode.UNAUTHENTICATED, 'an Authorization: Bearer <access token> header is required');
-    let verified;
-    try {
-      verified = await verifyAccessToken(match[1], options.apiKeys);
-    } catch (error) {
-      if (error instanceof TokenError) throw new PlazaError(error.code, error.message);
-      throw new PlazaError(ErrorCode.UNAUTHENTICATED, 'token could not be verified');
-    }
-    if (verified.expiresAt.getTime() <= Date.now()) throw new PlazaError(ErrorCode.TOKEN_EXPIRED, 'token has expired');
-    const principal = { userId: verified.identity, grants: verified.grants };
+    const principal = await verify(match[1]);
     if (!principal.grants.canUploadFiles) {
       options.auditor.record({ action: 'grant.denied', actorId: principal.userId, outcome: 'denied', reason: 'canUploadFiles' });
       throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'your token does not allow uploading files (canUploadFiles)');
@@ -260,6 +277,9 @@ interface Slot {
   /** Forgets the request's directly read body if no write took it. */
   detach: (() => void) | null;
 }
+
+/** Verified access tokens remembered by the upload routes. */
+const VERIFIED_TOKENS_KEPT = 1000;
 
 /** Default of `FilePolicy.maxConcurrentUploadsPerUser`. */
 const DEFAULT_MAX_CONCURRENT_UPLOADS = 8;
