@@ -53,6 +53,9 @@ export async function startTestServer(options: PlazaServerOptions = {}): Promise
     dataDir,
     apiKeys: { [TEST_KEY]: TEST_SECRET },
     logLevel: 'silent',
+    // One media worker, on loopback: enough for every test and light on a small machine.
+    mediaWorkers: 1,
+    rtcListenIp: '127.0.0.1',
     ...options,
   });
   const { url } = await server.listen();
