@@ -7,7 +7,7 @@
  * and rewrites its section of docs/benchmarks.md.
  *
  * Flags: `--no-write` (print only), `--bare-only` (only the baseline; never writes), `--joins N`
- * (counted joins per system, default 12), `--sizes 10,20,30`, `--reps N` (CPU runs per size and
+ * (counted joins per system, default 20), `--sizes 10,20,30`, `--reps N` (CPU runs per size and
  * system, default 2), `--window S` (CPU window in seconds, default 12).
  */
 import { spawnSync } from 'node:child_process';
@@ -38,7 +38,7 @@ const option = (name: string, fallback: string) => {
 };
 const bareOnly = flag('--bare-only');
 const write = !flag('--no-write') && !bareOnly;
-const JOINS = Number(option('--joins', '12'));
+const JOINS = Number(option('--joins', '20'));
 const SIZES = option('--sizes', '10,20,30').split(',').map(Number);
 const REPS = Number(option('--reps', '2'));
 const WINDOW_MS = Number(option('--window', '12')) * 1000;

@@ -32,6 +32,8 @@ export interface CpuMeasurement {
   lossPct: number;
   /** Mean received video bitrate per subscriber, kbit/s. */
   kbpsPerSubscriber: number;
+  /** `serverCpuPct` ÷ the video bitrate all subscribers received together (Mbit/s). */
+  cpuPctPerMbit: number;
   load1: number;
 }
 
@@ -114,6 +116,7 @@ export async function measureCpu(o: CpuRunOptions): Promise<CpuMeasurement> {
       pushedFps: ((pubB?.pushed ?? 0) - (pubA?.pushed ?? 0)) / seconds,
       lossPct: lost + received > 0 ? (Math.max(0, lost) / (Math.max(0, lost) + received)) * 100 : Number.NaN,
       kbpsPerSubscriber: (bytes * 8) / 1000 / seconds / Math.max(1, subscribed),
+      cpuPctPerMbit: serverCpuPct / ((bytes * 8) / 1e6 / seconds),
       load1: load1(),
     };
   } finally {

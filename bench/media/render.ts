@@ -55,6 +55,7 @@ function cpuRows(measurements: readonly CpuMeasurement[], system: MediaSystem, n
     cpu: pick((m) => m.serverCpuPct),
     worker: pick((m) => m.workerCpuPct),
     perStream: pick((m) => m.cpuPctPerStream),
+    perMbit: pick((m) => m.cpuPctPerMbit),
     rss: pick((m) => m.rssMiB),
     fps: pick((m) => m.fpsMedian),
     fpsMin: of.length ? Math.min(...of.map((m) => m.fpsMin)) : Number.NaN,
@@ -64,9 +65,9 @@ function cpuRows(measurements: readonly CpuMeasurement[], system: MediaSystem, n
   };
 }
 
-/** Server CPU % of one core per forwarded Mbit/s (what the subscribers received in total). */
+/** Server CPU % of one core per forwarded Mbit/s (what the subscribers received in total), median over runs. */
 function perMbit(r: ReturnType<typeof cpuRows>): number {
-  return r.cpu / ((r.kbps * r.subscribed) / 1000);
+  return r.perMbit;
 }
 
 function cpuRowsBySystem(measurements: readonly CpuMeasurement[], systems: readonly MediaSystem[], n: number) {
