@@ -8,7 +8,8 @@
  *
  * Flags: `--no-write` (print only), `--bare-only` (only the baseline; never writes), `--joins N`
  * (counted joins per system, default 20), `--sizes 10,20,30`, `--reps N` (CPU runs per size and
- * system, default 2), `--window S` (CPU window in seconds, default 12).
+ * system, default 2), `--window S` (CPU window in seconds, default 12), `--only joins|cpu` (one part;
+ * never writes).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,7 +38,8 @@ const option = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : fallback;
 };
 const bareOnly = flag('--bare-only');
-const write = !flag('--no-write') && !bareOnly;
+const only = option('--only', '');
+const write = !flag('--no-write') && !bareOnly && only === '';
 const JOINS = Number(option('--joins', '20'));
 const SIZES = option('--sizes', '10,20,30').split(',').map(Number);
 const REPS = Number(option('--reps', '2'));
@@ -74,13 +76,14 @@ async function main(): Promise<void> {
     const chromium = await launchChromium();
     const context = await chromium.browser.newContext();
     await context.addInitScript({ content: PEER_CONNECTION_PROBE });
+    const runJoins = only !== 'cpu';
     const sides: JoinSide[] = [{ system: 'bare', path: '/bare.html', publisher: { url: bare.url }, subscriber: () => ({ url: bare.url }) }];
     if (plaza) sides.push(plaza.joinSide());
     try {
-      for (const side of sides) await startPublisherPage(context, pages.origin, side);
-      await sleep(2000);
-      for (const side of sides) await joinOnce(context, pages.origin, side, -1); // warm-up
-      for (let i = 0; i < JOINS; i++) {
+      if (runJoins) for (const side of sides) await startPublisherPage(context, pages.origin, side);
+      await sleep(runJoins ? 2000 : 0);
+      if (runJoins) for (const side of sides) await joinOnce(context, pages.origin, side, -1); // warm-up
+      for (let i = 0; i < (runJoins ? JOINS : 0); i++) {
         for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
           try {
             const s = await joinOnce(context, pages.origin, side, i);
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
 
     // --- Server CPU per forwarded stream ---
     const servers: Record<MediaSystem, { pid: number; url: string } | undefined> = { bare: { pid: bare.pid, url: bare.url }, plaza: plaza && { pid: plaza.server.pid, url: plaza.server.url } };
-    for (let rep = 0; rep < REPS; rep++) {
+    for (let rep = 0; rep < (only === 'joins' ? 0 : REPS); rep++) {
       for (const n of SIZES) {
         for (const system of rep % 2 === 0 ? systems : [...systems].reverse()) {
           const server = servers[system] as { pid: number; url: string };

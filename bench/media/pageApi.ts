@@ -68,15 +68,25 @@ export function firstFrame(video: HTMLVideoElement): Promise<number> {
   });
 }
 
-/** A muted, autoplaying video element in the page, showing `track`. */
-export function videoFor(track: MediaStreamTrack): HTMLVideoElement {
+/**
+ * A muted, autoplaying `<video>` in the page, 1280x720 CSS pixels: wider than 640, so Plaza's
+ * size-based layer choice keeps the top simulcast layer, which is what the bare consumer gets by
+ * default — both receive the same layer.
+ */
+export function videoElement(): HTMLVideoElement {
   const video = document.createElement('video');
   video.muted = true;
   video.autoplay = true;
   video.playsInline = true;
-  video.width = 640;
-  video.height = 360;
+  video.style.width = '1280px';
+  video.style.height = '720px';
   document.body.append(video);
+  return video;
+}
+
+/** A {@link videoElement} showing `track`. */
+export function videoFor(track: MediaStreamTrack): HTMLVideoElement {
+  const video = videoElement();
   video.srcObject = new MediaStream([track]);
   void video.play().catch(() => undefined);
   return video;

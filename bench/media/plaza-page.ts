@@ -5,7 +5,7 @@
  * attach the camera track that gets subscribed.
  */
 import type { Call, PlazaClient, RemoteTrack } from '@plaza/client';
-import { firstFrame, pcConnectedAfter, type BenchPageApi, type PageConfig } from './pageApi.js';
+import { firstFrame, pcConnectedAfter, videoElement, type BenchPageApi, type PageConfig } from './pageApi.js';
 
 type PlazaModule = typeof import('@plaza/client');
 
@@ -55,13 +55,7 @@ const api: BenchPageApi = {
     const c = await joinCall(config);
     const signaled = performance.now();
     const track = await subscribedCamera(c);
-    const video = document.createElement('video');
-    video.muted = true;
-    video.autoplay = true;
-    video.playsInline = true;
-    video.width = 640;
-    video.height = 360;
-    document.body.append(video);
+    const video = videoElement();
     track.attach(video);
     void video.play().catch(() => undefined);
     const shown = await firstFrame(video);

@@ -43,6 +43,11 @@ export function joinTable(samples: readonly JoinSample[], systems: readonly Medi
     const plaza = joinStats(samples, 'plaza', key);
     return [label, fmt(bare.p50, 0), fmt(bare.p95, 0), ...(hasPlaza ? [fmt(plaza.p50, 0), fmt(plaza.p95, 0), fmtRatio(plaza.p50 / bare.p50), fmtRatio(plaza.p95 / bare.p95)] : [])];
   });
+  const slow = (system: MediaSystem) => {
+    const of = samples.filter((s) => s.system === system);
+    return `${of.filter((s) => !(s.firstFrameMs <= 1000)).length} of ${of.length}`;
+  };
+  rows.push(['joins with first frame > 1 s (or none)', slow('bare'), '', ...(hasPlaza ? [slow('plaza'), '', '', ''] : [])]);
   return table(head, rows);
 }
 
@@ -193,7 +198,8 @@ transport options (\`bench/media/codecs.ts\`).
 can only take 127.0.0.1. *Join to first frame:* one Chromium (Debian's, headless, fake camera 640x360 at 30
 fps) holds one publisher page per system, each publishing the fake camera with the same three simulcast
 encodings; a subscriber page is then loaded in a new tab for every join (a fresh client), joins, consumes the
-camera and shows it in a \`<video>\`. Times are taken in the page from just before the socket is opened:
+camera and shows it in a 1280x720 \`<video>\` (wide enough that Plaza's size-based layer choice keeps the top
+simulcast layer, which the bare consumer receives by default). Times are taken in the page from just before the socket is opened:
 *signaling connected* = the join answer is in and the device and transports are set up (bare: after
 \`device.load\` and \`createRecvTransport\`; Plaza: \`joinCall()\` resolved); *transport connected* = the receiving
 RTCPeerConnection reached \`connectionState\` 'connected' (observed by the same RTCPeerConnection wrapper on
