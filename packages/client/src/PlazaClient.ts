@@ -269,7 +269,8 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
    * Closes the connection and stops reconnecting. This is an explicit end: every message still in
    * the outbox (queued or awaiting its ack) fails with `DISCONNECTED` — its `send()` promise
    * rejects and `sendFailed` fires — and the outbox is empty afterwards. A message whose ack was
-   * lost may nevertheless have been stored. Idempotent.
+   * lost may nevertheless have been stored. The user leaves every call (`left` with reason `'left'`).
+   * Idempotent.
    */
   disconnect(): Promise<void> {
     this.#epoch += 1;
@@ -277,6 +278,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     this.#reconnectTimer = null;
     this.#connectPromise = null;
     this.outbox.failAll(new PlazaError(ErrorCode.DISCONNECTED, 'disconnect() was called before the message was acknowledged'));
+    this.calls._leaveAll();
     this.#transport.close();
     this.#setState('disconnected');
     return Promise.resolve();

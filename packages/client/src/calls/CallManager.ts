@@ -107,6 +107,11 @@ export class CallManager extends SafeEmitter<CallManagerEvents> {
     }
   }
 
+  /** @internal `disconnect()` was called: leave every call (the leave requests go out before the socket closes). */
+  _leaveAll(): void {
+    for (const call of [...this.#byId.values()]) call.leave().catch(() => undefined);
+  }
+
   async #joinNow(conversationId: string, options: Required<JoinCallOptions>): Promise<Call> {
     this.#joining += 1;
     let call: Call;

@@ -17,6 +17,10 @@
  * transports); longer, it is rebuilt (new transports, tracks published and received again).
  * Frames are then counted again for SMOKE_MS after the call's 'reconnected'.
  *
+ * SMOKE_BLACKOUT_MS=<ms> takes `lo` down for that long (`ip link set lo down`; root in the
+ * namespace): the media transports go `disconnected` and the SDK restarts ICE (or, if the Plaza
+ * sockets dropped too, rejoins); frames are counted again after Bob's call reconnected.
+ *
  * Bob joins by accepting Alice's ring (SMOKE_RING=0: directly); a second join of his is refused.
  *
  * SMOKE_KILL_WORKER_OF=<server pid> instead SIGKILLs that server's mediasoup worker once frames
@@ -25,6 +29,7 @@
  * A process that carried media through wrtc must end with process.exit() (it aborts at a natural
  * exit), so every path below ends there.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
@@ -227,6 +232,23 @@ async function main(): Promise<void> {
     Object.assign(result, { killedWorkers: workers, framesBeforeKill: before, framesAfterReconnected: frames - at });
   }
 
+  const blackoutMs = Number(process.env['SMOKE_BLACKOUT_MS'] || 0);
+  if (blackoutMs > 0) {
+    const before = frames;
+    const reconnected = new Promise<void>((resolve) => bobCall.once('reconnected', () => resolve()));
+    marks['blackout'] = ms();
+    execFileSync('ip', ['link', 'set', 'lo', 'down']);
+    cleanups.push(() => execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' }));
+    await new Promise((r) => setTimeout(r, blackoutMs));
+    execFileSync('ip', ['link', 'set', 'lo', 'up']);
+    marks['blackoutEnd'] = ms();
+    await reconnected;
+    marks['reconnected'] = ms();
+    const at = frames;
+    await new Promise((r) => setTimeout(r, countMs));
+    Object.assign(result, { blackoutMs, framesBeforeBlackout: before, framesAfterReconnected: frames - at });
+  }
+
   if (proxy) {
     const cutCall = cutWho === 'alice' ? aliceCall : bobCall;
     const before = frames;
@@ -240,7 +262,7 @@ async function main(): Promise<void> {
     Object.assign(result, { cutWho, cutMs, framesBeforeCut: before, framesDuringCut: at - before, framesAfterReconnected: frames - at });
   }
   Object.assign(result, {
-    ok: frames > 0 && second === 'CONFLICT' && (!(proxy || killWorkerOf > 0) || (result['framesAfterReconnected'] as number) > 0),
+    ok: frames > 0 && second === 'CONFLICT' && (!(proxy || killWorkerOf > 0 || blackoutMs > 0) || (result['framesAfterReconnected'] as number) > 0),
     frames,
     framesPushed: tick,
     size,
