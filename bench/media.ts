@@ -91,6 +91,7 @@ async function main(): Promise<void> {
             log(`join ${side.system.padEnd(5)} #${i + 1}: signaling ${s.signalingMs.toFixed(0)} ms, transport ${s.transportMs.toFixed(0)} ms, first frame ${s.firstFrameMs.toFixed(0)} ms (load ${s.load1.toFixed(2)})`);
           } catch (error) {
             log(`join ${side.system} #${i + 1} failed: ${error instanceof Error ? error.message : String(error)}`);
+            samples.push({ system: side.system, index: i, signalingMs: Number.NaN, transportMs: Number.NaN, firstFrameMs: Number.NaN, load1: load1() });
           }
         }
       }
