@@ -34,7 +34,7 @@ export interface FilePolicy {
    * @default 24,000,000 (a quarter of it for GIFs)
    */
   maxThumbnailPixels?: number;
-  /** Upload requests (POST/PATCH) one user may have in progress at once; more are `429 RATE_LIMITED`. @default 4 */
+  /** Upload requests (POST/PATCH) one user may have in progress at once; more are `429 RATE_LIMITED`. @default 8 */
   maxConcurrentUploadsPerUser?: number;
   /**
    * Remove EXIF (location), XMP, IPTC and text metadata from JPEG, PNG and WebP originals, losslessly
