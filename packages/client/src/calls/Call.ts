@@ -94,6 +94,7 @@ export class Call extends SafeEmitter<CallEvents> {
       generation: () => this.#generation,
       localId: () => this.localParticipant.id,
       autoSubscribe: options.autoSubscribe,
+      canReceive: () => this.#session?.canReceive ?? true,
       logger: () => ctx.logger(),
       trackControl: {
         setLayers: (consumerId, spatialLayer, temporalLayer) =>

@@ -1,5 +1,7 @@
+import { ErrorCode } from '@plaza/protocol';
 import type { CallJoined, ConsumerOptions, MediaKind, TrackSource } from '@plaza/protocol';
 import type { Device, types as ms } from 'mediasoup-client';
+import { PlazaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import {
   toClientRtpCapabilities,
@@ -124,7 +126,7 @@ export class MediaSession {
   /** Receives a track: `call:consume`, the client consumer, then resumes the server's consumer. */
   async consume(trackId: string): Promise<{ consumer: ms.Consumer; options: ConsumerOptions }> {
     const recv = this.#recv;
-    if (!recv) throw new TypeError('no receive transport: the token does not allow subscribing');
+    if (!recv) throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'the token does not allow receiving tracks (no receive transport)');
     const { callId, request } = this.#options;
     const options = await request('call:consume', { callId, trackId, rtpCapabilities: toWireRtpCapabilities(this.#device.recvRtpCapabilities) });
     const consumer = await recv.consume({
@@ -149,7 +151,7 @@ export class MediaSession {
   /** Receives another participant's data channel. */
   async consumeData(dataProducerId: string): Promise<ms.DataConsumer> {
     const recv = this.#recv;
-    if (!recv) throw new TypeError('no receive transport');
+    if (!recv) throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'the token does not allow receiving data (no receive transport)');
     const { callId, request } = this.#options;
     const o = await request('call:consumeData', { callId, dataProducerId });
     return recv.consumeData({
@@ -192,7 +194,7 @@ export class MediaSession {
   }
 
   #requireSend(): ms.Transport {
-    if (!this.#send) throw new TypeError('no send transport: the token allows publishing nothing');
+    if (!this.#send) throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'the token allows publishing nothing (no send transport)');
     return this.#send;
   }
 

@@ -20,6 +20,8 @@ export interface RemoteRosterContext {
   trackControl: RemoteTrackControl;
   /** Subscribe to every track when it is published. */
   autoSubscribe: boolean;
+  /** Whether the user may receive tracks at all (the server gave a receive transport). */
+  canReceive(): boolean;
   /** Where to log. */
   logger(): Logger;
 }
@@ -121,7 +123,7 @@ export class RemoteRoster {
     const track = new RemoteTrack(t, this.#ctx.trackControl);
     p._tracks.set(t.id, track);
     this.#ctx.emit('trackPublished', track, p);
-    if (this.#ctx.autoSubscribe) this.#wanted.add(t.id);
+    if (this.#ctx.autoSubscribe && this.#ctx.canReceive()) this.#wanted.add(t.id);
     if (this.#wanted.has(t.id)) this.#subscribeInBackground(track);
   }
 
