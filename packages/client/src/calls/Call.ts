@@ -5,6 +5,8 @@ import type { CallEvents, CallLeftReason } from '../events.js';
 import { SafeEmitter } from '../internal/SafeEmitter.js';
 import type { Logger } from '../logger.js';
 import { CallData } from './CallData.js';
+import { routeCallEvent } from './callEventRouter.js';
+import type { CallEventTarget } from './callEventRouter.js';
 import { CallRecovery } from './CallRecovery.js';
 import { nextCallState } from './CallState.js';
 import type { CallState, CallStateInput } from './CallState.js';
@@ -72,6 +74,7 @@ export class Call extends SafeEmitter<CallEvents> {
   readonly #recovery: CallRecovery;
   readonly #data: CallData;
   readonly #publisher: LocalPublisher;
+  readonly #eventTarget: CallEventTarget;
   /** Server events held while a join's answer is being applied (replayed after it), else `null`. */
   #held: { name: keyof CallServerEvents; event: ServerEvent<keyof CallServerEvents> }[] | null = [];
 
@@ -120,6 +123,19 @@ export class Call extends SafeEmitter<CallEvents> {
       emitMuted: (track, muted) => this.emit(muted ? 'trackMuted' : 'trackUnmuted', track, this.localParticipant),
       logger: () => ctx.logger(),
     });
+    this.#eventTarget = {
+      local: this.localParticipant,
+      roster: this.#roster,
+      publisher: this.#publisher,
+      data: this.#data,
+      rejoin: () => this.#recovery.trigger('rejoin'),
+      end: (reason) => this.#end(reason),
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      speakers: () => this.#speakers,
+      setSpeakers: (speakers) => {
+        this.#speakers = speakers;
+      },
+    };
     this.#recovery = new CallRecovery({
       rejoin: () => this.#join(this.localParticipant.id),
       joinAnew: async () => {
@@ -307,54 +323,7 @@ export class Call extends SafeEmitter<CallEvents> {
   }
 
   #dispatch<K extends keyof CallServerEvents>(name: K, event: ServerEvent<K>): void {
-    switch (name) {
-      case 'call:participantJoined':
-        return this.#roster.addParticipant((event as ServerEvent<'call:participantJoined'>).participant);
-      case 'call:participantLeft': {
-        const e = event as ServerEvent<'call:participantLeft'>;
-        if (e.participantId === this.localParticipant.id) {
-          // Dropped after the grace period of a lost connection: not the user's choice, rejoin.
-          if (e.reason === 'disconnected') return this.#recovery.trigger('rejoin');
-          return this.#end(e.reason === 'removed' ? 'removed' : 'left');
-        }
-        return this.#roster.removeParticipant(e.participantId, e.reason);
-      }
-      case 'call:trackPublished': {
-        const e = event as ServerEvent<'call:trackPublished'>;
-        return this.#roster.addTrack(e.participantId, e.track);
-      }
-      case 'call:trackUnpublished': {
-        const e = event as ServerEvent<'call:trackUnpublished'>;
-        return this.#roster.removeTrack(e.participantId, e.trackId);
-      }
-      case 'call:trackUpdated':
-      {
-        const e = event as ServerEvent<'call:trackUpdated'>;
-        if (e.participantId === this.localParticipant.id) return this.#publisher.onTrackUpdated(e.track);
-        return this.#roster.onTrackUpdated(e.participantId, e.track);
-      }
-      case 'call:consumerClosed':
-        return this.#roster.onConsumerClosed((event as ServerEvent<'call:consumerClosed'>).consumerId);
-      case 'call:dataPublished': {
-        const e = event as ServerEvent<'call:dataPublished'>;
-        if (e.participantId !== this.localParticipant.id) this.#data.consume(e.dataProducerId, e.participantId);
-        return;
-      }
-      case 'call:activeSpeakers':
-        return this.#onActiveSpeakers(event as ServerEvent<'call:activeSpeakers'>);
-      case 'call:quality': {
-        const e = event as ServerEvent<'call:quality'>;
-        const p = e.participantId === this.localParticipant.id ? this.localParticipant : this.#roster.participants.get(e.participantId);
-        if (p?._setQuality(e.quality)) this.emit('connectionQualityChanged', e.quality, p);
-        return;
-      }
-      case 'call:rebuild':
-        return this.#recovery.trigger('rejoin');
-      case 'call:ended':
-        return this.#end('ended');
-      default:
-        return;
-    }
+    routeCallEvent(this.#eventTarget, name, event);
   }
 
   /** A new media session for `joined`; resolves with the settling of the subscriptions it started. */
@@ -408,19 +377,6 @@ export class Call extends SafeEmitter<CallEvents> {
     const { subscribed } = await this.#open(joined);
     await this.#publisher.republish();
     await subscribed;
-  }
-
-  #onActiveSpeakers(e: ServerEvent<'call:activeSpeakers'>): void {
-    for (const p of this.#speakers) p._setSpeaking(null);
-    const speakers: Participant[] = [];
-    for (const s of e.speakers) {
-      const p = s.participantId === this.localParticipant.id ? this.localParticipant : this.#roster.participants.get(s.participantId);
-      if (!p) continue;
-      p._setSpeaking(s.level);
-      speakers.push(p);
-    }
-    this.#speakers = speakers;
-    this.emit('activeSpeakersChanged', [...speakers]);
   }
 
   async #join(participantId: string | undefined): Promise<CallJoined> {
