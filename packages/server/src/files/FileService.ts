@@ -218,8 +218,11 @@ export class FileService {
   }
 
   async #finish(upload: Upload): Promise<StoredFile> {
-    const existing = await this.#store.getFile(upload.id);
-    if (existing) return existing;
+    // An upload whose head this process sniffed has no row yet; others (after a restart) may have one.
+    if (!this.#sniffed.has(upload.id)) {
+      const existing = await this.#store.getFile(upload.id);
+      if (existing) return existing;
+    }
     const id = upload.id;
     const meta = upload.metadata ?? {};
     const uploaderId = meta[UPLOADER_KEY];
