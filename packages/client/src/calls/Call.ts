@@ -376,6 +376,7 @@ export class Call extends SafeEmitter<CallEvents> {
     this.localParticipant._setId(joined.participantId);
     const { subscribed } = await this.#open(joined);
     await this.#publisher.republish();
+    this.#data.resume();
     await subscribed;
   }
 

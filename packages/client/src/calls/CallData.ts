@@ -34,6 +34,11 @@ export class CallData {
     this.#ctx = ctx;
   }
 
+  /** Opens the user's channel again on the current session when messages are waiting (after a rebuild). */
+  resume(): void {
+    if (this.#queue.length > 0 && !this.#producer && !this.#opening) void this.#open();
+  }
+
   /** Sends now when the channel is open, else queues (and opens it on first use). */
   send(data: Payload): void {
     const p = this.#producer;

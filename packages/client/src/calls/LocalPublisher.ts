@@ -91,7 +91,7 @@ export class LocalPublisher {
     if (typeof options !== 'object' || options === null || !(options.source in SOURCE_KIND)) {
       throw new TypeError('options.source must be microphone, camera, screen or screen-audio');
     }
-    const simulcast = track.kind === 'video' && (options.simulcast ?? options.source === 'camera');
+    const simulcast = track.kind === 'video' && options.simulcast === true;
     return this.#publish(options.source, track, {
       owned: false,
       muted: options.muted === true,

@@ -40,7 +40,12 @@ export interface PublishScreenOptions {
 export interface PublishTrackOptions {
   /** What the track is; its kind must match (`microphone`/`screen-audio` audio, `camera`/`screen` video). */
   source: TrackSource;
-  /** Simulcast (video only). @defaultValue true for `camera`, false otherwise */
+  /**
+   * Simulcast (video only): three layers, as `publishCamera()` sends. Off by default because the
+   * track's size is unknown here: a source smaller than about 640×480 leaves the lower layers too
+   * small to encode, and `@roamhq/wrtc` in Node sends unreliably with simulcast.
+   * @defaultValue false
+   */
   simulcast?: boolean;
   /** Publish it muted. @defaultValue false */
   muted?: boolean;
