@@ -8,7 +8,7 @@
  *
  * Flags: `--no-write` (print only), `--bare-only` (only the baseline; never writes), `--joins N`
  * (counted joins per system, default 20), `--sizes 10,20,30`, `--reps N` (CPU runs per size and
- * system, default 2), `--window S` (CPU window in seconds, default 12), `--only joins|cpu` (one part;
+ * system, default 3), `--window S` (CPU window in seconds, default 12), `--only joins|cpu` (one part;
  * never writes).
  */
 import { spawnSync } from 'node:child_process';
@@ -42,7 +42,7 @@ const only = option('--only', '');
 const write = !flag('--no-write') && !bareOnly && only === '';
 const JOINS = Number(option('--joins', '20'));
 const SIZES = option('--sizes', '10,20,30').split(',').map(Number);
-const REPS = Number(option('--reps', '2'));
+const REPS = Number(option('--reps', '3'));
 const WINDOW_MS = Number(option('--window', '12')) * 1000;
 const WARMUP_MS = 5000;
 const PER_PROCESS = 10;
@@ -88,10 +88,10 @@ async function main(): Promise<void> {
           try {
             const s = await joinOnce(context, pages.origin, side, i);
             samples.push(s);
-            log(`join ${side.system.padEnd(5)} #${i + 1}: signaling ${s.signalingMs.toFixed(0)} ms, transport ${s.transportMs.toFixed(0)} ms, first frame ${s.firstFrameMs.toFixed(0)} ms (load ${s.load1.toFixed(2)})`);
+            log(`join ${side.system.padEnd(5)} #${i + 1}: socket ${s.connectedMs.toFixed(0)} ms, signaling ${s.signalingMs.toFixed(0)} ms, transport ${s.transportMs.toFixed(0)} ms, first frame ${s.firstFrameMs.toFixed(0)} ms (load ${s.load1.toFixed(2)})`);
           } catch (error) {
             log(`join ${side.system} #${i + 1} failed: ${error instanceof Error ? error.message : String(error)}`);
-            samples.push({ system: side.system, index: i, signalingMs: Number.NaN, transportMs: Number.NaN, firstFrameMs: Number.NaN, load1: load1() });
+            samples.push({ system: side.system, index: i, connectedMs: Number.NaN, signalingMs: Number.NaN, transportMs: Number.NaN, firstFrameMs: Number.NaN, load1: load1() });
           }
         }
       }

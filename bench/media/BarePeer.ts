@@ -35,15 +35,15 @@ export class BarePeer {
   readonly sendTransport: types.Transport | undefined;
   readonly recvTransport: types.Transport | undefined;
   readonly producers: BareProducer[];
-  /** `performance.now()` when the join answer arrived. */
-  readonly joinedAt: number;
+  /** `performance.now()` when the socket was connected. */
+  readonly connectedAt: number;
   readonly #waiting: ((p: BareProducer) => void)[] = [];
 
-  private constructor(socket: Socket, device: Device, answer: JoinAnswer, joinedAt: number) {
+  private constructor(socket: Socket, device: Device, answer: JoinAnswer, connectedAt: number) {
     this.socket = socket;
     this.device = device;
     this.producers = [...answer.producers];
-    this.joinedAt = joinedAt;
+    this.connectedAt = connectedAt;
     socket.on('newProducer', (p: BareProducer) => {
       this.producers.push(p);
       for (const wake of this.#waiting.splice(0)) wake(p);
@@ -70,11 +70,11 @@ export class BarePeer {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (error) => reject(error));
     });
+    const connectedAt = performance.now();
     const answer = await request<JoinAnswer>(socket, 'join', { send: options.send, recv: options.recv });
-    const joinedAt = performance.now();
     const device = new Device(options.handlerName ? { handlerName: options.handlerName } : {});
     await device.load({ routerRtpCapabilities: answer.routerRtpCapabilities });
-    return new BarePeer(socket, device, answer, joinedAt);
+    return new BarePeer(socket, device, answer, connectedAt);
   }
 
   /** Sends a request and resolves with its answer's data. */

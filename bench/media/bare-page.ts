@@ -21,7 +21,7 @@ const api: BenchPageApi = {
     const consumer = await peer.consume((await peer.producerOf('video')).id);
     const shown = await firstFrame(videoFor(consumer.track));
     const connected = await pcConnectedAfter(t0);
-    return { signalingMs: signaled - t0, transportMs: connected - t0, firstFrameMs: shown - t0 };
+    return { connectedMs: peer.connectedAt - t0, signalingMs: signaled - t0, transportMs: connected - t0, firstFrameMs: shown - t0 };
   },
   async leave() {
     peer?.close();

@@ -5,6 +5,8 @@
 
 /** Milliseconds from the start of a join (before the socket is opened) to each step. */
 export interface JoinTimings {
+  /** The signaling connection is up (bare: socket.io connected; Plaza: \`client.connect()\` resolved, i.e. authenticated). */
+  connectedMs: number;
   /** Signaling connected: the join answer is in and the device and transports are set up. */
   signalingMs: number;
   /** The receiving peer connection reached `connectionState === 'connected'` (ICE + DTLS). */

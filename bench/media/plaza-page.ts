@@ -18,12 +18,14 @@ declare global {
 
 let client: PlazaClient | undefined;
 let call: Call | undefined;
+let connectedAt = 0;
 
 async function joinCall(config: PageConfig): Promise<Call> {
   const Plaza = window.Plaza;
   if (!Plaza) throw new Error('the Plaza browser bundle is not loaded');
   client = new Plaza.PlazaClient(config.url, { webSocketOnly: true, logger: Plaza.silentLogger });
   await client.connect(config.token as string);
+  connectedAt = performance.now();
   const conversation = await client.conversations.get(config.conversationId as string);
   call = await conversation.joinCall();
   return call;
@@ -60,7 +62,7 @@ const api: BenchPageApi = {
     void video.play().catch(() => undefined);
     const shown = await firstFrame(video);
     const connected = await pcConnectedAfter(t0);
-    return { signalingMs: signaled - t0, transportMs: connected - t0, firstFrameMs: shown - t0 };
+    return { connectedMs: connectedAt - t0, signalingMs: signaled - t0, transportMs: connected - t0, firstFrameMs: shown - t0 };
   },
   async leave() {
     await call?.leave().catch(() => undefined);

@@ -22,6 +22,7 @@ export interface MediaContext {
 }
 
 const STEPS = [
+  ['connectedMs', 'socket connected'],
   ['signalingMs', 'signaling connected'],
   ['transportMs', 'transport connected'],
   ['firstFrameMs', 'first frame decoded'],
@@ -200,6 +201,7 @@ fps) holds one publisher page per system, each publishing the fake camera with t
 encodings; a subscriber page is then loaded in a new tab for every join (a fresh client), joins, consumes the
 camera and shows it in a 1280x720 \`<video>\` (wide enough that Plaza's size-based layer choice keeps the top
 simulcast layer, which the bare consumer receives by default). Times are taken in the page from just before the socket is opened:
+*socket connected* = bare: socket.io \`connect\`; Plaza: \`client.connect(token)\` resolved (authenticated session);
 *signaling connected* = the join answer is in and the device and transports are set up (bare: after
 \`device.load\` and \`createRecvTransport\`; Plaza: \`joinCall()\` resolved); *transport connected* = the receiving
 RTCPeerConnection reached \`connectionState\` 'connected' (observed by the same RTCPeerConnection wrapper on
@@ -215,7 +217,7 @@ server's CPU % of one core ÷ subscribers; % per Mbit/s = the server's CPU % ÷ 
 received together — the publisher's encoder lowers its bitrate and frame rate when the machine is busy, which
 changes what there is to forward, so this is the fairer comparison when the two systems' runs got different
 bitrates. "publisher fps" = frames the synthetic camera pushed per second (its timer slips under load). RSS = the server's Node process plus worker at the end of the window.
-N = ${context.sizes.join(', ')}; ${context.reps} runs each, alternating the systems (bare first in even runs),
+N = ${context.sizes.join(', ')}; ${context.reps} runs each, alternating the systems (bare first in runs 1, 3, …),
 each run starting its publisher and subscribers afresh; the table shows medians (fps min and loss: the worst
 run). The publisher, the subscribers, Chromium and the servers share the machine's ${context.machine.cores}
 cores — decoding N streams costs the subscribers far more than forwarding costs the server — and the machine
