@@ -15,7 +15,7 @@ import type {
   ResponseOf,
 } from '@plaza/protocol';
 import type { Call, JoinCallOptions } from './calls/Call.js';
-import { callManagerFor } from './calls/registry.js';
+import type { CallManager } from './calls/CallManager.js';
 import { InvalidStateError, PlazaError } from './errors.js';
 import type { FileManager, FileVariant, SendFileOptions, UploadFileOptions } from './files/FileManager.js';
 import type { UploadInput } from './files/input.js';
@@ -67,6 +67,8 @@ export interface ConversationContext {
   enqueue(message: OutgoingMessage): Promise<Message>;
   /** Uploads. */
   files: FileManager;
+  /** Calls. */
+  calls: CallManager;
   /** The connected user's id. */
   selfId(): string;
   /** Tells the manager this conversation is gone. */
@@ -456,9 +458,7 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
    */
   joinCall(options?: JoinCallOptions): Promise<Call> {
     this.#assertActive('join the call');
-    const calls = callManagerFor(this.#ctx.files);
-    if (!calls) throw new InvalidStateError('calls are not available on this client');
-    return calls._join(this.id, options);
+    return this.#ctx.calls._join(this.id, options);
   }
 
   /** @internal The user left or was removed. */

@@ -11,6 +11,7 @@ import type {
 import { Conversation } from './Conversation.js';
 import type { ConversationContext } from './Conversation.js';
 import { InvalidStateError } from './errors.js';
+import type { CallManager } from './calls/CallManager.js';
 import type { FileManager } from './files/FileManager.js';
 import type { ConversationManagerEvents } from './events.js';
 import { SafeEmitter } from './internal/SafeEmitter.js';
@@ -40,6 +41,8 @@ export interface ConversationManagerContext {
   enqueue(message: OutgoingMessage): Promise<Message>;
   /** Uploads. */
   files: FileManager;
+  /** Calls. */
+  calls: CallManager;
   /** The connected user's id; throws `InvalidStateError` before the first connect. */
   selfId(): string;
   /** Whether the client has connected at least once. */
@@ -73,6 +76,7 @@ export class ConversationManager extends SafeEmitter<ConversationManagerEvents> 
       request: (name, payload) => ctx.request(name, payload),
       enqueue: (m) => ctx.enqueue(m),
       files: ctx.files,
+      calls: ctx.calls,
       selfId: () => ctx.selfId(),
       removed: (id, reason) => this._remove(id, reason),
       logger: () => ctx.logger(),

@@ -1,7 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { CallServerEvents, Message, RequestName, RequestOf, ResponseOf, SessionInfo, User } from '@plaza/protocol';
 import { CallManager } from './calls/CallManager.js';
-import { registerCallManager } from './calls/registry.js';
 import type { WebRtcImplementation } from './calls/webrtc.js';
 import { ConversationManager } from './ConversationManager.js';
 import { FileManager } from './files/FileManager.js';
@@ -185,15 +184,6 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       tuning: { chunkBytes: o.uploadChunkBytes, retryDelaysMs: [...o.uploadRetryDelaysMs] },
       logger: () => logger,
     });
-    this.conversations = new ConversationManager({
-      request,
-      enqueue: (m) => this.outbox.enqueue(m),
-      files: this.files,
-      selfId: () => this.#requireSession().user.id,
-      hasSession,
-      logger: () => logger,
-    });
-    this.presence = new PresenceManager({ request, hasSession, logger: () => logger });
     this.calls = new CallManager({
       request,
       webrtc: o.webrtc,
@@ -201,7 +191,16 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       hasSession,
       logger: () => logger,
     });
-    registerCallManager(this.files, this.calls);
+    this.conversations = new ConversationManager({
+      request,
+      enqueue: (m) => this.outbox.enqueue(m),
+      files: this.files,
+      calls: this.calls,
+      selfId: () => this.#requireSession().user.id,
+      hasSession,
+      logger: () => logger,
+    });
+    this.presence = new PresenceManager({ request, hasSession, logger: () => logger });
     this.outbox.on('failed', (pending, error) => {
       this.emit('sendFailed', pending, error);
       this.conversations.find(pending.conversationId)?._onSendFailed(pending, error);

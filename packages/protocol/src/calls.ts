@@ -190,27 +190,25 @@ export const callRequestSchemas = {
 /** Request payloads of calls. */
 export type CallRequestPayloads = { [K in keyof typeof callRequestSchemas]: z.infer<(typeof callRequestSchemas)[K]> };
 
-type Empty = Record<string, never>;
-
 /** Requests of calls: payload and the data of a successful answer. Merged into `RequestMap`. */
 export interface CallRequestMap {
   'call:join': { req: CallRequestPayloads['call:join']; res: CallJoined };
-  'call:leave': { req: CallRequestPayloads['call:leave']; res: Empty };
-  'call:connectTransport': { req: CallRequestPayloads['call:connectTransport']; res: Empty };
+  'call:leave': { req: CallRequestPayloads['call:leave']; res: Record<string, never> };
+  'call:connectTransport': { req: CallRequestPayloads['call:connectTransport']; res: Record<string, never> };
   'call:restartIce': { req: CallRequestPayloads['call:restartIce']; res: { iceParameters: IceParameters } };
   'call:produce': { req: CallRequestPayloads['call:produce']; res: { trackId: string } };
-  'call:unpublish': { req: CallRequestPayloads['call:unpublish']; res: Empty };
+  'call:unpublish': { req: CallRequestPayloads['call:unpublish']; res: Record<string, never> };
   'call:setTrackMuted': { req: CallRequestPayloads['call:setTrackMuted']; res: CallTrack };
   'call:consume': { req: CallRequestPayloads['call:consume']; res: ConsumerOptions };
-  'call:setConsumerPaused': { req: CallRequestPayloads['call:setConsumerPaused']; res: Empty };
-  'call:setConsumerLayers': { req: CallRequestPayloads['call:setConsumerLayers']; res: Empty };
+  'call:setConsumerPaused': { req: CallRequestPayloads['call:setConsumerPaused']; res: Record<string, never> };
+  'call:setConsumerLayers': { req: CallRequestPayloads['call:setConsumerLayers']; res: Record<string, never> };
   'call:produceData': { req: CallRequestPayloads['call:produceData']; res: { dataProducerId: string } };
   'call:consumeData': { req: CallRequestPayloads['call:consumeData']; res: DataConsumerOptions };
   'call:ring': { req: CallRequestPayloads['call:ring']; res: { ringing: string[] } };
-  'call:cancelRing': { req: CallRequestPayloads['call:cancelRing']; res: Empty };
-  'call:decline': { req: CallRequestPayloads['call:decline']; res: Empty };
-  'call:muteParticipant': { req: CallRequestPayloads['call:muteParticipant']; res: Empty };
-  'call:removeParticipant': { req: CallRequestPayloads['call:removeParticipant']; res: Empty };
+  'call:cancelRing': { req: CallRequestPayloads['call:cancelRing']; res: Record<string, never> };
+  'call:decline': { req: CallRequestPayloads['call:decline']; res: Record<string, never> };
+  'call:muteParticipant': { req: CallRequestPayloads['call:muteParticipant']; res: Record<string, never> };
+  'call:removeParticipant': { req: CallRequestPayloads['call:removeParticipant']; res: Record<string, never> };
   'call:get': { req: CallRequestPayloads['call:get']; res: CallInfo | null };
 }
 

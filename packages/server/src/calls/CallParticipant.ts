@@ -102,6 +102,7 @@ export class CallParticipant {
       name: this.name,
       joinedAt: this.joinedAt,
       tracks: [...this.tracks].map(([id, track]) => CallParticipant.trackInfo(id, track)),
+      ...(this.dataProducer && !this.dataProducer.closed ? { dataProducerId: this.dataProducer.id } : {}),
     };
   }
 
