@@ -26,7 +26,7 @@ export interface PlazaServerParts {
   io: PlazaIo;
   store: ChatStore;
   presence: PresenceStore;
-  limiters: { requests: RateLimiter; messages: RateLimiter };
+  limiters: { requests: RateLimiter; messages: RateLimiter; media: RateLimiter };
   auditor: Auditor;
   metrics: ServerMetrics;
   logger: Logger;
@@ -155,6 +155,7 @@ export class PlazaServer {
     await p.auditor.flush();
     p.limiters.requests.close();
     p.limiters.messages.close();
+    p.limiters.media.close();
     try {
       if (p.ownsStore) await p.store.close();
     } finally {

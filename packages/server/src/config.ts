@@ -36,6 +36,7 @@ export const serverConfigDefaults = {
   rateLimits: {
     messages: { perSecond: 20, burst: 50 },
     requests: { perSecond: 50, burst: 100 },
+    media: { perSecond: 200, burst: 500 },
   },
   logLevel: 'info' as LogLevel,
   sqliteSynchronous: 'full' as 'full' | 'normal',
@@ -94,6 +95,7 @@ export const serverConfigSchema = z.strictObject({
     .strictObject({
       messages: bucketSchema.default(serverConfigDefaults.rateLimits.messages),
       requests: bucketSchema.default(serverConfigDefaults.rateLimits.requests),
+      media: bucketSchema.default(serverConfigDefaults.rateLimits.media),
     })
     .prefault({}),
   logLevel: z.enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]]).default(serverConfigDefaults.logLevel),

@@ -53,8 +53,12 @@ export interface PlazaServerOptions extends ServerConfigInput {
   adapter?: ServerOptions['adapter'];
   /** Where presence lives. @default a `MemoryPresenceStore` (one node) */
   presenceStore?: PresenceStore;
-  /** Per-user limiters; `messages` applies to sends and edits on top of `requests`. @default in-memory token buckets from `rateLimits` */
-  rateLimiters?: { requests: RateLimiter; messages: RateLimiter };
+  /**
+   * Per-user limiters; `messages` applies to sends and edits on top of `requests`; `media` instead
+   * of `requests` to the media plumbing of calls (transports, tracks, consumers), which a join into
+   * a large call sends in bursts. @default in-memory token buckets from `rateLimits`
+   */
+  rateLimiters?: { requests: RateLimiter; messages: RateLimiter; media?: RateLimiter };
   /** A store to use instead of `<dataDir>/plaza.db` (the caller keeps ownership and closes it). */
   store?: ChatStore;
   /** Where file bytes live. @default a `LocalDiskFileStorage` in `<dataDir>/files/objects` */
@@ -128,9 +132,10 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
 
   const metrics = createMetrics();
   const auditor = new Auditor(store, logger.child({ component: 'audit' }));
-  const limiters = rateLimiters ?? {
-    requests: new MemoryRateLimiter(config.rateLimits.requests),
-    messages: new MemoryRateLimiter(config.rateLimits.messages),
+  const limiters = {
+    requests: rateLimiters?.requests ?? new MemoryRateLimiter(config.rateLimits.requests),
+    messages: rateLimiters?.messages ?? new MemoryRateLimiter(config.rateLimits.messages),
+    media: rateLimiters?.media ?? new MemoryRateLimiter(config.rateLimits.media),
   };
   const presence = presenceStore ?? new MemoryPresenceStore();
   let closing = false;

@@ -61,7 +61,7 @@ export interface SignalingContext {
   presence: PresenceStore;
   /** Decides when presence changes are broadcast (grace period, coalescing). */
   announcer: PresenceAnnouncer;
-  limiters: { requests: RateLimiter; messages: RateLimiter };
+  limiters: { requests: RateLimiter; messages: RateLimiter; media: RateLimiter };
   auditor: Auditor;
   metrics: ServerMetrics;
   logger: Logger;

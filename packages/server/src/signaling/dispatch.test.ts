@@ -63,3 +63,28 @@ describe('request dispatcher', () => {
     expect(text).toMatch(/plaza_requests_total\{event="conversation:get",outcome="CONVERSATION_NOT_FOUND"\} \d+/);
   });
 });
+
+describe('request dispatcher: the media bucket', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      rateLimits: { requests: { perSecond: 0.001, burst: 3 }, media: { perSecond: 0.001, burst: 20 } },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('spends media requests of calls from their own bucket, so a burst of consumes does not starve other requests', async () => {
+    const socket = await t.connect('x-media');
+    const resume = { callId: 'k_missing', consumerId: 'c1', paused: false };
+    // 20 media requests fit the media bucket although the requests bucket holds only 3
+    for (let i = 0; i < 20; i++) expect((await fails(socket, 'call:setConsumerPaused', resume)).code).toBe('CALL_NOT_FOUND');
+    expect((await fails(socket, 'call:setConsumerPaused', resume)).code).toBe('RATE_LIMITED');
+    // the requests bucket is untouched by them
+    for (let i = 0; i < 3; i++) await ok(socket, 'conversation:list', {});
+    expect((await fails(socket, 'conversation:list', {})).code).toBe('RATE_LIMITED');
+    // joining a call is a request like any other, not media plumbing
+    expect((await fails(socket, 'call:join', { conversationId: 'c_missing' })).code).toBe('RATE_LIMITED');
+  });
+});

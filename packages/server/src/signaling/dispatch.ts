@@ -10,6 +10,22 @@ import type { Handler, HandlerMap } from './handlers/types.js';
 
 /** Requests that also spend from the per-user message bucket. */
 const MESSAGE_EVENTS: ReadonlySet<string> = new Set<RequestName>(['message:send', 'message:edit']);
+/**
+ * The media plumbing of calls: spends from the per-user `media` bucket instead of `requests`.
+ * Joining a call of n participants sends about 2n consumes and resumes at once.
+ */
+const MEDIA_EVENTS: ReadonlySet<string> = new Set<RequestName>([
+  'call:connectTransport',
+  'call:restartIce',
+  'call:produce',
+  'call:unpublish',
+  'call:setTrackMuted',
+  'call:consume',
+  'call:setConsumerPaused',
+  'call:setConsumerLayers',
+  'call:produceData',
+  'call:consumeData',
+]);
 
 type AckFn = (answer: Ack<unknown>) => void;
 type RawSocket = {
@@ -116,7 +132,8 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
 }
 
 async function takeTokens(ctx: SignalingContext, event: RequestName, userId: string): Promise<void> {
-  const decisions = [await ctx.limiters.requests.consume(userId)];
+  const bucket = MEDIA_EVENTS.has(event) ? ctx.limiters.media : ctx.limiters.requests;
+  const decisions = [await bucket.consume(userId)];
   if (MESSAGE_EVENTS.has(event)) decisions.push(await ctx.limiters.messages.consume(userId));
   for (const decision of decisions) {
     if (!decision.allowed) {
