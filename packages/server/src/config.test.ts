@@ -35,7 +35,11 @@ describe('server configuration', () => {
 
   it('fills in a partly given rate limit section', () => {
     const config = resolveServerConfig({ rateLimits: { messages: { perSecond: 1, burst: 2 } } });
-    expect(config.rateLimits).toEqual({ messages: { perSecond: 1, burst: 2 }, requests: serverConfigDefaults.rateLimits.requests });
+    expect(config.rateLimits).toEqual({
+      messages: { perSecond: 1, burst: 2 },
+      requests: serverConfigDefaults.rateLimits.requests,
+      media: serverConfigDefaults.rateLimits.media,
+    });
   });
 
   it('applies flags over environment over config file over defaults', () => {
