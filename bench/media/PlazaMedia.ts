@@ -70,7 +70,7 @@ export class PlazaMedia {
     const credentials = { apiKey: 'PKbenchmedia', apiSecret: randomBytes(32).toString('base64url') };
     const configFile = join(o.work, 'plaza-config.json');
     // Rate limits raised so that repeated joins and 30 subscribers joining at once are not throttled.
-    writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', rateLimits: { messages: { perSecond: 1_000_000, burst: 1_000_000 }, requests: { perSecond: 1_000_000, burst: 1_000_000 } } }));
+    writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', rateLimits: { messages: { perSecond: 1_000_000, burst: 1_000_000 }, requests: { perSecond: 1_000_000, burst: 1_000_000 }, media: { perSecond: 1_000_000, burst: 1_000_000 } } }));
     const server = await ServerProcess.start({
       name: 'Plaza',
       cwd: o.root,
