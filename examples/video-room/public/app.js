@@ -177,9 +177,11 @@ function showLocalCamera() {
   li.querySelector('.mic').textContent = !mic || mic.muted ? ' (muted)' : '';
 }
 
-function setToggle(button, pressed, onText, offText) {
-  button.setAttribute('aria-pressed', String(pressed));
-  button.textContent = pressed ? onText : offText;
+// The label names the action the button takes now ("Unmute microphone"), so it carries no
+// aria-pressed: a changing label and a pressed state together would be announced as contradictory.
+function setToggle(button, active, activeText, inactiveText) {
+  button.dataset.active = String(active);
+  button.textContent = active ? activeText : inactiveText;
 }
 
 function updateControls() {
