@@ -126,4 +126,15 @@ describe('plaza-server CLI', { timeout: 30_000 }, () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--port');
   });
+
+  it('exits 2 at startup on an ICE server URL that is not a stun:/turn: URI', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli.ts', '--port', '0', '--ice-servers', '[{"urls":"stun.example.org"}]'], { cwd: repoRoot });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('iceServers.0.urls');
+  });
 });

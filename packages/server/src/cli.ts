@@ -48,7 +48,9 @@ Calls (voice, video, screen sharing through the mediasoup SFU):
   --rtc-announced-ip IP PLAZA_RTC_ANNOUNCED_IP address announced to clients (required with
                                                --rtc-listen-ip 0.0.0.0, or behind NAT)
   --ice-servers JSON    PLAZA_ICE_SERVERS      STUN/TURN servers for clients, e.g.
-                                               '[{"urls":"stun:stun.example.org"}]'
+                                               '[{"urls":"stun:stun.example.org"}]' (urls: stun:,
+                                               stuns:, turn:, turns: URIs; turn needs
+                                               username and credential)
   --participants-per-router N
                         PLAZA_PARTICIPANTS_PER_ROUTER  beyond this a call spreads to another
                                                worker (default 100)

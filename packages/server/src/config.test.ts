@@ -167,6 +167,25 @@ describe('server configuration', () => {
     expect(() => loadServerConfig({ argv: ['--media-workers', 'many'] })).toThrow(/--media-workers/);
   });
 
+  it('refuses ICE servers whose urls are not stun:/stuns:/turn:/turns: URIs, and TURN servers without credentials', () => {
+    expect(() => resolveServerConfig({ iceServers: [{ urls: 'stun.example.org' }] })).toThrow(/iceServers\.0\.urls.*stun:/);
+    expect(() => resolveServerConfig({ iceServers: [{ urls: 'https://stun.example.org' }] })).toThrow(/iceServers/);
+    expect(() => resolveServerConfig({ iceServers: [{ urls: 'stun://stun.example.org' }] })).toThrow(/iceServers/);
+    expect(() => resolveServerConfig({ iceServers: [{ urls: ['stun:ok.example.org', 'bad'] }] })).toThrow(/iceServers\.0\.urls\.1/);
+    expect(() => resolveServerConfig({ iceServers: [{ urls: [] }] })).toThrow(/iceServers/);
+    expect(() => resolveServerConfig({ iceServers: [{ urls: 'turn:turn.example.org' }] })).toThrow(/username and a credential/);
+    expect(() => resolveServerConfig({ iceServers: [{ urls: ['stun:s.example.org', 'turns:t.example.org:443?transport=tcp'], username: 'u' }] })).toThrow(/credential/);
+    expect(() => loadServerConfig({ argv: ['--ice-servers', '[{"urls":"stun.example.org"}]'] })).toThrow(ConfigError);
+    const good = resolveServerConfig({
+      iceServers: [
+        { urls: 'stun:stun.example.org' },
+        { urls: 'STUNS:[2001:db8::1]:5349' },
+        { urls: ['turn:198.51.100.4:3478?transport=udp', 'turns:turn.example.org:443?transport=tcp'], username: 'u', credential: 'c' },
+      ],
+    });
+    expect(good.iceServers).toHaveLength(3);
+  });
+
   it('refuses bad values with a ConfigError naming the field', () => {
     expect(() => resolveServerConfig({ port: 70000 })).toThrow(/port/);
     expect(() => resolveServerConfig({ logLevel: 'loud' })).toThrow(ConfigError);

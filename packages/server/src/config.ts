@@ -64,11 +64,25 @@ export const serverConfigDefaults = {
   callRejoinGraceMs: 15_000,
 };
 
-const iceServerSchema = z.strictObject({
-  urls: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(16)]),
-  username: z.string().max(512).optional(),
-  credential: z.string().max(512).optional(),
-});
+/** A STUN or TURN URI as RTCPeerConnection accepts it (RFC 7064/7065): `stun:host[:port]`, `turns:host?transport=tcp`. */
+const iceUrlSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^(stun|stuns|turn|turns):[^\s/?#]+(\?transport=(udp|tcp))?$/i, 'expected a stun:, stuns:, turn: or turns: URI such as stun:stun.example.org:3478 (no "//")');
+
+const iceServerSchema = z
+  .strictObject({
+    urls: z.union([iceUrlSchema, z.array(iceUrlSchema).min(1).max(16)]),
+    username: z.string().max(512).optional(),
+    credential: z.string().max(512).optional(),
+  })
+  .superRefine((server, issue) => {
+    const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
+    if (urls.some((u) => /^turns?:/i.test(u)) && (!server.username || !server.credential)) {
+      issue.addIssue({ code: 'custom', path: ['username'], message: 'turn: and turns: servers need a username and a credential' });
+    }
+  });
 
 const ipSchema = z.union([z.ipv4(), z.ipv6()]);
 
