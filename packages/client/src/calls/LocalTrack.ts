@@ -23,6 +23,8 @@ export class LocalTrack {
   #track: MediaStreamTrack;
   #producer: ms.Producer | null = null;
   readonly #elements = new Set<HTMLMediaElement>();
+  /** Elements `attach()` created itself (removed from the page when detached). */
+  readonly #created = new WeakSet<HTMLMediaElement>();
   readonly #ctl: LocalTrackControl;
   /** @internal Whether the SDK captured the track (and so stops it when unpublished). */
   readonly _owned: boolean;
@@ -68,18 +70,26 @@ export class LocalTrack {
    * Local audio elements are muted, so the user does not hear themselves.
    */
   attach(element?: HTMLMediaElement): HTMLMediaElement {
-    const el = element ?? createMediaElement(this.kind);
+    let el = element;
+    if (!el) {
+      el = createMediaElement(this.kind);
+      this.#created.add(el);
+    }
     this.#elements.add(el);
     showTrack(el, this.#track, true);
     return el;
   }
 
-  /** Stops showing the track in `element`, or in every element when none is given. */
+  /**
+   * Stops showing the track in `element`, or in every element when none is given. An element that
+   * `attach()` created itself is also removed from the page; one the app passed in stays, emptied.
+   */
   detach(element?: HTMLMediaElement): void {
     const els = element ? [element] : [...this.#elements];
     for (const el of els) {
       if (!this.#elements.delete(el)) continue;
       clearElement(el);
+      if (this.#created.has(el)) el.remove();
     }
   }
 

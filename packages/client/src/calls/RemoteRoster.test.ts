@@ -1,7 +1,7 @@
 import type { CallInfo, CallParticipant, CallTrack } from '@plaza/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../logger.js';
-import { RemoteRoster } from './RemoteRoster.js';
+import { RETURNING_TRACK_GRACE_MS, RemoteRoster } from './RemoteRoster.js';
 
 /*
  * Bookkeeping of the other participants from server events and join answers. Consumers are
@@ -19,6 +19,8 @@ const track = (id: string, source: CallTrack['source'] = 'camera'): CallTrack =>
 const participant = (id: string, tracks: CallTrack[] = []): CallParticipant => ({ id, userId: `u_${id}`, name: id, joinedAt: '2026-01-01T00:00:00.000Z', tracks });
 const info = (participants: CallParticipant[]): CallInfo => ({ id: 'k_1', conversationId: 'c_1', startedBy: 'u', startedAt: '2026-01-01T00:00:00.000Z', participants });
 
+const failNext = { value: false };
+
 function roster(autoSubscribe = true) {
   const events: string[] = [];
   let generation = 1;
@@ -30,6 +32,10 @@ function roster(autoSubscribe = true) {
       events.push([event, first?.id, typeof second === 'string' ? second : second?.id].filter(Boolean).join(' '));
     },
     consume: async (trackId) => {
+      if (failNext.value) {
+        failNext.value = false;
+        throw new Error('consume refused');
+      }
       const consumer = { id: `con-${trackId}-${consumers.length}`, closed: false, track: {}, close() { this.closed = true; }, pause() {}, resume() {} };
       consumers.push(consumer);
       return { consumer: consumer as never, generation };
@@ -72,24 +78,71 @@ describe('remote roster bookkeeping', () => {
     expect(consumers.every((c) => c.closed)).toBe(true);
   });
 
-  it('a newer track of the same source replaces the stale one (tracks dropped by an SFU restart)', async () => {
-    const { r, events } = roster();
+  it('a newer track of the same source takes over the stale object: new id, received again, no events', async () => {
+    const { r, events, consumers } = roster();
     await r.reconcile(info([participant('p_a', [track('t1')])]));
+    const before = r.participants.get('p_a')!.tracks.get('t1')!;
     events.length = 0;
     r.addTrack('p_a', track('t9'));
     await r.subscribe(r.participants.get('p_a')!.tracks.get('t9')!);
-    expect(events).toEqual(['trackUnsubscribed t1 p_a', 'trackUnpublished t1 p_a', 'trackPublished t9 p_a', 'trackSubscribed t9 p_a']);
+    expect(events).toEqual([]);
     expect([...r.participants.get('p_a')!.tracks.keys()]).toEqual(['t9']);
+    expect(r.participants.get('p_a')!.tracks.get('t9')).toBe(before);
+    expect(before.id).toBe('t9');
+    expect(before.isSubscribed).toBe(true);
+    expect(consumers.map((c) => [c.id, c.closed])).toEqual([['con-t1-0', true], ['con-t9-1', false]]);
   });
 
-  it('after a rebuild, kept tracks are received again, and participants missing from the answer leave', async () => {
+  it('after a rebuild, kept tracks are received again without events, and participants missing from the answer leave', async () => {
     const { r, events, nextGeneration } = roster();
     await r.reconcile(info([participant('p_a', [track('t1')]), participant('p_b')]));
+    const t1 = r.participants.get('p_a')!.tracks.get('t1')!;
     events.length = 0;
     r.dropConsumers();
     nextGeneration();
     await r.reconcile(info([participant('p_a', [track('t1')])]));
-    expect(events).toEqual(['trackUnsubscribed t1 p_a', 'participantLeft p_b left', 'trackSubscribed t1 p_a']);
+    expect(events).toEqual(['participantLeft p_b left']);
+    expect(r.participants.get('p_a')!.tracks.get('t1')).toBe(t1);
+    expect(t1.isSubscribed).toBe(true);
+  });
+
+  it('after an SFU restart, a track its publisher has not published again yet is kept and takes the new id when it comes back', async () => {
+    vi.useFakeTimers();
+    try {
+      const { r, events, nextGeneration } = roster();
+      await r.reconcile(info([participant('p_a', [track('t1'), track('t2', 'microphone')])]));
+      const [camera, mic] = [r.participants.get('p_a')!.tracks.get('t1')!, r.participants.get('p_a')!.tracks.get('t2')!];
+      events.length = 0;
+      r.dropConsumers();
+      nextGeneration();
+      await r.reconcile(info([participant('p_a', [])]));
+      expect(events).toEqual([]);
+      expect(camera.isSubscribed).toBe(false);
+      r.addTrack('p_a', track('t5'));
+      await r.subscribe(camera);
+      expect(camera.id).toBe('t5');
+      expect(camera.isSubscribed).toBe(true);
+      expect(events).toEqual([]);
+      // The microphone never comes back: unpublished (and unsubscribed) after the grace period.
+      await vi.advanceTimersByTimeAsync(RETURNING_TRACK_GRACE_MS);
+      expect(events).toEqual(['trackUnsubscribed t2 p_a', 'trackUnpublished t2 p_a']);
+      expect([...r.participants.get('p_a')!.tracks.values()]).toEqual([camera]);
+      expect(mic.isSubscribed).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a track whose new consumer cannot be created after a rebuild is announced unsubscribed', async () => {
+    const { r, events, nextGeneration } = roster();
+    await r.reconcile(info([participant('p_a', [track('t1')])]));
+    events.length = 0;
+    r.dropConsumers();
+    nextGeneration();
+    failNext.value = true;
+    await r.reconcile(info([participant('p_a', [track('t1')])]));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events).toEqual(['trackUnsubscribed t1 p_a']);
   });
 
   it('a consumer that arrives after its session was replaced is closed and not announced', async () => {

@@ -6,6 +6,12 @@ import { RemoteParticipant } from './RemoteParticipant.js';
 import { RemoteTrack } from './RemoteTrack.js';
 import type { RemoteTrackControl } from './RemoteTrack.js';
 
+/**
+ * How long, after a rebuild, a track missing from the join answer is kept for its publisher to
+ * publish it again (the SFU restarted and everyone is rebuilding), in ms. Then it is unpublished.
+ */
+export const RETURNING_TRACK_GRACE_MS = 15_000;
+
 /** What the roster needs from its call (injected). */
 export interface RemoteRosterContext {
   /** Emits a call event. */
@@ -36,6 +42,12 @@ export class RemoteRoster {
   /** Track ids the app wants received (every track with `autoSubscribe`). */
   readonly #wanted = new Set<string>();
   readonly #subscribing = new Map<string, Promise<void>>();
+  /** Tracks the app was told are subscribed (`trackSubscribed` fired, `trackUnsubscribed` not yet). */
+  readonly #announced = new WeakSet<RemoteTrack>();
+  /** Tracks kept after a rebuild until their publisher publishes them again (or the grace ends). */
+  readonly #returning = new Map<RemoteTrack, ReturnType<typeof setTimeout>>();
+  /** Set by {@link RemoteRoster.dropConsumers}: the next reconcile keeps missing tracks a while. */
+  #rebuilding = false;
 
   constructor(ctx: RemoteRosterContext) {
     this.#ctx = ctx;
@@ -49,10 +61,14 @@ export class RemoteRoster {
   /**
    * Brings the roster in line with `info` (the call as a `call:join` answered): participants and
    * tracks gone are removed with their events, new ones added, and every wanted track is received
-   * on the current session (again, after a rebuild). Resolves once those subscriptions settled.
+   * on the current session (again, after a rebuild). After a rebuild, a track missing from the
+   * answer is kept (same object, elements attached) for {@link RETURNING_TRACK_GRACE_MS} for its
+   * publisher to publish it again. Resolves once the subscriptions started settled.
    */
   reconcile(info: CallInfo): Promise<void> {
     const started: Promise<void>[] = [];
+    const holdMissing = this.#rebuilding;
+    this.#rebuilding = false;
     const present = new Set(info.participants.map((p) => p.id));
     for (const p of [...this.#participants.values()]) if (!present.has(p.id)) this.removeParticipant(p.id, 'left');
     for (const p of info.participants) {
@@ -67,7 +83,6 @@ export class RemoteRoster {
         continue;
       }
       const ids = new Set(p.tracks.map((t) => t.id));
-      for (const t of [...known._tracks.values()]) if (!ids.has(t.id)) this.removeTrack(p.id, t.id);
       for (const t of p.tracks) {
         const track = known._tracks.get(t.id);
         if (!track) this.addTrack(p.id, t);
@@ -78,23 +93,25 @@ export class RemoteRoster {
         const run = this.#subscribing.get(t.id);
         if (run) started.push(run);
       }
+      // Added first: a track published again under a new id took over its old object.
+      for (const t of [...known._tracks.values()]) {
+        if (ids.has(t.id)) continue;
+        if (holdMissing) this.#holdReturning(p.id, t);
+        else this.removeTrack(p.id, t.id);
+      }
     }
     return Promise.allSettled(started).then(() => undefined);
   }
 
   /**
-   * Forgets every consumer (their transport is gone; `trackUnsubscribed` for each); wanted tracks
-   * stay wanted and are received again by the next {@link RemoteRoster.reconcile}.
+   * Forgets every consumer (their transport is gone) before a rebuild, without events: wanted
+   * tracks stay wanted and the same objects are received again by the next
+   * {@link RemoteRoster.reconcile} (or when their publisher publishes them again), their elements
+   * keeping the last picture until then.
    */
   dropConsumers(): void {
-    for (const p of this.#participants.values()) {
-      for (const t of p._tracks.values()) {
-        if (!t._consumer) continue;
-        const was = t.isSubscribed;
-        t._unbind();
-        if (was) this.#ctx.emit('trackUnsubscribed', t, p);
-      }
-    }
+    this.#rebuilding = true;
+    for (const p of this.#participants.values()) for (const t of p._tracks.values()) if (t._consumer) t._unbind(true);
   }
 
   /** A participant joined (with its tracks, if any). */
@@ -115,11 +132,19 @@ export class RemoteRoster {
     this.#ctx.emit('participantLeft', p, reason);
   }
 
-  /** A participant published a track. A track of the same source it had before is stale and goes first. */
+  /**
+   * A participant published a track. A track of the same source it still has (kept through a
+   * rebuild, or stale) takes the new id: same object, no events, received again when wanted.
+   */
   addTrack(participantId: string, t: CallTrack): void {
     const p = this.#participants.get(participantId);
     if (!p || p._tracks.has(t.id)) return;
-    for (const old of [...p._tracks.values()]) if (old.source === t.source) this.removeTrack(participantId, old.id);
+    const old = [...p._tracks.values()].find((x) => x.source === t.source);
+    if (old && old.kind === t.kind) {
+      this.#rekey(p, old, t);
+      return;
+    }
+    if (old) this.removeTrack(participantId, old.id);
     const track = new RemoteTrack(t, this.#ctx.trackControl);
     p._tracks.set(t.id, track);
     this.#ctx.emit('trackPublished', track, p);
@@ -133,7 +158,8 @@ export class RemoteRoster {
     const track = p?._tracks.get(trackId);
     if (!p || !track) return;
     this.#wanted.delete(trackId);
-    const wasSubscribed = track.isSubscribed;
+    this.#stopReturning(track);
+    const wasSubscribed = this.#announced.delete(track);
     track._close();
     p._tracks.delete(trackId);
     if (wasSubscribed) this.#ctx.emit('trackUnsubscribed', track, p);
@@ -154,7 +180,7 @@ export class RemoteRoster {
         if (track._consumer?.id !== consumerId) continue;
         this.#wanted.delete(track.id);
         track._unbind();
-        this.#ctx.emit('trackUnsubscribed', track, p);
+        if (this.#announced.delete(track)) this.#ctx.emit('trackUnsubscribed', track, p);
         return;
       }
     }
@@ -175,9 +201,9 @@ export class RemoteRoster {
   unsubscribe(track: RemoteTrack): void {
     this.#wanted.delete(track.id);
     const owner = this.ownerOf(track);
-    if (!track.isSubscribed || !owner) return;
+    if (!owner) return;
     track._unbind();
-    this.#ctx.emit('trackUnsubscribed', track, owner);
+    if (this.#announced.delete(track)) this.#ctx.emit('trackUnsubscribed', track, owner);
   }
 
   /** The participant publishing `track`, while it is published. */
@@ -188,24 +214,70 @@ export class RemoteRoster {
 
   /** Closes every consumer and detaches every element, without events (the call is over). */
   closeAll(): void {
+    for (const timer of this.#returning.values()) clearTimeout(timer);
+    this.#returning.clear();
     for (const p of this.#participants.values()) for (const t of p._tracks.values()) t._close();
     this.#wanted.clear();
   }
 
   async #consume(track: RemoteTrack): Promise<void> {
-    const { consumer, generation } = await this.#ctx.consume(track.id);
+    const id = track.id;
+    const { consumer, generation } = await this.#ctx.consume(id);
     const owner = this.ownerOf(track);
-    // Gone, unwanted or from a session replaced meanwhile: the consumer is of no use.
-    if (!owner || !this.#wanted.has(track.id) || generation !== this.#ctx.generation() || consumer.closed) {
+    // Gone, unwanted, published again meanwhile or from a session replaced meanwhile: of no use.
+    if (!owner || track.id !== id || !this.#wanted.has(id) || generation !== this.#ctx.generation() || consumer.closed) {
       consumer.close();
       return;
     }
     track._bind(consumer);
+    if (this.#announced.has(track)) return; // received again after a recovery: same object, no event
+    this.#announced.add(track);
     this.#ctx.emit('trackSubscribed', track, owner);
   }
 
   #subscribeInBackground(track: RemoteTrack): void {
-    this.subscribe(track).catch((error: unknown) => this.#ctx.logger().warn('subscribing to a track failed', { trackId: track.id, error }));
+    this.subscribe(track).catch((error: unknown) => {
+      this.#ctx.logger().warn('subscribing to a track failed', { trackId: track.id, error });
+      // Announced before a rebuild but not received again: the app must know.
+      const owner = this.ownerOf(track);
+      if (owner && !track.isSubscribed && this.#announced.delete(track)) {
+        track._unbind();
+        this.#ctx.emit('trackUnsubscribed', track, owner);
+      }
+    });
+  }
+
+  /** `old` is published again as `t`: the same object takes the new id and is received again. */
+  #rekey(p: RemoteParticipant, old: RemoteTrack, t: CallTrack): void {
+    this.#stopReturning(old);
+    const wanted = this.#wanted.delete(old.id) || (this.#ctx.autoSubscribe && this.#ctx.canReceive());
+    p._tracks.delete(old.id);
+    old._rekey(t);
+    p._tracks.set(t.id, old);
+    this.#applyMuted(old, p, t.muted);
+    if (wanted) {
+      this.#wanted.add(t.id);
+      this.#subscribeInBackground(old);
+    } else if (this.#announced.delete(old)) {
+      this.#ctx.emit('trackUnsubscribed', old, p);
+    }
+  }
+
+  #holdReturning(participantId: string, track: RemoteTrack): void {
+    if (this.#returning.has(track)) return;
+    this.#returning.set(
+      track,
+      setTimeout(() => {
+        this.#returning.delete(track);
+        this.removeTrack(participantId, track.id);
+      }, RETURNING_TRACK_GRACE_MS),
+    );
+  }
+
+  #stopReturning(track: RemoteTrack): void {
+    const timer = this.#returning.get(track);
+    if (timer) clearTimeout(timer);
+    this.#returning.delete(track);
   }
 
   #applyMuted(track: RemoteTrack, p: RemoteParticipant, muted: boolean): void {

@@ -10,6 +10,13 @@ import type { RemoteTrackControl } from './RemoteTrack.js';
 class FakeElement {
   srcObject: unknown = null;
   muted = false;
+  autoplay = false;
+  playsInline = false;
+  removed = false;
+  constructor(readonly tagName = 'video') {}
+  remove(): void {
+    this.removed = true;
+  }
   play(): Promise<void> {
     return Promise.resolve();
   }
@@ -53,6 +60,7 @@ const g = globalThis as Record<string, unknown>;
 beforeEach(() => {
   observers = [];
   g['ResizeObserver'] = FakeResizeObserver;
+  g['document'] = { createElement: (tag: string) => new FakeElement(tag) };
   g['MediaStream'] = class {
     constructor(readonly tracks: unknown[]) {}
     getTracks() {
@@ -62,6 +70,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   delete g['ResizeObserver'];
+  delete g['document'];
   delete g['MediaStream'];
 });
 
@@ -124,5 +133,33 @@ describe('remote track elements and layers', () => {
     track._bind(fakeConsumer('c2') as never);
     expect(calls).toEqual(['layers c1 1', 'layers c2 1']);
     await expect(track.setPreferredLayer(7)).rejects.toThrow(TypeError);
+  });
+
+  it('detach() removes the elements attach() created from the page; elements the app passed stay, emptied', () => {
+    const { ctl } = control();
+    const track = new RemoteTrack(video, ctl);
+    track._bind(fakeConsumer('c1') as never);
+    const created = track.attach() as unknown as FakeElement;
+    const own = new FakeElement();
+    track.attach(own as never);
+    expect(created.srcObject).not.toBeNull();
+    track.detach();
+    expect(created.removed).toBe(true);
+    expect(own.removed).toBe(false);
+    expect(own.srcObject).toBeNull();
+  });
+
+  it('published again under a new id (a recovery), the same object swaps the new track into the attached elements', () => {
+    const { ctl } = control();
+    const track = new RemoteTrack(video, ctl);
+    track._bind(fakeConsumer('c1') as never);
+    const el = track.attach() as unknown as FakeElement & { srcObject: { getTracks(): unknown[] } };
+    track._rekey({ ...video, id: 't2', layers: 1 });
+    expect(track.id).toBe('t2');
+    expect(track.layers).toBe(1);
+    expect(el.srcObject.getTracks()).toEqual([{ id: 'c1-track' }]); // the last picture stays until the new track
+    track._bind(fakeConsumer('c2') as never);
+    expect(el.srcObject.getTracks()).toEqual([{ id: 'c2-track' }]);
+    expect(el.removed).toBe(false);
   });
 });

@@ -18,17 +18,17 @@ export interface RemoteTrackControl {
  * after `trackSubscribed`; with `autoSubscribe: false` call `call.subscribe(track)`.
  */
 export class RemoteTrack {
-  /** The server's track id. */
-  readonly id: string;
   /** What it shows or carries. */
   readonly source: TrackSource;
   /** Audio or video. */
   readonly kind: MediaKind;
-  /** Number of simulcast layers the publisher sends (1 without simulcast). */
-  readonly layers: number;
+  #id: string;
+  #layers: number;
   #muted: boolean;
   #consumer: ms.Consumer | null = null;
   readonly #elements = new Set<HTMLMediaElement>();
+  /** Elements `attach()` created itself (removed from the page when detached). */
+  readonly #created = new WeakSet<HTMLMediaElement>();
   readonly #widths = new Map<HTMLMediaElement, number>();
   #observer: ResizeObserver | null = null;
   /** Layer last asked of the server (by size or by `setPreferredLayer`). */
@@ -40,12 +40,25 @@ export class RemoteTrack {
 
   /** @internal Created by the call. */
   constructor(track: CallTrack, ctl: RemoteTrackControl) {
-    this.id = track.id;
+    this.#id = track.id;
     this.source = track.source;
     this.kind = track.kind;
-    this.layers = Math.max(1, track.layers);
+    this.#layers = Math.max(1, track.layers);
     this.#muted = track.muted;
     this.#ctl = ctl;
+  }
+
+  /**
+   * The server's track id. It changes when the publisher's track comes back after a recovery
+   * (the SFU restarted): the object stays the same, the id is the new server track's.
+   */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** Number of simulcast layers the publisher sends (1 without simulcast). */
+  get layers(): number {
+    return this.#layers;
   }
 
   /** Whether its publisher (or a moderator) muted it. */
@@ -65,10 +78,15 @@ export class RemoteTrack {
 
   /**
    * Shows the track in `element` (a new `<video>`/`<audio>` when none is given) and returns it. For
-   * video the element's size is observed and the server sends the simulcast layer that fits.
+   * video the element's size is observed and the server sends the simulcast layer that fits. The
+   * element keeps showing this track across recoveries (the SDK swaps the received track in).
    */
   attach(element?: HTMLMediaElement): HTMLMediaElement {
-    const el = element ?? createMediaElement(this.kind);
+    let el = element;
+    if (!el) {
+      el = createMediaElement(this.kind);
+      this.#created.add(el);
+    }
     const isNew = !this.#elements.has(el);
     this.#elements.add(el);
     showTrack(el, this.mediaStreamTrack, false);
@@ -78,8 +96,10 @@ export class RemoteTrack {
   }
 
   /**
-   * Stops showing the track in `element`, or in every element when none is given. When no element
-   * is left, the server stops sending it until it is attached again.
+   * Stops showing the track in `element`, or in every element when none is given. An element that
+   * `attach()` created itself is also removed from the page; an element the app passed to
+   * `attach(element)` stays where it is, emptied. When no element is left, the server stops
+   * sending the track until it is attached again.
    */
   detach(element?: HTMLMediaElement): void {
     const els = element ? [element] : [...this.#elements];
@@ -88,6 +108,7 @@ export class RemoteTrack {
       this.#widths.delete(el);
       this.#observer?.unobserve(el);
       clearElement(el);
+      if (this.#created.has(el)) el.remove();
     }
     if (this.#elements.size === 0) {
       this.#observer?.disconnect();
@@ -134,11 +155,24 @@ export class RemoteTrack {
     }
   }
 
-  /** @internal Unsubscribed: closes the consumer (elements stay attached, showing nothing). */
-  _unbind(): void {
+  /**
+   * @internal Unsubscribed: closes the consumer (elements stay attached, showing nothing; with
+   * `keepShowing` they keep their last picture until {@link RemoteTrack._bind} swaps a new track in).
+   */
+  _unbind(keepShowing = false): void {
     this.#consumer?.close();
     this.#consumer = null;
-    for (const el of this.#elements) showTrack(el, null, false);
+    if (!keepShowing) for (const el of this.#elements) showTrack(el, null, false);
+  }
+
+  /**
+   * @internal The publisher's track came back under a new server id (after a recovery): this object
+   * stands for it from now on; the old consumer is closed, the elements stay attached.
+   */
+  _rekey(track: CallTrack): void {
+    this._unbind(true);
+    this.#id = track.id;
+    this.#layers = Math.max(1, track.layers);
   }
 
   /** @internal Gone: unbinds and detaches every element. */
