@@ -58,6 +58,11 @@ Calls (voice, video, screen sharing through the mediasoup SFU):
   --call-rejoin-grace-ms N
                         PLAZA_CALL_REJOIN_GRACE_MS  how long a dropped participant may resume
                                                (default 15000)
+  --max-call-participants N
+                        PLAZA_MAX_CALL_PARTICIPANTS  participants one call may hold (default 200)
+  --max-call-participants-per-user N
+                        PLAZA_MAX_CALL_PARTICIPANTS_PER_USER  devices one user may have in calls
+                                               at once, across all calls (default 4)
 `;
 
 async function main(): Promise<number> {

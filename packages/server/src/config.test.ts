@@ -156,6 +156,19 @@ describe('server configuration', () => {
     });
   });
 
+  it('participant caps default to 200 per call and 4 per user, and come from flags over the environment', () => {
+    expect(resolveServerConfig({})).toMatchObject({ maxCallParticipants: 200, maxCallParticipantsPerUser: 4 });
+    const fromEnv = loadServerConfig({ env: { PLAZA_MAX_CALL_PARTICIPANTS: '50', PLAZA_MAX_CALL_PARTICIPANTS_PER_USER: '2' } });
+    expect(fromEnv).toMatchObject({ maxCallParticipants: 50, maxCallParticipantsPerUser: 2 });
+    const fromFlags = loadServerConfig({
+      env: { PLAZA_MAX_CALL_PARTICIPANTS: '50', PLAZA_MAX_CALL_PARTICIPANTS_PER_USER: '2' },
+      argv: ['--max-call-participants', '10', '--max-call-participants-per-user', '1'],
+    });
+    expect(fromFlags).toMatchObject({ maxCallParticipants: 10, maxCallParticipantsPerUser: 1 });
+    expect(() => resolveServerConfig({ maxCallParticipantsPerUser: 0 })).toThrow(/maxCallParticipantsPerUser/);
+    expect(() => loadServerConfig({ argv: ['--max-call-participants', 'lots'] })).toThrow(/--max-call-participants/);
+  });
+
   it('refuses inconsistent call settings', () => {
     expect(() => resolveServerConfig({ rtcMinPort: 41000, rtcMaxPort: 40000 })).toThrow(/rtcMinPort/);
     expect(() => resolveServerConfig({ rtcListenIp: '0.0.0.0' })).toThrow(/rtcAnnouncedIp/);

@@ -62,6 +62,8 @@ export const serverConfigDefaults = {
   participantsPerRouter: 100,
   ringTimeoutSec: 30,
   callRejoinGraceMs: 15_000,
+  maxCallParticipants: 200,
+  maxCallParticipantsPerUser: 4,
 };
 
 /** A STUN or TURN URI as RTCPeerConnection accepts it (RFC 7064/7065): `stun:host[:port]`, `turns:host?transport=tcp`. */
@@ -164,6 +166,10 @@ export const serverConfigSchema = z.strictObject({
   ringTimeoutSec: z.int().min(1).max(3600).default(serverConfigDefaults.ringTimeoutSec),
   /** How long a participant whose connection dropped stays in the call, waiting to be resumed, in ms. */
   callRejoinGraceMs: z.int().min(0).max(3_600_000).default(serverConfigDefaults.callRejoinGraceMs),
+  /** Participants one call may hold; more joins answer `CONFLICT`. */
+  maxCallParticipants: z.int().min(1).max(100_000).default(serverConfigDefaults.maxCallParticipants),
+  /** Participants (devices) one user may have across all live calls, those waiting to be resumed included; more joins answer `CONFLICT`. */
+  maxCallParticipantsPerUser: z.int().min(1).max(1000).default(serverConfigDefaults.maxCallParticipantsPerUser),
 }).superRefine((config, issue) => {
   if (config.rtcMinPort > config.rtcMaxPort) {
     issue.addIssue({ code: 'custom', path: ['rtcMinPort'], message: `rtcMinPort (${config.rtcMinPort}) must not be above rtcMaxPort (${config.rtcMaxPort})` });
@@ -267,6 +273,8 @@ export interface ConfigLayer {
   participantsPerRouter?: number;
   ringTimeoutSec?: number;
   callRejoinGraceMs?: number;
+  maxCallParticipants?: number;
+  maxCallParticipantsPerUser?: number;
   config?: string;
 }
 
@@ -297,6 +305,10 @@ function callEnvLayer(env: NodeJS.ProcessEnv, layer: ConfigLayer): void {
   if (env.PLAZA_PARTICIPANTS_PER_ROUTER) layer.participantsPerRouter = intOf(env.PLAZA_PARTICIPANTS_PER_ROUTER, 'PLAZA_PARTICIPANTS_PER_ROUTER');
   if (env.PLAZA_RING_TIMEOUT_SEC) layer.ringTimeoutSec = intOf(env.PLAZA_RING_TIMEOUT_SEC, 'PLAZA_RING_TIMEOUT_SEC');
   if (env.PLAZA_CALL_REJOIN_GRACE_MS) layer.callRejoinGraceMs = intOf(env.PLAZA_CALL_REJOIN_GRACE_MS, 'PLAZA_CALL_REJOIN_GRACE_MS');
+  if (env.PLAZA_MAX_CALL_PARTICIPANTS) layer.maxCallParticipants = intOf(env.PLAZA_MAX_CALL_PARTICIPANTS, 'PLAZA_MAX_CALL_PARTICIPANTS');
+  if (env.PLAZA_MAX_CALL_PARTICIPANTS_PER_USER) {
+    layer.maxCallParticipantsPerUser = intOf(env.PLAZA_MAX_CALL_PARTICIPANTS_PER_USER, 'PLAZA_MAX_CALL_PARTICIPANTS_PER_USER');
+  }
 }
 
 /** Call settings from the CLI flags. */
@@ -309,6 +321,8 @@ function callFlagLayer(str: (name: string) => string | undefined, values: Record
     ['participants-per-router', 'participantsPerRouter'],
     ['ring-timeout-sec', 'ringTimeoutSec'],
     ['call-rejoin-grace-ms', 'callRejoinGraceMs'],
+    ['max-call-participants', 'maxCallParticipants'],
+    ['max-call-participants-per-user', 'maxCallParticipantsPerUser'],
   ] as const;
   for (const [flag, key] of ints) {
     const value = str(flag);
@@ -406,6 +420,8 @@ export const cliFlags = {
   'participants-per-router': { type: 'string' },
   'ring-timeout-sec': { type: 'string' },
   'call-rejoin-grace-ms': { type: 'string' },
+  'max-call-participants': { type: 'string' },
+  'max-call-participants-per-user': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

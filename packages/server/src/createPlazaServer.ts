@@ -199,6 +199,8 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       participantsPerRouter: config.participantsPerRouter,
       ringTimeoutMs: config.ringTimeoutSec * 1000,
       rejoinGraceMs: config.callRejoinGraceMs,
+      maxCallParticipants: config.maxCallParticipants,
+      maxCallParticipantsPerUser: config.maxCallParticipantsPerUser,
     },
   });
   await calls.start();

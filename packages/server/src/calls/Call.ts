@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { PlazaIo, SocketData } from '../signaling/context.js';
 import { CallParticipant } from './CallParticipant.js';
 import { CallRouter } from './CallRouter.js';
-import { mediaOp } from './mediaErrors.js';
+import { capacityOp } from './mediaErrors.js';
 import type { RtcAddress } from './mediaSettings.js';
 import { webRtcTransportOptions } from './mediaSettings.js';
 import type { WorkerPool } from './WorkerPool.js';
@@ -123,7 +123,7 @@ export class Call {
     // Another join may have added a router meanwhile.
     const raced = this.routers.find((r) => !r.closed && r.participants < this.deps.participantsPerRouter);
     if (raced) return raced;
-    const router = await mediaOp('creating a router', () => CallRouter.create(worker, () => this.#scheduleSpeakers()));
+    const router = await capacityOp('creating a router', () => CallRouter.create(worker, () => this.#scheduleSpeakers()));
     if (this.ended) {
       router.close();
       throw new Error('the call ended');
@@ -153,17 +153,19 @@ export class Call {
     const options = webRtcTransportOptions(this.deps.rtcAddress);
     const canPublish = participant.grants.canPublish.length > 0;
     const canSubscribe = participant.grants.canSubscribe;
-    try {
-      const [send, recv] = await Promise.all([
-        canPublish ? mediaOp('creating the send transport', () => router.router.createWebRtcTransport({ ...options, appData: { participantId: participant.id } })) : null,
-        canSubscribe ? mediaOp('creating the receive transport', () => router.router.createWebRtcTransport({ ...options, appData: { participantId: participant.id } })) : null,
-      ]);
-      participant.sendTransport = send;
-      participant.recvTransport = recv;
-    } catch (error) {
+    // Both transports or none: one that was created while the other failed is closed again.
+    const [send, recv] = await Promise.allSettled([
+      canPublish ? capacityOp('creating the send transport', () => router.router.createWebRtcTransport({ ...options, appData: { participantId: participant.id } })) : null,
+      canSubscribe ? capacityOp('creating the receive transport', () => router.router.createWebRtcTransport({ ...options, appData: { participantId: participant.id } })) : null,
+    ]);
+    if (send.status === 'rejected' || recv.status === 'rejected') {
+      if (send.status === 'fulfilled') send.value?.close();
+      if (recv.status === 'fulfilled') recv.value?.close();
       participant.dropMedia();
-      throw error;
+      throw send.status === 'rejected' ? send.reason : (recv as PromiseRejectedResult).reason;
     }
+    participant.sendTransport = send.value;
+    participant.recvTransport = recv.value;
     if (participant.gone) participant.dropMedia();
   }
 

@@ -27,6 +27,10 @@ export interface CallSettings {
   participantsPerRouter: number;
   ringTimeoutMs: number;
   rejoinGraceMs: number;
+  /** Participants one call may hold. */
+  maxCallParticipants: number;
+  /** Participants one user may have across all live calls (those in their grace period included). */
+  maxCallParticipantsPerUser: number;
 }
 
 /** What {@link CallManager} needs from the server. */
@@ -75,6 +79,8 @@ export class CallManager {
   readonly #byConversation = new Map<string, Call>();
   readonly #byId = new Map<string, Call>();
   readonly #lock = new KeyedLock();
+  /** Per user, new participants whose join is in flight (counted against `maxCallParticipantsPerUser`). */
+  readonly #joining = new Map<string, number>();
   #closed = false;
 
   /** @param deps - see {@link CallManagerDeps} */
@@ -130,7 +136,9 @@ export class CallManager {
    * Joins the conversation's call (starting one when none is live). With `participantId` of the
    * same user's participant (in its grace period, or after `call:rebuild`) the participant is
    * bound to this socket: same transports (`resumed: true`) when it still has them, new ones
-   * otherwise. `CONFLICT` when this socket is already in the call as another participant.
+   * otherwise. `CONFLICT` when this socket is already in the call as another participant, when
+   * the call is full (`maxCallParticipants`) or when the user has `maxCallParticipantsPerUser`
+   * participants already.
    */
   async join(actor: CallActor, conversationId: string, participantId: string | undefined): Promise<CallJoined> {
     const pool = this.#pool;
@@ -140,65 +148,104 @@ export class CallManager {
       if (!(await this.#deps.store.getMembership(conversationId, actor.user.id))) {
         throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
       }
-      let call = this.#byConversation.get(conversationId);
-      let started = false;
-      if (!call) {
-        call = new Call(conversationId, actor.user.id, {
-          io: this.#deps.io,
-          pool,
-          logger: this.#logger,
-          rtcAddress: this.#settings.rtcAddress,
-          participantsPerRouter: this.#settings.participantsPerRouter,
-        });
-        await call.ensureRouter();
-        started = true;
-      }
-      const bound = call.participantOfSocket(actor.socket.id);
+      const live = this.#byConversation.get(conversationId);
+      let participant = participantId ? live?.participants.get(participantId) : undefined;
+      if (participant && participant.userId !== actor.user.id) participant = undefined;
+      const bound = live?.participantOfSocket(actor.socket.id);
       if (bound && bound.id !== participantId) {
         throw new PlazaError(ErrorCode.CONFLICT, `this connection is already in the call as ${bound.id}`);
       }
-      let participant = participantId ? call.participants.get(participantId) : undefined;
-      if (participant && participant.userId !== actor.user.id) participant = undefined;
-      let resumed = false;
-      if (participant) {
-        this.#bind(call, participant, actor);
-        if (participant.hasMedia) resumed = true;
-        else await call.buildMedia(participant);
-      } else {
-        participant = call.addParticipant({ userId: actor.user.id, name: actor.user.name, grants: actor.grants, socketId: actor.socket.id });
-        try {
-          await call.buildMedia(participant);
-        } catch (error) {
-          call.participants.delete(participant.id);
-          if (started) call.close();
-          throw error;
-        }
-        this.#deps.metrics.callParticipants.inc();
-        call.toCall().emit('call:participantJoined', { callId: call.id, participant: participant.toWire() });
-        this.rings.end(call.id, actor.user.id, 'answered');
+      if (participant && live) return this.#rejoin(live, participant, actor);
+      this.#checkCaps(live, actor.user.id);
+      this.#joining.set(actor.user.id, (this.#joining.get(actor.user.id) ?? 0) + 1);
+      try {
+        return await this.#joinNew(pool, live, conversationId, actor);
+      } finally {
+        const left = (this.#joining.get(actor.user.id) ?? 1) - 1;
+        if (left > 0) this.#joining.set(actor.user.id, left);
+        else this.#joining.delete(actor.user.id);
       }
-      actor.socket.join(callRoom(call.id));
-      if (started) {
-        this.#byConversation.set(conversationId, call);
-        this.#byId.set(call.id, call);
-        this.#deps.metrics.callsActive.inc();
-        this.#deps.io.to(conversationRoom(conversationId)).emit('call:started', call.info());
-        await this.#postSystemMessage(call, `${actor.user.name} started a call`);
-      }
-      this.#audit(actor, resumed || participantId === participant.id ? 'call.rejoined' : 'call.joined', call, { participantId: participant.id, resumed });
-      // The socket went away while this join ran: its participant starts its grace period now.
-      if (!actor.socket.connected) this.socketGone(actor.socket.id);
-      const rtpCapabilities = await call.rtpCapabilities();
-      return {
-        call: call.info(),
-        participantId: participant.id,
-        resumed,
-        routerRtpCapabilities: (participant.router?.router.rtpCapabilities ?? rtpCapabilities) as CallJoined['routerRtpCapabilities'],
-        sendTransport: Call.transportOptions(participant.sendTransport),
-        recvTransport: Call.transportOptions(participant.recvTransport),
-        iceServers: this.#settings.iceServers,
-      };
     });
+  }
+
+  /** `CONFLICT` when the call is full or the user has their share of participants (joins in flight included). */
+  #checkCaps(call: Call | undefined, userId: string): void {
+    const { maxCallParticipants, maxCallParticipantsPerUser } = this.#settings;
+    if (call && call.participants.size >= maxCallParticipants) {
+      throw new PlazaError(ErrorCode.CONFLICT, `this call is full: it holds ${maxCallParticipants} participants, the server's limit (maxCallParticipants)`);
+    }
+    let mine = this.#joining.get(userId) ?? 0;
+    for (const c of this.#byId.values()) for (const p of c.participants.values()) if (p.userId === userId) mine++;
+    if (mine >= maxCallParticipantsPerUser) {
+      throw new PlazaError(
+        ErrorCode.CONFLICT,
+        `you are in calls with ${mine} devices already, the server's limit (maxCallParticipantsPerUser ${maxCallParticipantsPerUser}); leave a call on another device first`,
+      );
+    }
+  }
+
+  /** Binds a known participant to the actor's socket (resume, takeover, or rebuild after a worker death). */
+  async #rejoin(call: Call, participant: CallParticipant, actor: CallActor): Promise<CallJoined> {
+    this.#bind(call, participant, actor);
+    let resumed = false;
+    if (participant.hasMedia) resumed = true;
+    else await call.buildMedia(participant);
+    actor.socket.join(callRoom(call.id));
+    this.#audit(actor, 'call.rejoined', call, { participantId: participant.id, resumed });
+    return this.#joined(call, participant, actor, resumed);
+  }
+
+  /** A new participant, in the live call or in a call it starts. */
+  async #joinNew(pool: WorkerPool, live: Call | undefined, conversationId: string, actor: CallActor): Promise<CallJoined> {
+    const started = !live;
+    const call =
+      live ??
+      new Call(conversationId, actor.user.id, {
+        io: this.#deps.io,
+        pool,
+        logger: this.#logger,
+        rtcAddress: this.#settings.rtcAddress,
+        participantsPerRouter: this.#settings.participantsPerRouter,
+      });
+    const participant = call.addParticipant({ userId: actor.user.id, name: actor.user.name, grants: actor.grants, socketId: actor.socket.id });
+    try {
+      if (started) await call.ensureRouter();
+      await call.buildMedia(participant);
+    } catch (error) {
+      call.participants.delete(participant.id);
+      participant.gone = true;
+      if (started) call.close();
+      throw error;
+    }
+    this.#deps.metrics.callParticipants.inc();
+    call.toCall().emit('call:participantJoined', { callId: call.id, participant: participant.toWire() });
+    this.rings.end(call.id, actor.user.id, 'answered');
+    actor.socket.join(callRoom(call.id));
+    if (started) {
+      this.#byConversation.set(conversationId, call);
+      this.#byId.set(call.id, call);
+      this.#deps.metrics.callsActive.inc();
+      this.#deps.io.to(conversationRoom(conversationId)).emit('call:started', call.info());
+      await this.#postSystemMessage(call, `${actor.user.name} started a call`);
+    }
+    this.#audit(actor, 'call.joined', call, { participantId: participant.id, resumed: false });
+    return this.#joined(call, participant, actor, false);
+  }
+
+  /** The answer to a join. */
+  async #joined(call: Call, participant: CallParticipant, actor: CallActor, resumed: boolean): Promise<CallJoined> {
+    // The socket went away while this join ran: its participant starts its grace period now.
+    if (!actor.socket.connected) this.socketGone(actor.socket.id);
+    const rtpCapabilities = await call.rtpCapabilities();
+    return {
+      call: call.info(),
+      participantId: participant.id,
+      resumed,
+      routerRtpCapabilities: (participant.router?.router.rtpCapabilities ?? rtpCapabilities) as CallJoined['routerRtpCapabilities'],
+      sendTransport: Call.transportOptions(participant.sendTransport),
+      recvTransport: Call.transportOptions(participant.recvTransport),
+      iceServers: this.#settings.iceServers,
+    };
   }
 
   #bind(call: Call, participant: CallParticipant, actor: CallActor): void {
