@@ -192,6 +192,14 @@ describe('calls in Chromium', () => {
     expect(mediasoupWorkers()).toHaveLength(1);
     // Audio is back too.
     await waitAllFlowing(pages, ['camera', 'microphone']);
+    // The same track objects came back: no unsubscribe/subscribe churn, and the grid of every page
+    // still holds exactly one playing video per other participant (no dead tiles piling up).
+    for (const page of pages) {
+      const churn = (await page.events()).filter((e) => e.at >= killedAt && ['trackUnsubscribed', 'trackSubscribed', 'trackUnpublished', 'trackPublished'].includes(e.event));
+      expect(churn, page.name).toEqual([]);
+      const videos = (await page.mediaElements()).filter((e) => e.kind === 'video');
+      expect(videos.map((v) => v.playing && v.width > 0), page.name).toEqual([true, true, true]);
+    }
   });
 
   it('a participant who leaves disappears from every other page', async () => {
@@ -205,6 +213,8 @@ describe('calls in Chromium', () => {
     for (const page of others) {
       const left = (await page.events()).filter((e) => e.event === 'participantLeft' && e.userId === 'dev');
       expect(left.map((e) => e.reason)).toEqual(['left']);
+      // Dev's tiles went with Dev (detach() removed the elements attach() created).
+      expect((await page.mediaElements()).filter((e) => e.kind === 'video')).toHaveLength(2);
     }
     expect((await readMetric(server.url, 'plaza_call_participants')).get('')).toBe(3);
     expect(pages.flatMap((p) => p.errors)).toEqual([]);

@@ -74,23 +74,22 @@ export const CALL_PAGE_HTML = `<!doctype html>
     document.getElementById('log').append(li);
   };
   const t = (track, p) => ({ trackId: track.id, source: track.source, participantId: p?.id, userId: p?.userId });
+  // As docs/calls.md shows it: attach() on trackSubscribed, detach() (which removes the element
+  // attach() created) on trackUnsubscribed. Keyed by the track object: it survives recoveries.
   const elements = new Map();
   function show(track) {
-    if (elements.has(track.id) || !track.mediaStreamTrack) return;
+    if (elements.has(track) || !track.mediaStreamTrack) return;
     const el = track.attach();
-    el.dataset.trackId = track.id;
     el.autoplay = true;
     el.playsInline = true;
     if (track.kind === 'audio') el.muted = false;
     document.getElementById('media').append(el);
-    elements.set(track.id, el);
+    elements.set(track, el);
   }
   function hide(track) {
-    const el = elements.get(track.id);
-    if (!el) return;
-    try { track.detach(el); } catch {}
-    el.remove();
-    elements.delete(track.id);
+    if (!elements.has(track)) return;
+    track.detach();
+    elements.delete(track);
   }
   function watch(c) {
     call = c;
@@ -143,6 +142,11 @@ export const CALL_PAGE_HTML = `<!doctype html>
     async unpublish(source) { await call.unpublish(source); },
     async leave() { await call.leave(); },
     state() { return call ? call.state : null; },
+    mediaElements() {
+      return [...document.querySelectorAll('#media video, #media audio')].map((el) => ({
+        kind: el.tagName.toLowerCase(), playing: el.srcObject !== null, width: el.videoWidth ?? 0, height: el.videoHeight ?? 0,
+      }));
+    },
     participants() {
       return call ? [...call.participants.values()].map((p) => ({ participantId: p.id, userId: p.userId, sources: [...p.tracks.values()].map((tr) => tr.source) })) : [];
     },
@@ -153,7 +157,7 @@ export const CALL_PAGE_HTML = `<!doctype html>
       for (const p of call.participants.values()) {
         for (const tr of p.tracks.values()) {
           const s = tr.mediaStreamTrack ? byTrack.get(tr.mediaStreamTrack.id) : undefined;
-          const el = elements.get(tr.id);
+          const el = elements.get(tr);
           out.push({
             trackId: tr.id, participantId: p.id, userId: p.userId, source: tr.source, kind: tr.kind,
             muted: tr.muted, subscribed: tr.isSubscribed,
@@ -236,6 +240,11 @@ export class CallPage {
   /** `call.state`, or null before joining. */
   state(): Promise<string | null> {
     return this.page.evaluate(() => (window as any).harness.state());
+  }
+
+  /** The `<video>`/`<audio>` elements in the page's media grid (what a user would see as tiles). */
+  mediaElements(): Promise<{ kind: 'video' | 'audio'; playing: boolean; width: number; height: number }[]> {
+    return this.page.evaluate(() => (window as any).harness.mediaElements());
   }
 
   /** Remote participants as the page's call sees them. */
