@@ -59,6 +59,8 @@ export class Call {
   readonly startedAt: string;
   /** Participants by id, in join order. */
   readonly participants = new Map<string, CallParticipant>();
+  /** User ids of participants that left this call, by participant id (a rejoin after the grace joins anew). */
+  readonly departed = new Map<string, string>();
   /** Routers, oldest first. */
   routers: CallRouter[] = [];
   /** Set once ended. */
@@ -196,6 +198,7 @@ export class Call {
     if (participant.graceTimer) clearTimeout(participant.graceTimer);
     participant.graceTimer = null;
     this.participants.delete(participant.id);
+    this.departed.set(participant.id, participant.userId);
     for (const trackId of participant.tracks.keys()) {
       this.toCall(participant.socketId).emit('call:trackUnpublished', { callId: this.id, participantId: participant.id, trackId });
     }

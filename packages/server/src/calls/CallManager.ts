@@ -134,11 +134,15 @@ export class CallManager {
 
   /**
    * Joins the conversation's call (starting one when none is live). With `participantId` of the
-   * same user's participant (in its grace period, or after `call:rebuild`) the participant is
-   * bound to this socket: same transports (`resumed: true`) when it still has them, new ones
-   * otherwise. `CONFLICT` when this socket is already in the call as another participant, when
-   * the call is full (`maxCallParticipants`) or when the user has `maxCallParticipantsPerUser`
-   * participants already.
+   * same user's participant in the live call, the participant is bound to this socket: in its
+   * grace period (or after `call:rebuild`) with the same transports when it still has them
+   * (`resumed: true`), new ones otherwise; bound to another live socket (a second device taking
+   * over), that socket is told it left and the participant gets new transports. The id of a
+   * participant that left the live call (after its grace, say) joins it anew. Any other
+   * `participantId` (its call ended, the server restarted) answers `CALL_NOT_FOUND` and starts
+   * nothing. `CONFLICT` when this socket is already in the call as
+   * another participant, when the call is full (`maxCallParticipants`) or when the user has
+   * `maxCallParticipantsPerUser` participants already.
    */
   async join(actor: CallActor, conversationId: string, participantId: string | undefined): Promise<CallJoined> {
     const pool = this.#pool;
@@ -149,8 +153,15 @@ export class CallManager {
         throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
       }
       const live = this.#byConversation.get(conversationId);
-      let participant = participantId ? live?.participants.get(participantId) : undefined;
-      if (participant && participant.userId !== actor.user.id) participant = undefined;
+      // A participant that left this very call (its grace ran out, say) joins it anew.
+      if (participantId !== undefined && live?.departed.get(participantId) === actor.user.id) participantId = undefined;
+      const participant = participantId ? live?.participants.get(participantId) : undefined;
+      if (participantId !== undefined && (!participant || participant.userId !== actor.user.id)) {
+        throw new PlazaError(
+          ErrorCode.CALL_NOT_FOUND,
+          `the call of participant ${participantId} has ended (or the server restarted since); join again without participantId to start a new call`,
+        );
+      }
       const bound = live?.participantOfSocket(actor.socket.id);
       if (bound && bound.id !== participantId) {
         throw new PlazaError(ErrorCode.CONFLICT, `this connection is already in the call as ${bound.id}`);
@@ -186,13 +197,26 @@ export class CallManager {
 
   /** Binds a known participant to the actor's socket (resume, takeover, or rebuild after a worker death). */
   async #rejoin(call: Call, participant: CallParticipant, actor: CallActor): Promise<CallJoined> {
+    const takeover = participant.socketId !== null && participant.socketId !== actor.socket.id;
     this.#bind(call, participant, actor);
     let resumed = false;
-    if (participant.hasMedia) resumed = true;
-    else await call.buildMedia(participant);
+    if (participant.hasMedia && !takeover) resumed = true;
+    else {
+      // The other device's connection holds the old transports' DTLS session: new ones for this one.
+      if (takeover) this.#dropTracks(call, participant);
+      await call.buildMedia(participant);
+    }
     actor.socket.join(callRoom(call.id));
-    this.#audit(actor, 'call.rejoined', call, { participantId: participant.id, resumed });
+    this.#audit(actor, 'call.rejoined', call, { participantId: participant.id, resumed, takeover });
     return this.#joined(call, participant, actor, resumed);
+  }
+
+  /** Closes a participant's media, telling the others its tracks are gone. */
+  #dropTracks(call: Call, participant: CallParticipant): void {
+    for (const trackId of participant.tracks.keys()) {
+      call.toCall(participant.socketId).emit('call:trackUnpublished', { callId: call.id, participantId: participant.id, trackId });
+    }
+    participant.dropMedia();
   }
 
   /** A new participant, in the live call or in a call it starts. */
@@ -252,6 +276,8 @@ export class CallManager {
     if (participant.graceTimer) clearTimeout(participant.graceTimer);
     participant.graceTimer = null;
     if (participant.socketId && participant.socketId !== actor.socket.id) {
+      // Another device takes the participant over: the old connection is told it left and detached.
+      this.#deps.io.to(participant.socketId).emit('call:participantLeft', { callId: call.id, participantId: participant.id, userId: participant.userId, reason: 'left' });
       this.#deps.io.in(participant.socketId).socketsLeave(callRoom(call.id));
     }
     participant.socketId = actor.socket.id;

@@ -245,7 +245,7 @@ describe('calls: join, publish, consume, leave', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await settle(ana);
     expect(left).toEqual([]);
-    // After the grace without a resume it is a fresh join.
+    // After the grace without a resume, its id joins the same call anew.
     ben2.disconnect();
     await nextEvent(ana, 'call:participantLeft', (e) => e.reason === 'disconnected');
     const ben3 = await t.connect('r-ben');
