@@ -96,11 +96,21 @@ export const rtpParametersSchema = z.object({
   rtcp: z.object({ cname: z.string().max(256).optional(), reducedSize: z.boolean().optional(), mux: z.boolean().optional() }).optional(),
 });
 
+/** Bytes of a certificate fingerprint per hash algorithm. */
+const FINGERPRINT_BYTES = { 'sha-1': 20, 'sha-224': 28, 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 } as const;
+
 /** Schema of DTLS parameters (a transport's certificate fingerprints and role). */
 export const dtlsParametersSchema = z.object({
   role: z.enum(['auto', 'client', 'server']).optional(),
   fingerprints: z
-    .array(z.object({ algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']), value: z.string().regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){15,63}$/, 'expected a colon-separated hex fingerprint') }))
+    .array(
+      z
+        .object({ algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']), value: z.string().regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){15,63}$/, 'expected a colon-separated hex fingerprint') })
+        .refine((f) => f.value.split(':').length === FINGERPRINT_BYTES[f.algorithm], {
+          path: ['value'],
+          message: 'the fingerprint length does not match its algorithm (sha-1 20 bytes, sha-224 28, sha-256 32, sha-384 48, sha-512 64)',
+        }),
+    )
     .min(1)
     .max(8),
 });

@@ -53,6 +53,10 @@ export async function produce(call: Call, participant: CallParticipant, req: Cal
       details: { issues: [{ path: ['kind'], message: `expected ${sourceKind[req.source]}` }] },
     });
   }
+  const foreign = req.rtpParameters.codecs.find((c) => !c.mimeType.toLowerCase().startsWith(`${req.kind}/`));
+  if (foreign) {
+    throw new PlazaError(ErrorCode.MEDIA_INCOMPATIBLE, `publishing the track: codec ${foreign.mimeType} is not ${req.kind}`);
+  }
   if (participant.trackOf(req.source) || participant.producing.has(req.source)) {
     throw new PlazaError(ErrorCode.CONFLICT, `you already publish ${req.source}; unpublish it first`);
   }

@@ -165,6 +165,13 @@ describe('calls: join, publish, consume, leave', () => {
     const orphanRtx = vp8Parameters(1);
     orphanRtx.codecs[1] = { mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 55 } };
     expect((await fails(ana, 'call:produce', { callId, transportId: send, kind: 'video', source: 'camera', rtpParameters: orphanRtx })).code).toBe('MEDIA_INCOMPATIBLE');
+    // A codec of the other kind: VP8 as a microphone's audio.
+    const vp8AsAudio = await fails(ana, 'call:produce', { callId, transportId: send, kind: 'audio', source: 'microphone', rtpParameters: vp8Parameters(1) });
+    expect(vp8AsAudio.code).toBe('MEDIA_INCOMPATIBLE');
+    expect(vp8AsAudio.message).toContain('video/VP8 is not audio');
+    // A fingerprint shorter than its algorithm's hash.
+    const shortSha512 = { role: 'client', fingerprints: [{ algorithm: 'sha-512', value: clientDtls().fingerprints[0]!.value }] };
+    expect((await fails(ana, 'call:connectTransport', { callId, transportId: send, dtlsParameters: shortSha512 })).code).toBe('INVALID_REQUEST');
     // Bad DTLS role twice: connect once works, the second is refused.
     await ok(ana, 'call:connectTransport', { callId, transportId: send, dtlsParameters: clientDtls() });
     expect((await fails(ana, 'call:connectTransport', { callId, transportId: send, dtlsParameters: clientDtls() })).code).toBe('MEDIA_INCOMPATIBLE');
