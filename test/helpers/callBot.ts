@@ -119,6 +119,11 @@ export class CallBot {
     return this.command('publish', { source, ...options });
   }
 
+  /** `call.sendData(message)` for each message, in order, in one go. */
+  sendData(...messages: string[]): Promise<Record<string, never>> {
+    return this.command('sendData', { messages });
+  }
+
   /** What it receives, per remote track. */
   async stats(): Promise<{ state: string | null; tracks: BotTrackStats[] }> {
     return this.command('stats');

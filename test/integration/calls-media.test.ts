@@ -72,6 +72,26 @@ afterAll(async () => {
 });
 
 describe('media between Node bots', () => {
+  it('data messages sent right after both participants joined and see each other arrive, all of them, in order', async () => {
+    const { ana, ben } = bots as Record<'ana' | 'ben', CallBot>;
+    await ana.join(groupId);
+    const { participantId: benId } = await ben.join(groupId);
+    // Ben's join resolved and Ben sees Ana (in the join answer); Ana sees Ben once his join is announced.
+    await ana.waitForEvent((e) => e.event === 'participantJoined' && e.participantId === benId, 10_000, 'Ben joining at Ana');
+    await Promise.all([ana.sendData('a1', 'a2', 'a3'), ben.sendData('b1', 'b2', 'b3')]);
+    await ana.sendData('a4');
+    await ben.sendData('b4');
+    const received = (bot: CallBot) => bot.events.filter((e) => e.event === 'data').map((e) => `${e.userId as string}:${e.data as string}`);
+    await waitFor('every data message to arrive', () => received(ben).length >= 4 && received(ana).length >= 4, {
+      timeoutMs: 10_000,
+      describe: () => `at Ben: ${received(ben).join(' ')}; at Ana: ${received(ana).join(' ')}\n${ana.tail()}\n${ben.tail()}`,
+    });
+    expect(received(ben)).toEqual(['ana:a1', 'ana:a2', 'ana:a3', 'ana:a4']);
+    expect(received(ana)).toEqual(['ben:b1', 'ben:b2', 'ben:b3', 'ben:b4']);
+    await ana.command('leave');
+    await ben.command('leave');
+  });
+
   it('published camera video and microphone audio arrive at the other participant, and the other way round', async () => {
     const { ana, ben } = bots as Record<'ana' | 'ben', CallBot>;
     await ana.join(groupId);

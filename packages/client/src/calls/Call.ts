@@ -44,6 +44,9 @@ export interface CallContext {
   logger(): Logger;
 }
 
+/** How long joining waits at most for the data channels to open, in ms. */
+const DATA_CHANNELS_JOIN_WAIT_MS = 5000;
+
 type ServerEvent<K extends keyof CallServerEvents> = Parameters<CallServerEvents[K]>[0];
 
 /**
@@ -245,8 +248,11 @@ export class Call extends SafeEmitter<CallEvents> {
   }
 
   /**
-   * Sends data to every other participant over the call's data channel (opened on first use;
-   * messages sent before it is open wait for it, in order).
+   * Sends data to the other participants over the user's data channel, opened when the call is
+   * joined (messages sent before it is open wait for it). Delivered reliably and in order to every
+   * participant whose channel to you is open: a participant who is still joining may miss messages
+   * sent in that moment, and participants who join later do not get earlier ones. Use the
+   * conversation's chat for messages that must arrive.
    */
   sendData(data: string | ArrayBuffer | Uint8Array): void {
     if (typeof data !== 'string' && !(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
@@ -280,7 +286,11 @@ export class Call extends SafeEmitter<CallEvents> {
   /** @internal Loads the device, creates the transports and receives the others' tracks. */
   async _start(joined: CallJoined): Promise<void> {
     try {
-      await this.#open(joined);
+      // Joined once the data channels are open too (they never fail the join; at most a few seconds).
+      const { data } = await this.#open(joined);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([data, new Promise((resolve) => (timer = setTimeout(resolve, DATA_CHANNELS_JOIN_WAIT_MS)))]);
+      clearTimeout(timer);
     } catch (error) {
       this.#held = null;
       this.#end('error');
@@ -327,7 +337,7 @@ export class Call extends SafeEmitter<CallEvents> {
   }
 
   /** A new media session for `joined`; resolves with the settling of the subscriptions it started. */
-  async #open(joined: CallJoined): Promise<{ subscribed: Promise<void> }> {
+  async #open(joined: CallJoined): Promise<{ subscribed: Promise<void>; data: Promise<void> }> {
     this.#generation += 1;
     const generation = this.#generation;
     const session = await MediaSession.create(joined, {
@@ -343,20 +353,24 @@ export class Call extends SafeEmitter<CallEvents> {
     });
     if (this.#state === 'left') {
       session.close();
-      return { subscribed: Promise.resolve() };
+      return { subscribed: Promise.resolve(), data: Promise.resolve() };
     }
     this.#session = session;
     const subscribed = this.#roster.reconcile(joined.call);
-    this.#data.reconcile(joined.call.participants, this.localParticipant.id);
+    // The user's own data channel opens now, so the others receive it before anything is sent.
+    const data = Promise.all([
+      this.#data.reconcile(joined.call.participants, this.localParticipant.id),
+      session.canSend ? this.#data.open() : undefined,
+    ]).then(() => undefined);
     // Wrapped: an async function returning a promise would wait for it.
-    return { subscribed };
+    return { subscribed, data };
   }
 
   /** The server kept the transports (a resumed join): catch up with the call, then restart ICE. */
   async #resume(joined: CallJoined): Promise<void> {
     if (joined.call.id !== this.#id) throw new PlazaError(ErrorCode.CALL_NOT_FOUND, `call ${this.#id} ended while reconnecting`);
     const subscribed = this.#roster.reconcile(joined.call);
-    this.#data.reconcile(joined.call.participants, this.localParticipant.id);
+    void this.#data.reconcile(joined.call.participants, this.localParticipant.id);
     await this.#requireSession().restartIce();
     await subscribed;
   }
@@ -374,9 +388,9 @@ export class Call extends SafeEmitter<CallEvents> {
     this.#data.reset();
     for (const t of this.localParticipant._tracks.values()) t._bind(null);
     this.localParticipant._setId(joined.participantId);
-    const { subscribed } = await this.#open(joined);
+    const { subscribed, data } = await this.#open(joined);
     await this.#publisher.republish();
-    this.#data.resume();
+    await data;
     await subscribed;
   }
 

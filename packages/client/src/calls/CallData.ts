@@ -18,25 +18,40 @@ export interface CallDataContext {
 type Payload = string | ArrayBuffer | Uint8Array;
 
 /**
- * @internal The call's data channels: the user's own (opened on the first `sendData`, messages queued
- * until it is open) and one receiving channel per other participant that opened one.
+ * @internal The call's data channels: the user's own (opened as soon as the call is joined with a
+ * send transport, so the others receive it before anything is sent; messages sent before it is
+ * open are queued) and one receiving channel per other participant.
  */
 export class CallData {
   readonly #ctx: CallDataContext;
   #producer: ms.DataProducer | null = null;
-  #opening = false;
+  #opening: Promise<void> | null = null;
+  /** Incremented by {@link CallData.reset}: an opening started before is of no use. */
+  #epoch = 0;
   #queue: Payload[] = [];
   /** Data producers of others (id → participant id), kept to receive them again after a rebuild. */
   readonly #known = new Map<string, string>();
   readonly #consumers = new Map<string, ms.DataConsumer>();
+  /** The user's own channel received back (see {@link CallData.open}), its messages ignored. */
+  #loopback: ms.DataConsumer | null = null;
 
   constructor(ctx: CallDataContext) {
     this.#ctx = ctx;
   }
 
-  /** Opens the user's channel again on the current session when messages are waiting (after a rebuild). */
-  resume(): void {
-    if (this.#queue.length > 0 && !this.#producer && !this.#opening) void this.#open();
+  /**
+   * Opens the user's channel on the current session (on joining, and again after a rebuild);
+   * resolves once it is open (never rejects: a failure is reported, and `send` tries again).
+   */
+  open(): Promise<void> {
+    if (this.#producer) return Promise.resolve();
+    if (!this.#opening) {
+      const run: Promise<void> = this.#open().finally(() => {
+        if (this.#opening === run) this.#opening = null;
+      });
+      this.#opening = run;
+    }
+    return this.#opening;
   }
 
   /** Sends now when the channel is open, else queues (and opens it on first use). */
@@ -47,21 +62,21 @@ export class CallData {
       return;
     }
     this.#queue.push(data);
-    if (!p && !this.#opening) void this.#open();
+    if (!p) void this.open();
   }
 
-  /** Receives another participant's channel. */
-  consume(dataProducerId: string, participantId: string): void {
+  /** Receives another participant's channel; resolves once it is open (never rejects). */
+  consume(dataProducerId: string, participantId: string): Promise<void> {
     this.#known.set(dataProducerId, participantId);
-    if (this.#consumers.has(dataProducerId)) return;
-    void this.#consume(dataProducerId, participantId);
+    if (this.#consumers.has(dataProducerId)) return Promise.resolve();
+    return this.#consume(dataProducerId, participantId);
   }
 
   /**
    * After a (re)join: forgets channels of participants who are gone and receives the known ones of
-   * those present (the user's own channel reopens on the next `sendData`).
+   * those present; resolves once they are open (never rejects).
    */
-  reconcile(participants: readonly CallParticipant[], localId: string): void {
+  reconcile(participants: readonly CallParticipant[], localId: string): Promise<void> {
     const present = new Set(participants.map((p) => p.id));
     for (const [id, participantId] of [...this.#known]) {
       if (!present.has(participantId) || participantId === localId) this.#known.delete(id);
@@ -70,34 +85,43 @@ export class CallData {
       const id = p.dataProducerId;
       if (typeof id === 'string' && p.id !== localId) this.#known.set(id, p.id);
     }
-    for (const [id, participantId] of this.#known) this.consume(id, participantId);
+    const started = [...this.#known].map(([id, participantId]) => this.consume(id, participantId));
+    return Promise.all(started).then(() => undefined);
   }
 
   /** Closes every channel (the session is gone); queued messages wait for the next channel. */
   reset(): void {
     this.#producer?.close();
     this.#producer = null;
-    this.#opening = false;
+    this.#opening = null;
+    this.#epoch += 1;
+    this.#loopback?.close();
+    this.#loopback = null;
     for (const c of this.#consumers.values()) c.close();
     this.#consumers.clear();
   }
 
   async #open(): Promise<void> {
-    this.#opening = true;
+    let session: MediaSession;
+    try {
+      session = this.#ctx.session();
+    } catch {
+      return; // no session (being rebuilt): the queue waits for the next session's open()
+    }
+    const epoch = this.#epoch;
     let producer: ms.DataProducer;
     try {
-      producer = await this.#ctx.session().produceData();
+      producer = await session.produceData();
     } catch (error) {
-      this.#opening = false;
+      if (epoch !== this.#epoch) return;
       this.#queue = [];
       this.#ctx.report('opening the data channel', error);
       return;
     }
-    if (!this.#opening) {
+    if (session.closed || epoch !== this.#epoch) {
       producer.close();
       return;
     }
-    this.#opening = false;
     this.#producer = producer;
     const flush = () => {
       const queue = this.#queue;
@@ -105,7 +129,43 @@ export class CallData {
       for (const data of queue) producer.send(toSendable(data));
     };
     if (producer.readyState === 'open') flush();
-    else producer.on('open', flush);
+    else {
+      await new Promise<void>((resolve) => {
+        producer.on('open', () => {
+          flush();
+          resolve();
+        });
+        producer.on('close', resolve);
+      });
+    }
+    await this.#openLoopback(session, producer.id, epoch);
+  }
+
+  /**
+   * Receives the user's own channel back (its messages are ignored) so that the receive
+   * transport's SCTP association is up before anyone else opens a channel: a channel of someone
+   * who joins is then open here within one round trip of `call:dataPublished`, instead of after a
+   * whole DTLS/SCTP handshake during which that participant's first messages would be lost.
+   */
+  async #openLoopback(session: MediaSession, dataProducerId: string, epoch: number): Promise<void> {
+    if (!session.canReceive || this.#loopback) return;
+    let consumer: ms.DataConsumer;
+    try {
+      consumer = await session.consumeData(dataProducerId);
+    } catch (error) {
+      this.#ctx.report('preparing to receive data channels', error);
+      return;
+    }
+    if (session.closed || epoch !== this.#epoch) {
+      consumer.close();
+      return;
+    }
+    this.#loopback = consumer;
+    if (consumer.readyState === 'open') return;
+    await new Promise<void>((resolve) => {
+      consumer.on('open', resolve);
+      consumer.on('close', resolve);
+    });
   }
 
   async #consume(dataProducerId: string, participantId: string): Promise<void> {
@@ -128,6 +188,11 @@ export class CallData {
       else if (ArrayBuffer.isView(data)) this.#ctx.emitData(copyToArrayBuffer(data), p);
     });
     consumer.on('close', () => this.#consumers.delete(dataProducerId));
+    if (consumer.readyState === 'open') return;
+    await new Promise<void>((resolve) => {
+      consumer.on('open', resolve);
+      consumer.on('close', resolve);
+    });
   }
 }
 

@@ -59,7 +59,7 @@ export function routeCallEvent<K extends keyof CallServerEvents>(t: CallEventTar
       return t.roster.onConsumerClosed((event as ServerEvent<'call:consumerClosed'>).consumerId);
     case 'call:dataPublished': {
       const e = event as ServerEvent<'call:dataPublished'>;
-      if (e.participantId !== t.local.id) t.data.consume(e.dataProducerId, e.participantId);
+      if (e.participantId !== t.local.id) void t.data.consume(e.dataProducerId, e.participantId);
       return;
     }
     case 'call:activeSpeakers':
