@@ -198,7 +198,8 @@ export class Call extends SafeEmitter<CallEvents> {
 
   /**
    * Shares a screen, window or tab the user picks, with its audio as `screen-audio` when asked and
-   * the browser offers it. Stopping the share from the browser's UI unpublishes it.
+   * the browser offers it. Stopping the share from the browser's UI, or `unpublish('screen')`,
+   * unpublishes both.
    */
   publishScreen(options: PublishScreenOptions = {}): Promise<LocalTrack> {
     this.#assertActive('publish');
@@ -211,7 +212,10 @@ export class Call extends SafeEmitter<CallEvents> {
     return this.#publisher.publishTrack(track, options);
   }
 
-  /** Stops publishing `source` (a track the SDK captured is stopped too). */
+  /**
+   * Stops publishing `source` (a track the SDK captured is stopped too). Unpublishing `screen` also
+   * unpublishes the `screen-audio` captured with it by `publishScreen()`.
+   */
   unpublish(source: TrackSource): Promise<void> {
     return this.#publisher.unpublish(source);
   }

@@ -46,6 +46,8 @@ interface PublishInit {
  */
 export class LocalPublisher {
   readonly #ctx: LocalPublisherContext;
+  /** The `screen-audio` track captured with a `screen` track (unpublished with it). */
+  readonly #screenAudioOf = new WeakMap<LocalTrack, LocalTrack>();
 
   constructor(ctx: LocalPublisherContext) {
     this.#ctx = ctx;
@@ -73,15 +75,16 @@ export class LocalPublisher {
       throw error;
     });
     if (captured.audio) {
-      await this.#publish('screen-audio', captured.audio, { owned: true, muted: false, codecOptions: audioCodecOptions }).catch((error: unknown) =>
-        this.#ctx.logger().warn('call: publishing the screen audio failed', { callId: this.#ctx.callId(), error }),
-      );
+      const audio = await this.#publish('screen-audio', captured.audio, { owned: true, muted: false, codecOptions: audioCodecOptions }).catch((error: unknown) => {
+        this.#ctx.logger().warn('call: publishing the screen audio failed', { callId: this.#ctx.callId(), error });
+        return null;
+      });
+      if (audio) this.#screenAudioOf.set(screen, audio);
     }
-    // Stopped from the browser's own "stop sharing" UI: unpublish.
+    // Stopped from the browser's own "stop sharing" UI: unpublish (its audio goes with it).
     captured.video.addEventListener('ended', () => {
       if (this.#ctx.participant._tracks.get('screen') !== screen) return;
       this.unpublish('screen').catch(() => undefined);
-      if (this.#ctx.participant._tracks.has('screen-audio')) this.unpublish('screen-audio').catch(() => undefined);
     });
     return screen;
   }
@@ -100,9 +103,19 @@ export class LocalPublisher {
     });
   }
 
+  /** Stops publishing `source`; a screen's audio captured with it (`screen-audio`) goes with it. */
   async unpublish(source: TrackSource): Promise<void> {
     const track = this.#ctx.participant._tracks.get(source);
     if (!track) return;
+    const audio = source === 'screen' ? this.#screenAudioOf.get(track) : undefined;
+    if (audio && this.#ctx.participant._tracks.get('screen-audio') === audio) {
+      await Promise.all([this.#unpublishOne(source, track), this.#unpublishOne('screen-audio', audio)]);
+      return;
+    }
+    await this.#unpublishOne(source, track);
+  }
+
+  async #unpublishOne(source: TrackSource, track: LocalTrack): Promise<void> {
     this.#ctx.participant._tracks.delete(source);
     const trackId = track.id;
     track._close();
