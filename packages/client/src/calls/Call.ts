@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { CallData } from './CallData.js';
 import { routeCallEvent } from './callEventRouter.js';
 import type { CallEventTarget } from './callEventRouter.js';
-import { CallRecovery } from './CallRecovery.js';
+import { CallRecovery, leftReasonOfRecoveryFailure } from './CallRecovery.js';
 import { nextCallState } from './CallState.js';
 import type { CallState, CallStateInput } from './CallState.js';
 import { LocalParticipant } from './LocalParticipant.js';
@@ -155,8 +155,10 @@ export class Call extends SafeEmitter<CallEvents> {
       interrupted: () => this.#transition('interrupted'),
       recovered: () => this.#transition('recovered'),
       fail: (error) => {
-        ctx.logger().warn('call: recovery impossible, leaving', { callId: this.#id, code: error.code });
-        this.#end('error');
+        const reason = leftReasonOfRecoveryFailure(error);
+        if (reason === 'ended') ctx.logger().info('call: ended while reconnecting', { callId: this.#id });
+        else ctx.logger().warn('call: recovery impossible, leaving', { callId: this.#id, code: error.code });
+        this.#end(reason);
       },
       isConnected: () => ctx.isConnected(),
       isOver: () => this.#state === 'left',

@@ -3,7 +3,7 @@ import type { CallJoined } from '@plaza/protocol';
 import { describe, expect, it } from 'vitest';
 import { PlazaError } from '../errors.js';
 import { silentLogger } from '../logger.js';
-import { CallRecovery, strongerStep } from './CallRecovery.js';
+import { CallRecovery, leftReasonOfRecoveryFailure, strongerStep } from './CallRecovery.js';
 import type { RecoveryHost } from './CallRecovery.js';
 
 /*
@@ -121,5 +121,19 @@ describe('call recovery', () => {
     expect(strongerStep('rejoin', 'ice')).toBe('rejoin');
     expect(strongerStep(null, 'ice')).toBe('ice');
     expect(strongerStep('ice', 'anew')).toBe('anew');
+  });
+
+  it('a rejoin answered CALL_NOT_FOUND (the server restarted) stops at once, starts nothing, and means the call ended', async () => {
+    const { host, log, settled } = fakeHost({
+      rejoin: async () => {
+        log.push('rejoin');
+        throw new PlazaError(ErrorCode.CALL_NOT_FOUND, 'no such call');
+      },
+    });
+    new CallRecovery(host).trigger('rejoin');
+    expect(await settled).toBe('failed');
+    expect(log).toEqual(['interrupted', 'hold', 'rejoin', 'fail CALL_NOT_FOUND', 'release']);
+    expect(leftReasonOfRecoveryFailure(new PlazaError(ErrorCode.CALL_NOT_FOUND, 'no such call'))).toBe('ended');
+    expect(leftReasonOfRecoveryFailure(new PlazaError(ErrorCode.NOT_A_MEMBER, 'not a member'))).toBe('error');
   });
 });

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { CallJoined } from '@plaza/protocol';
 import { PlazaError, toPlazaError } from '../errors.js';
+import type { CallLeftReason } from '../events.js';
 import type { Logger } from '../logger.js';
 
 /** What recovery can do to its call (injected). */
@@ -51,6 +52,15 @@ export const FINAL_RECOVERY_CODES: readonly ErrorCode[] = [
   ErrorCode.UNAUTHENTICATED,
   ErrorCode.INVALID_REQUEST,
 ];
+
+/**
+ * Why the call is over for the user when recovery had to stop with `error`: the server no longer
+ * knowing the call (`CALL_NOT_FOUND`, e.g. after a server restart, or it ended while the user was
+ * away) means it ended; anything else is an error.
+ */
+export function leftReasonOfRecoveryFailure(error: PlazaError): CallLeftReason {
+  return error.code === ErrorCode.CALL_NOT_FOUND ? 'ended' : 'error';
+}
 
 /** Delays between recovery attempts that failed while the Plaza connection was up, in ms. */
 export const RECOVERY_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 8000];
