@@ -187,13 +187,13 @@ export class Call extends SafeEmitter<CallEvents> {
   }
 
   /** Publishes the microphone (captured, or the given track). */
-  publishMicrophone(options: PublishMicrophoneOptions = {}): Promise<LocalTrack> {
+  async publishMicrophone(options: PublishMicrophoneOptions = {}): Promise<LocalTrack> {
     this.#assertActive('publish');
     return this.#publisher.publishMicrophone(options);
   }
 
   /** Publishes the camera with simulcast (captured, or the given track). */
-  publishCamera(options: PublishCameraOptions = {}): Promise<LocalTrack> {
+  async publishCamera(options: PublishCameraOptions = {}): Promise<LocalTrack> {
     this.#assertActive('publish');
     return this.#publisher.publishCamera(options);
   }
@@ -203,13 +203,13 @@ export class Call extends SafeEmitter<CallEvents> {
    * the browser offers it. Stopping the share from the browser's UI, or `unpublish('screen')`,
    * unpublishes both.
    */
-  publishScreen(options: PublishScreenOptions = {}): Promise<LocalTrack> {
+  async publishScreen(options: PublishScreenOptions = {}): Promise<LocalTrack> {
     this.#assertActive('publish');
     return this.#publisher.publishScreen(options);
   }
 
   /** Publishes any track as `source` (bots, Node, canvas or file captures). */
-  publishTrack(track: MediaStreamTrack, options: PublishTrackOptions): Promise<LocalTrack> {
+  async publishTrack(track: MediaStreamTrack, options: PublishTrackOptions): Promise<LocalTrack> {
     this.#assertActive('publish');
     return this.#publisher.publishTrack(track, options);
   }
@@ -218,38 +218,43 @@ export class Call extends SafeEmitter<CallEvents> {
    * Stops publishing `source` (a track the SDK captured is stopped too). Unpublishing `screen` also
    * unpublishes the `screen-audio` captured with it by `publishScreen()`.
    */
-  unpublish(source: TrackSource): Promise<void> {
+  async unpublish(source: TrackSource): Promise<void> {
     return this.#publisher.unpublish(source);
   }
 
   /** Mutes or unmutes a published source (`localTrack.mute()` / `unmute()` do the same). */
-  setMuted(source: TrackSource, muted: boolean): Promise<void> {
+  async setMuted(source: TrackSource, muted: boolean): Promise<void> {
     return this.#publisher.setMuted(source, muted);
   }
 
   /** Switches the camera or microphone to another device, without renegotiation. */
-  switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
+  async switchDevice(kind: 'camera' | 'microphone', deviceId: string): Promise<void> {
+    this.#assertActive('switch devices');
     return this.#publisher.switchDevice(kind, deviceId);
   }
 
   /** Moderators: mutes another participant's source (only its publisher can unmute it). */
   async muteParticipant(participantId: string, source: TrackSource): Promise<void> {
+    this.#assertActive('mute others');
     await this.#ctx.request('call:muteParticipant', { callId: this.#id, participantId, source });
   }
 
   /** Moderators: removes a participant from the call. */
   async removeParticipant(participantId: string): Promise<void> {
+    this.#assertActive('remove others');
     await this.#ctx.request('call:removeParticipant', { callId: this.#id, participantId });
   }
 
   /** Rings the other members of the conversation (or `userIds`); resolves with who is rung. */
   async ring(userIds?: string[]): Promise<string[]> {
+    this.#assertActive('ring');
     const { ringing } = await this.#ctx.request('call:ring', { callId: this.#id, ...(userIds ? { userIds } : {}) });
     return ringing;
   }
 
   /** Stops ringing. */
   async cancelRing(): Promise<void> {
+    this.#assertActive('cancel ringing');
     await this.#ctx.request('call:cancelRing', { callId: this.#id });
   }
 
@@ -269,16 +274,15 @@ export class Call extends SafeEmitter<CallEvents> {
   }
 
   /** Receives `track` (with `autoSubscribe: false`); resolves after `trackSubscribed`. */
-  subscribe(track: RemoteTrack): Promise<void> {
+  async subscribe(track: RemoteTrack): Promise<void> {
     this.#assertActive('subscribe');
-    if (!this.#roster.ownerOf(track)) return Promise.reject(new PlazaError(ErrorCode.MEDIA_NOT_FOUND, `track ${track.id} is not published in this call`));
+    if (!this.#roster.ownerOf(track)) throw new PlazaError(ErrorCode.MEDIA_NOT_FOUND, `track ${track.id} is not published in this call`);
     return this.#roster.subscribe(track);
   }
 
   /** Stops receiving `track`. */
-  unsubscribe(track: RemoteTrack): Promise<void> {
+  async unsubscribe(track: RemoteTrack): Promise<void> {
     this.#roster.unsubscribe(track);
-    return Promise.resolve();
   }
 
   /** Leaves the call: everything published stops, nothing more is received. Idempotent. */
@@ -450,6 +454,7 @@ export class Call extends SafeEmitter<CallEvents> {
     return this.#session;
   }
 
+  /** Throws when the call is over; the public async methods call it so that they reject. */
   #assertActive(what: string): void {
     if (this.#state === 'left') throw new InvalidStateError(`cannot ${what}: the call is over`);
   }

@@ -89,7 +89,7 @@ export class LocalPublisher {
     return screen;
   }
 
-  publishTrack(track: MediaStreamTrack, options: PublishTrackOptions): Promise<LocalTrack> {
+  async publishTrack(track: MediaStreamTrack, options: PublishTrackOptions): Promise<LocalTrack> {
     if (!track || (track.kind !== 'audio' && track.kind !== 'video')) throw new TypeError('track must be an audio or video MediaStreamTrack');
     if (typeof options !== 'object' || options === null || !(options.source in SOURCE_KIND)) {
       throw new TypeError('options.source must be microphone, camera, screen or screen-audio');
