@@ -207,6 +207,31 @@ describe('media between Node bots', () => {
 });
 
 describe('ringing through the SDK', () => {
+  it('after a server restart the call is gone: the client comes back, is answered CALL_NOT_FOUND and leaves with reason ended, starting nothing', async () => {
+    const restartable = await ServerProcess.start({ env: { PLAZA_MEDIA_WORKERS: '1', PLAZA_RTC_LISTEN_IP: '127.0.0.1' } });
+    const gus = await CallBot.start('gus');
+    const admin = new PlazaClient(restartable.url, { logger: silentLogger });
+    try {
+      await gus.connect(restartable.url, await mintToken('gus'));
+      await admin.connect(() => mintToken('admin'));
+      const conversation = await admin.conversations.create({ kind: 'group', title: 'Night shift', memberIds: ['gus'] });
+      await admin.disconnect();
+      await gus.join(conversation.id);
+      await gus.publish('microphone');
+
+      await restartable.kill('SIGKILL');
+      await restartable.restart();
+      const left = await gus.waitForEvent((e) => e.event === 'left', 20_000, 'the call to end after the restart');
+      expect(left.reason).toBe('ended');
+      // Nothing was started: the restarted server has no live call.
+      expect((await readMetric(restartable.url, 'plaza_call_participants')).get('') ?? 0).toBe(0);
+      expect(gus.events.filter((e) => e.event === 'reconnected')).toEqual([]);
+    } finally {
+      await gus.exit().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    }
+  });
+
   it('rings both devices of the callee; declined, cancelled, timed out, and answered on one device ends it on the other', async () => {
     const { ana, rita } = bots as Record<'ana' | 'rita', CallBot>;
     const anaPhone = await plainClient('ana');
