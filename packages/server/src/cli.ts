@@ -71,7 +71,7 @@ async function main(): Promise<number> {
     config = loadServerConfig({ argv: process.argv.slice(2), env: process.env });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`plaza-server: ${error.message}\n\n${HELP}`);
+      process.stderr.write(`plaza-server: ${error.message}\nRun plaza-server --help to list every setting.\n`);
       return 2;
     }
     throw error;
