@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TrackSource } from './entities.js';
+import { idSchema, userIdSchema } from './fields.js';
 import {
   dtlsParametersSchema,
   rtpCapabilitiesSchema,
@@ -123,11 +124,10 @@ export type RingEndReason = 'answered' | 'declined' | 'timeout' | 'cancelled';
 export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost';
 
 const callIdSchema = z.string().regex(/^k_[A-Za-z0-9_-]{1,62}$/, 'expected a call id (k_…)');
-const mediaIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an id of 1-64 letters, digits, "_" or "-"');
+const mediaIdSchema = idSchema;
 const participantIdSchema = z.string().regex(/^p_[A-Za-z0-9_-]{1,62}$/, 'expected a participant id (p_…)');
-const conversationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an id of 1-64 letters, digits, "_" or "-"');
+const conversationIdSchema = idSchema;
 const sourceSchema = z.enum(['microphone', 'camera', 'screen', 'screen-audio']);
-const userIdSchema = z.string().min(1).max(128).regex(/^[^\s\p{Cc}\p{Cf}]+$/u, 'expected a user id');
 
 /** Request schemas of calls; merged into `requestSchemas`. */
 export const callRequestSchemas = {

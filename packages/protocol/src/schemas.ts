@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { callRequestSchemas } from './calls.js';
+import { idSchema, isWellFormedText, str, userIdSchema } from './fields.js';
+
+export { idSchema, isWellFormedText, userIdSchema };
 
 /**
  * Hard upper bound on any text field in a request, in characters. The server applies its own,
@@ -9,21 +12,11 @@ export const TEXT_HARD_LIMIT = 1024 * 1024;
 
 // Printable characters only: no C0/C1 control characters in names, titles and ids.
 const noControl = /^[^\u0000-\u001f\u007f-\u009f]*$/;
-// With the `u` flag a surrogate range matches only lone surrogates (pairs are one code point).
-const loneSurrogate = /[\uD800-\uDFFF]/u;
 // Bidi embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they reorder what
 // follows them, so a title or name could show text other than what it holds.
 const bidiControl = /[\u202A-\u202E\u2066-\u2069]/;
 // Whitespace and Unicode format characters (zero-width space/joiner, bidi controls, BOM, …).
 const invisible = /[\s\p{Cf}]/gu;
-
-/**
- * Whether `value` is well-formed UTF-16 (no lone surrogate). A lone surrogate cannot be stored or
- * sent as UTF-8: it would silently become U+FFFD, so every string of the protocol refuses it.
- */
-export function isWellFormedText(value: string): boolean {
-  return !loneSurrogate.test(value);
-}
 
 /** Whether `value` holds a bidi embedding, override or isolate control (U+202A–U+202E, U+2066–U+2069). */
 export function hasBidiControl(value: string): boolean {
@@ -35,25 +28,13 @@ export function isBlankText(value: string): boolean {
   return value.replace(invisible, '').length === 0;
 }
 
-/** A string schema that refuses lone surrogates (every string field of the protocol starts here). */
-const str = () => z.string().refine(isWellFormedText, 'expected well-formed text (no lone surrogate characters)');
-/** {@link str}, also refusing control and bidi control characters (titles, topics, status text). */
+/** `str()`, also refusing control and bidi control characters (titles, topics, status text). */
 const label = (schema: z.ZodString) =>
   schema
     .regex(noControl, 'control characters are not allowed')
     .refine(isWellFormedText, 'expected well-formed text (no lone surrogate characters)')
     .refine((v) => !hasBidiControl(v), 'bidi control characters (U+202A-U+202E, U+2066-U+2069) are not allowed');
 
-/** A server-generated or integrator-chosen id: letters, digits, `_`, `-`; 1–64 characters. */
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an id of 1-64 letters, digits, "_" or "-"');
-/**
- * A user id (the token's `sub`): 1–128 printable characters, well-formed, without whitespace,
- * control characters or invisible format characters (`\p{Cf}`: zero-width, bidi controls, BOM).
- */
-export const userIdSchema = str()
-  .min(1)
-  .max(128)
-  .regex(/^[^\s\p{Cc}\p{Cf}]+$/u, 'expected a user id without spaces, control or invisible format characters');
 /** A client-chosen idempotency key: 1–64 letters, digits, `_`, `-`. */
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a clientId of 1-64 letters, digits, "_" or "-"');
 /** A title: 1–200 printable characters, no bidi controls. */
