@@ -45,6 +45,16 @@ export const ErrorCode = {
   MEDIA_INCOMPATIBLE: 'MEDIA_INCOMPATIBLE',
   /** Calls are disabled on this server or its media workers are not available; retry later. */
   MEDIA_UNAVAILABLE: 'MEDIA_UNAVAILABLE',
+  /** No REST route or resource at that path. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** No user with that id has ever been seen by the server. */
+  USER_NOT_FOUND: 'USER_NOT_FOUND',
+  /** No webhook endpoint with that id. */
+  WEBHOOK_NOT_FOUND: 'WEBHOOK_NOT_FOUND',
+  /** No outbox event with that id (never written, or removed by retention). */
+  EVENT_NOT_FOUND: 'EVENT_NOT_FOUND',
+  /** The access token was revoked (the user's sessions were revoked after it was issued). */
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
   /** The action conflicts with the current state (for example editing a deleted message). */
   CONFLICT: 'CONFLICT',
   /** Too many requests; retry after `details.retryAfterMs`. */

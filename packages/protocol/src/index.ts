@@ -90,3 +90,28 @@ export type {
   SctpStreamParameters,
   TransportOptions,
 } from './media.js';
+export {
+  apiErrorSchema,
+  apiRoutes,
+  auditRoutes,
+  callsRoutes,
+  conversationsRoutes,
+  cursorSchema,
+  defineRoute,
+  pageLimitSchema,
+  pageOf,
+  usersRoutes,
+  webhooksRoutes,
+} from './api/index.js';
+export type {
+  ApiInput,
+  ApiOperationId,
+  ApiOutput,
+  ApiParsedInput,
+  ApiRoute,
+  ApiRouteOf,
+  HttpMethod,
+  RouteInput,
+  RouteOutput,
+  RouteParsedInput,
+} from './api/index.js';

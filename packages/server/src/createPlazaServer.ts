@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
+import { apiHandlers } from './api/handlers/index.js';
+import type { ApiServices } from './api/context.js';
+import { registerApi } from './api/registerApi.js';
 import { Auditor } from './Auditor.js';
 import { CallManager } from './calls/CallManager.js';
 import { defaultRtcListenIp } from './calls/mediaSettings.js';
@@ -246,6 +249,8 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     calls,
   };
   io.use(createAuthMiddleware(ctx));
+  const services: ApiServices = {};
+  registerApi(http, { server: ctx, services, handlers: apiHandlers });
   const stopSweeps = startRetentionSweeps(store, config, logger);
   io.on('connection', (socket) => handleConnection(ctx, socket));
 

@@ -57,6 +57,7 @@ export async function insertConversation(trx: Db, input: NewConversation, now: s
     last_rev: 0,
     member_count: members.size,
     last_activity_at: now,
+    retention_seconds: null,
   };
   await trx.insertInto('conversations').values(row).execute();
   for (const part of chunks([...members])) {

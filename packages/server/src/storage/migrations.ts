@@ -198,6 +198,68 @@ const dropOutboxUndelivered: Migration = {
 };
 
 /**
+ * Integration: webhook endpoints and their deliveries (fanned out from the outbox), a per-user
+ * session revocation time, per-conversation message retention, and a key/value table for small
+ * server state (the webhook dispatcher's outbox cursor).
+ */
+const integration = (dialect: ChatDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    const autoIncrementKey = (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+      dialect === 'sqlite' ? col.primaryKey().autoIncrement() : col.primaryKey().generatedByDefaultAsIdentity();
+
+    await db.schema
+      .createTable('webhook_endpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('events', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'integer', autoIncrementKey)
+      .addColumn('endpoint_id', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('last_status', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('delivered_at', 'text')
+      .execute();
+    await db.schema.createIndex('webhook_deliveries_endpoint_event').unique().on('webhook_deliveries').columns(['endpoint_id', 'event_id']).execute();
+    await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+    await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').columns(['event_id']).execute();
+
+    await db.schema
+      .createTable('server_state')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema.alterTable('users').addColumn('sessions_revoked_at', 'text').execute();
+    await db.schema.alterTable('conversations').addColumn('retention_seconds', 'integer').execute();
+    await db.schema.createIndex('conversations_topic').on('conversations').columns(['topic']).execute();
+    await db.schema.createIndex('audit_target').on('audit').columns(['target', 'id']).execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex('audit_target').ifExists().execute();
+    await db.schema.dropIndex('conversations_topic').ifExists().execute();
+    await db.schema.alterTable('conversations').dropColumn('retention_seconds').execute();
+    await db.schema.alterTable('users').dropColumn('sessions_revoked_at').execute();
+    await db.schema.dropTable('server_state').execute();
+    await db.schema.dropTable('webhook_deliveries').execute();
+    await db.schema.dropTable('webhook_endpoints').execute();
+  },
+});
+
+/**
  * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
  * migration provider.
  *
@@ -209,6 +271,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
     '0002_files': files,
     '0003_outbox_message_id': outboxMessageId,
     '0004_drop_outbox_undelivered': dropOutboxUndelivered,
+    '0005_integration': integration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -1,4 +1,7 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+
+/** A nullable column that inserts may leave out (it starts as null). */
+type OptionalNullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 /**
  * Table types of the chat database, as Kysely sees them. Column names are snake_case; timestamps
@@ -16,6 +19,9 @@ export interface ChatDatabase {
   audit: AuditTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  server_state: ServerStateTable;
 }
 
 /** A user seen in a token or added as a member. */
@@ -26,6 +32,8 @@ export interface UsersTable {
   metadata: string | null;
   created_at: string;
   updated_at: string;
+  /** Tokens issued at or before this time (ISO 8601 UTC) are refused; null when never revoked. */
+  sessions_revoked_at: OptionalNullable<string>;
 }
 
 /** A conversation and its counters. */
@@ -44,6 +52,8 @@ export interface ConversationsTable {
   member_count: number;
   /** When the last message was appended (or the conversation created); orders conversation lists. */
   last_activity_at: string;
+  /** Messages (and their files) older than this many seconds are swept; null keeps them forever. */
+  retention_seconds: OptionalNullable<number>;
 }
 
 /** A user's membership in a conversation. */
@@ -145,4 +155,43 @@ export interface MessageAttachmentsTable {
   message_id: string;
   position: number;
   file_id: string;
+}
+
+/** A URL that receives webhook events. */
+export interface WebhookEndpointsTable {
+  /** `wh_…`. */
+  id: string;
+  url: string;
+  /** JSON array of event type patterns (`message.created`, `message.*`, `*`). */
+  events: string;
+  /** The signing secret, `whsec_…` (base64 after the prefix). */
+  secret: string;
+  description: string | null;
+  /** 1 or 0. */
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One outbox event owed to one endpoint: pending (with its next attempt), delivered or dead. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: string;
+  /** The outbox row id (the event id on the wire is `evt_<id>`). */
+  event_id: number;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  next_attempt_at: string;
+  /** HTTP status of the last attempt, null when it got no answer. */
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** Small named values the server keeps (for example the webhook dispatcher's outbox cursor). */
+export interface ServerStateTable {
+  key: string;
+  /** JSON. */
+  value: string;
 }

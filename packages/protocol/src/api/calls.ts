@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { defineRoute } from './route.js';
+import type { ApiRoute } from './route.js';
+
+/** REST operations: Live calls. */
+export const callsRoutes = {
+} satisfies Record<string, ApiRoute>;
+
+// Until routes are added: keeps the imports every group needs.
+void z;
+void defineRoute;

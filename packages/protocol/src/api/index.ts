@@ -1,0 +1,32 @@
+import { auditRoutes } from './audit.js';
+import { callsRoutes } from './calls.js';
+import { conversationsRoutes } from './conversations.js';
+import type { ApiRoute, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
+import { usersRoutes } from './users.js';
+import { webhooksRoutes } from './webhooks.js';
+
+/**
+ * Every REST operation, by `operationId`. Groups live in their own files and are merged here.
+ */
+export const apiRoutes = {
+  ...conversationsRoutes,
+  ...callsRoutes,
+  ...webhooksRoutes,
+  ...usersRoutes,
+  ...auditRoutes,
+} satisfies Record<string, ApiRoute>;
+
+/** The operations' names. */
+export type ApiOperationId = keyof typeof apiRoutes;
+/** The route of one operation. */
+export type ApiRouteOf<K extends ApiOperationId> = (typeof apiRoutes)[K];
+/** What a caller passes to operation `K`. */
+export type ApiInput<K extends ApiOperationId> = RouteInput<ApiRouteOf<K>>;
+/** What the server's handler of `K` receives after validation. */
+export type ApiParsedInput<K extends ApiOperationId> = RouteParsedInput<ApiRouteOf<K>>;
+/** What operation `K` answers. */
+export type ApiOutput<K extends ApiOperationId> = RouteOutput<ApiRouteOf<K>>;
+
+export { apiErrorSchema, cursorSchema, defineRoute, pageLimitSchema, pageOf } from './route.js';
+export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
+export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };

@@ -1,0 +1,15 @@
+import type { ApiHandlers } from '../context.js';
+import { auditHandlers } from './audit.js';
+import { callsHandlers } from './calls.js';
+import { conversationsHandlers } from './conversations.js';
+import { usersHandlers } from './users.js';
+import { webhooksHandlers } from './webhooks.js';
+
+/** Every REST operation's handler (TypeScript checks none is missing). */
+export const apiHandlers: ApiHandlers = {
+  ...conversationsHandlers,
+  ...callsHandlers,
+  ...webhooksHandlers,
+  ...usersHandlers,
+  ...auditHandlers,
+};

@@ -1,0 +1,182 @@
+import { ErrorCode, apiRoutes } from '@plaza/protocol';
+import type { ApiOperationId, ApiRoute, WireError, WireIssue } from '@plaza/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { PlazaError, toPlazaError } from '../errors.js';
+import type { SignalingContext } from '../signaling/context.js';
+import { API_AUTH_REALM, checkApiCredentials } from './apiAuth.js';
+import type { ApiContext, ApiHandlers, ApiServices } from './context.js';
+import { httpStatusOf } from './httpStatus.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+/** Largest JSON request body the REST API reads. */
+export const API_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** What {@link registerApi} needs. */
+export interface RegisterApiOptions {
+  /** The signaling context (store, io, calls, files, auditor, …). */
+  server: SignalingContext;
+  /** REST-only parts of the server. */
+  services: ApiServices;
+  /** One handler per operation of `apiRoutes`. */
+  handlers: ApiHandlers;
+}
+
+/** A route's path in fastify's syntax: `{id}` → `:id`. */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function issuesOf(where: 'params' | 'query' | 'body', error: z.ZodError): WireIssue[] {
+  return error.issues.map((issue) => ({ path: [where, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message }));
+}
+
+function send(reply: FastifyReply, wire: WireError): FastifyReply {
+  const status = httpStatusOf(wire.code);
+  if (status === 401) void reply.header('www-authenticate', `Basic realm="${API_AUTH_REALM}"`);
+  if (wire.code === ErrorCode.RATE_LIMITED && wire.details?.retryAfterMs !== undefined) {
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(wire.details.retryAfterMs / 1000))));
+  }
+  return reply.code(status).header('cache-control', 'no-store').send({ error: wire });
+}
+
+/** The first path parameter's value: what a request acts on, for the audit log. */
+function targetOf(params: unknown): string | null {
+  if (!params || typeof params !== 'object') return null;
+  const first = Object.values(params as Record<string, unknown>)[0];
+  return typeof first === 'string' ? first : null;
+}
+
+/**
+ * Registers the REST API under `/v1` and its OpenAPI document at `/openapi.json` on `http`, in an
+ * encapsulated plugin (its error and not-found handling leave the other routes alone).
+ *
+ * Every request: API key and secret checked (`401 UNAUTHENTICATED` otherwise, audited as
+ * `api.refused`), `params`, `query` and `body` validated with the route's zod schemas
+ * (`400 INVALID_REQUEST` with `details.issues`, nothing changed), then the handler. Errors are
+ * `{ "error": { code, message, details? } }` with the status of their code. Every request that
+ * changes something is audited as `api.<operationId>` with the key as actor, its outcome and
+ * the caller's address.
+ */
+export function registerApi(http: FastifyInstance, options: RegisterApiOptions): void {
+  const { server, services, handlers } = options;
+  const logger = server.logger.child({ component: 'api' });
+  const routes = Object.values(apiRoutes) as ApiRoute[];
+  let document: string | null = null;
+
+  http.get('/openapi.json', async (_req, reply) => {
+    document ??= JSON.stringify(buildOpenApiDocument(routes, server.serverVersion));
+    return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-cache').send(document);
+  });
+
+  void http.register(
+    async (api) => {
+      api.setNotFoundHandler((req, reply) => {
+        send(reply, { code: ErrorCode.NOT_FOUND, message: `no REST operation ${req.method} ${req.url.split('?')[0] ?? ''}` });
+      });
+      api.setErrorHandler((error: unknown, _req, reply) => {
+        // Fastify's own errors: unparsable JSON, wrong content type, body too large.
+        const e = error as { statusCode?: number; code?: string; message?: string };
+        if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          return send(reply, { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `the request body is larger than ${API_BODY_LIMIT_BYTES} bytes`, details: { limit: API_BODY_LIMIT_BYTES } });
+        }
+        if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+          return send(reply, { code: ErrorCode.INVALID_REQUEST, message: 'the request body must be JSON (Content-Type: application/json)' });
+        }
+        if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+          return send(reply, { code: ErrorCode.INVALID_REQUEST, message: `invalid request: ${e.message ?? 'bad request'}` });
+        }
+        const plaza = toPlazaError(error);
+        if (plaza.code === ErrorCode.INTERNAL) logger.error({ err: error }, 'REST request failed');
+        return send(reply, plaza.toWire());
+      });
+
+      for (const route of routes) {
+        const operationId = route.operationId as ApiOperationId;
+        const handler = handlers[operationId] as unknown as (input: unknown, ctx: ApiContext) => Promise<unknown>;
+        if (typeof handler !== 'function') throw new Error(`no handler for REST operation ${operationId}`);
+        const mutates = route.method !== 'GET';
+        api.route({
+          method: route.method,
+          url: fastifyPath(route.path).replace(/^\/v1/, ''),
+          bodyLimit: API_BODY_LIMIT_BYTES,
+          handler: async (req: FastifyRequest, reply: FastifyReply) => {
+            const ip = req.socket.remoteAddress ?? null;
+            const apiKey = checkApiCredentials(req.headers.authorization, server.apiKeys);
+            if (!apiKey) {
+              server.auditor.record({
+                action: 'api.refused',
+                outcome: 'denied',
+                reason: ErrorCode.UNAUTHENTICATED,
+                ip,
+                details: { operation: operationId, credentials: req.headers.authorization ? 'wrong' : 'missing' },
+              });
+              return send(reply, { code: ErrorCode.UNAUTHENTICATED, message: 'this API needs an API key and secret (Authorization: Basic base64(key:secret))' });
+            }
+            const actorId = `api:${apiKey}`;
+            const audit = (outcome: 'allowed' | 'denied', reason: string | null) => {
+              if (!mutates) return;
+              server.auditor.record({ action: `api.${operationId}`, actorId, target: targetOf(req.params), outcome, reason, ip });
+            };
+            if (server.isClosing()) return send(reply, { code: ErrorCode.UNAVAILABLE, message: 'the server is shutting down' });
+
+            const issues: WireIssue[] = [];
+            const parse = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown => {
+              if (!schema) {
+                if (where === 'body' && value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) {
+                  issues.push({ path: ['body'], message: 'this operation takes no body' });
+                }
+                return where === 'body' ? undefined : {};
+              }
+              const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+              if (!result.success) {
+                issues.push(...issuesOf(where, result.error));
+                return undefined;
+              }
+              return result.data;
+            };
+            const input = {
+              params: parse('params', route.params, req.params),
+              query: parse('query', route.query, req.query),
+              body: parse('body', route.body, req.body),
+            };
+            if (issues.length > 0) {
+              audit('denied', ErrorCode.INVALID_REQUEST);
+              const first = issues[0] as WireIssue;
+              return send(reply, {
+                code: ErrorCode.INVALID_REQUEST,
+                message: `invalid request: ${first.path.join('.')}: ${first.message}`,
+                details: { issues },
+              });
+            }
+            const ctx: ApiContext = {
+              server,
+              services,
+              apiKey,
+              actorId,
+              ip,
+              logger: logger.child({ operation: operationId }),
+              baseUrl: `${req.protocol}://${req.host}`,
+            };
+            const track = (async () => handler(input, ctx))();
+            server.inflight.add(track);
+            try {
+              const result = await track;
+              audit('allowed', null);
+              void reply.code(route.status).header('cache-control', 'no-store');
+              return route.status === 204 ? reply.send() : reply.send(result);
+            } catch (error) {
+              const plaza = error instanceof PlazaError ? error : toPlazaError(error);
+              if (plaza.code === ErrorCode.INTERNAL) ctx.logger.error({ err: error }, 'REST handler failed');
+              audit('denied', plaza.code);
+              return send(reply, plaza.toWire());
+            } finally {
+              server.inflight.delete(track);
+            }
+          },
+        });
+      }
+    },
+    { prefix: '/v1' },
+  );
+}
