@@ -37,22 +37,19 @@ export function defineRoute<const R extends ApiRoute>(route: R): R {
   return route;
 }
 
-type Infer<S, Fallback> = S extends z.ZodType ? z.input<S> : Fallback;
-type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
-
 /**
  * What a caller passes to an operation: `params`, `query` and `body`, each present only when the
  * route has it.
  */
-export type RouteInput<R extends ApiRoute> = (R['params'] extends z.ZodType ? { params: Infer<R['params'], never> } : { params?: undefined }) &
-  (R['query'] extends z.ZodType ? { query?: Infer<R['query'], never> } : { query?: undefined }) &
-  (R['body'] extends z.ZodType ? { body: Infer<R['body'], never> } : { body?: undefined });
+export type RouteInput<R extends ApiRoute> = (R['params'] extends z.ZodType ? { params: z.input<R['params']> } : { params?: undefined }) &
+  (R['query'] extends z.ZodType ? { query?: z.input<R['query']> } : { query?: undefined }) &
+  (R['body'] extends z.ZodType ? { body: z.input<R['body']> } : { body?: undefined });
 
 /** What the server's handler receives: the parsed (output) types of `params`, `query` and `body`. */
 export type RouteParsedInput<R extends ApiRoute> = {
   params: R['params'] extends z.ZodType ? z.output<R['params']> : Record<string, never>;
   query: R['query'] extends z.ZodType ? z.output<R['query']> : Record<string, never>;
-  body: Output<R['body']>;
+  body: R['body'] extends z.ZodType ? z.output<R['body']> : undefined;
 };
 
 /** What a successful call answers (`undefined` for 204). */
