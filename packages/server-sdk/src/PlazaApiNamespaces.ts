@@ -1,0 +1,205 @@
+import type { ApiOperationId, ApiOutput } from '@plaza/protocol';
+import type { PlazaApiCallOptions } from './PlazaApi.js';
+import type { ApiBody, ApiQuery, PlazaApiMethodName } from './plazaApiOperations.js';
+import type { LooseInput } from './internal/buildRequest.js';
+
+type Out<K extends ApiOperationId> = Promise<ApiOutput<K>>;
+type Opts = PlazaApiCallOptions;
+
+/** Members of a conversation: `api.conversations.members`. */
+export interface ConversationMembersApi {
+  /** All members, owners first. Throws `CONVERSATION_NOT_FOUND`. */
+  list(conversationId: string, options?: Opts): Out<'listMembers'>;
+  /**
+   * Adds users (role `member` unless given); members already in keep their role. Answers those added.
+   * Throws `INVALID_REQUEST`, `CONVERSATION_NOT_FOUND`, `CONFLICT` (a direct conversation).
+   */
+  add(conversationId: string, members: ApiBody<'addMembers'>['members'], options?: Opts): Out<'addMembers'>;
+  /** Changes a member's role. Throws `NOT_A_MEMBER`, `CONVERSATION_NOT_FOUND`, `CONFLICT` (the last owner). */
+  update(conversationId: string, userId: string, patch: ApiBody<'updateMember'>, options?: Opts): Out<'updateMember'>;
+  /** Removes a member (their connections leave, and its live call). Throws `NOT_A_MEMBER`, `CONVERSATION_NOT_FOUND`, `CONFLICT`. */
+  remove(conversationId: string, userId: string, options?: Opts): Out<'removeMember'>;
+}
+
+/** Messages of a conversation: `api.conversations.messages`. */
+export interface ConversationMessagesApi {
+  /**
+   * Posts a message: a `system` message, or with `senderId` one of that member (a bot). Sent live to
+   * connected members. Throws `INVALID_REQUEST`, `NOT_A_MEMBER`, `FORBIDDEN_ROLE`, `CONVERSATION_NOT_FOUND`,
+   * `MESSAGE_NOT_FOUND` (`replyTo`), `CONFLICT` (a reused `clientId`), `PAYLOAD_TOO_LARGE`.
+   */
+  post(conversationId: string, message: ApiBody<'postMessage'>, options?: Opts): Out<'postMessage'>;
+  /** History ascending by `seq`: the latest, or before `beforeSeq` / after `afterSeq`. Throws `CONVERSATION_NOT_FOUND`. */
+  list(conversationId: string, query?: ApiQuery<'listMessages'>, options?: Opts): Out<'listMessages'>;
+}
+
+/** Retention period of a conversation: `api.conversations.retention`. */
+export interface ConversationRetentionApi {
+  /** The conversation's retention period. Throws `CONVERSATION_NOT_FOUND`. */
+  get(conversationId: string, options?: Opts): Out<'getRetention'>;
+  /**
+   * Sets how long messages are kept, in seconds; `null` keeps them forever.
+   * Throws `INVALID_REQUEST` (out of range), `CONVERSATION_NOT_FOUND`.
+   */
+  set(conversationId: string, seconds: ApiBody<'setRetention'>['seconds'], options?: Opts): Out<'setRetention'>;
+}
+
+/** Conversations: `api.conversations`. */
+export interface ConversationsApi {
+  /** Creates a group or channel; `createdBy` becomes its owner. Throws `INVALID_REQUEST`. */
+  create(conversation: ApiBody<'createConversation'>, options?: Opts): Out<'createConversation'>;
+  /** One page of conversations, filtered by `externalRef`, `topic`, `memberId` (walk all with `api.paginate('listConversations', …)`). */
+  list(query?: ApiQuery<'listConversations'>, options?: Opts): Out<'listConversations'>;
+  /** One conversation. Throws `CONVERSATION_NOT_FOUND`. */
+  get(conversationId: string, options?: Opts): Out<'getConversation'>;
+  /** Changes title, topic or external reference (`null` clears). Throws `INVALID_REQUEST`, `CONVERSATION_NOT_FOUND`, `CONFLICT`. */
+  update(conversationId: string, patch: ApiBody<'updateConversation'>, options?: Opts): Out<'updateConversation'>;
+  /** Members of a conversation. */
+  readonly members: ConversationMembersApi;
+  /** Messages of a conversation. */
+  readonly messages: ConversationMessagesApi;
+  /** Retention period of a conversation. */
+  readonly retention: ConversationRetentionApi;
+}
+
+/** Participants of a live call: `api.calls.participants`. */
+export interface CallParticipantsApi {
+  /** Removes a participant from the call (they may join again). Throws `CALL_NOT_FOUND`, `PARTICIPANT_NOT_FOUND`. */
+  remove(callId: string, participantId: string, options?: Opts): Out<'removeParticipant'>;
+  /** Mutes one source of a participant; only they can unmute it. Throws `CALL_NOT_FOUND`, `PARTICIPANT_NOT_FOUND`, `MEDIA_NOT_FOUND`. */
+  mute(callId: string, participantId: string, source: ApiBody<'muteParticipant'>['source'], options?: Opts): Out<'muteParticipant'>;
+}
+
+/** Live calls: `api.calls`. */
+export interface CallsApi {
+  /** Every live call with its participants. */
+  list(options?: Opts): Out<'listCalls'>;
+  /** One live call. Throws `CALL_NOT_FOUND`. */
+  get(callId: string, options?: Opts): Out<'getCall'>;
+  /** Ends a call for everyone. Throws `CALL_NOT_FOUND`. */
+  end(callId: string, options?: Opts): Out<'endCall'>;
+  /** Participants of a live call. */
+  readonly participants: CallParticipantsApi;
+}
+
+/** Webhook endpoints: `api.webhooks`. */
+export interface WebhooksApi {
+  /** Creates an endpoint; the answer carries its signing `secret`, shown only this once. Throws `INVALID_REQUEST`. */
+  create(webhook: ApiBody<'createWebhook'>, options?: Opts): Out<'createWebhook'>;
+  /** One page of endpoints, oldest first. */
+  list(query?: ApiQuery<'listWebhooks'>, options?: Opts): Out<'listWebhooks'>;
+  /** One endpoint. Throws `WEBHOOK_NOT_FOUND`. */
+  get(webhookId: string, options?: Opts): Out<'getWebhook'>;
+  /** Changes the given fields. Throws `INVALID_REQUEST`, `WEBHOOK_NOT_FOUND`. */
+  update(webhookId: string, patch: ApiBody<'updateWebhook'>, options?: Opts): Out<'updateWebhook'>;
+  /** Deletes an endpoint and its deliveries. Throws `WEBHOOK_NOT_FOUND` (also when already gone). */
+  delete(webhookId: string, options?: Opts): Out<'deleteWebhook'>;
+  /** A new signing secret; the old one stays valid for 24 hours. Throws `WEBHOOK_NOT_FOUND`. */
+  rotateSecret(webhookId: string, options?: Opts): Out<'rotateWebhookSecret'>;
+  /** One page of an endpoint's deliveries, newest first, optionally of one `status`. Throws `WEBHOOK_NOT_FOUND`. */
+  listDeliveries(webhookId: string, query?: ApiQuery<'listWebhookDeliveries'>, options?: Opts): Out<'listWebhookDeliveries'>;
+  /** One page of deliveries that failed every attempt, newest first. */
+  listDeadLetters(query?: ApiQuery<'listDeadLetters'>, options?: Opts): Out<'listDeadLetters'>;
+}
+
+/** Outbox events: `api.events`. */
+export interface EventsApi {
+  /** One page of events, oldest first, optionally of a `type` or after an event id. */
+  list(query?: ApiQuery<'listEvents'>, options?: Opts): Out<'listEvents'>;
+  /** One event with its deliveries. Throws `EVENT_NOT_FOUND`. */
+  get(eventId: string, options?: Opts): Out<'getEvent'>;
+  /** Delivers an event again (to every endpoint, or to `webhookId`). Throws `EVENT_NOT_FOUND`, `WEBHOOK_NOT_FOUND`. */
+  redeliver(eventId: string, target?: ApiBody<'redeliverEvent'>, options?: Opts): Out<'redeliverEvent'>;
+}
+
+/** Users: `api.users`. */
+export interface UsersApi {
+  /** Closes every live connection of the user and refuses their tokens issued until now (`TOKEN_REVOKED`). */
+  revokeSessions(userId: string, options?: Opts): Out<'revokeSessions'>;
+  /** Everything stored about the user, as one JSON document. Throws `USER_NOT_FOUND`. */
+  export(userId: string, options?: Opts): Out<'exportUser'>;
+  /** Removes or anonymises everything that names the user. Throws `USER_NOT_FOUND` (unknown or already erased). */
+  erase(userId: string, options?: Opts): Out<'eraseUser'>;
+}
+
+/** The audit log: `api.audit`. */
+export interface AuditApi {
+  /** One page of audit records, newest first, filtered (walk all with `api.paginate('listAudit', …)`). */
+  list(query?: ApiQuery<'listAudit'>, options?: Opts): Out<'listAudit'>;
+}
+
+/** The namespaces of {@link PlazaApi}. */
+export interface PlazaApiNamespaces {
+  conversations: ConversationsApi;
+  calls: CallsApi;
+  webhooks: WebhooksApi;
+  events: EventsApi;
+  users: UsersApi;
+  audit: AuditApi;
+}
+
+/** Calls the operation behind a method name (see `plazaApiOperations`). */
+export type MethodCaller = (name: PlazaApiMethodName, input: LooseInput, options: Opts | undefined) => Promise<unknown>;
+
+/**
+ * Builds the namespaced methods on top of one caller. Each method only arranges its arguments
+ * into `{ params, query, body }`; which operation it calls comes from `plazaApiOperations`.
+ */
+export function createNamespaces(call: MethodCaller): PlazaApiNamespaces {
+  // Every method's answer is the operation's output; the caller is typed loosely, the interfaces above are not.
+  const c = call as (name: PlazaApiMethodName, input: LooseInput, options: Opts | undefined) => Promise<never>;
+  return {
+    conversations: {
+      create: (body, o) => c('conversations.create', { body }, o),
+      list: (query, o) => c('conversations.list', { query }, o),
+      get: (conversationId, o) => c('conversations.get', { params: { conversationId } }, o),
+      update: (conversationId, body, o) => c('conversations.update', { params: { conversationId }, body }, o),
+      members: {
+        list: (conversationId, o) => c('conversations.members.list', { params: { conversationId } }, o),
+        add: (conversationId, members, o) => c('conversations.members.add', { params: { conversationId }, body: { members } }, o),
+        update: (conversationId, userId, body, o) => c('conversations.members.update', { params: { conversationId, userId }, body }, o),
+        remove: (conversationId, userId, o) => c('conversations.members.remove', { params: { conversationId, userId } }, o),
+      },
+      messages: {
+        post: (conversationId, body, o) => c('conversations.messages.post', { params: { conversationId }, body }, o),
+        list: (conversationId, query, o) => c('conversations.messages.list', { params: { conversationId }, query }, o),
+      },
+      retention: {
+        get: (conversationId, o) => c('conversations.retention.get', { params: { conversationId } }, o),
+        set: (conversationId, seconds, o) => c('conversations.retention.set', { params: { conversationId }, body: { seconds } }, o),
+      },
+    },
+    calls: {
+      list: (o) => c('calls.list', {}, o),
+      get: (callId, o) => c('calls.get', { params: { callId } }, o),
+      end: (callId, o) => c('calls.end', { params: { callId } }, o),
+      participants: {
+        remove: (callId, participantId, o) => c('calls.participants.remove', { params: { callId, participantId } }, o),
+        mute: (callId, participantId, source, o) => c('calls.participants.mute', { params: { callId, participantId }, body: { source } }, o),
+      },
+    },
+    webhooks: {
+      create: (body, o) => c('webhooks.create', { body }, o),
+      list: (query, o) => c('webhooks.list', { query }, o),
+      get: (webhookId, o) => c('webhooks.get', { params: { webhookId } }, o),
+      update: (webhookId, body, o) => c('webhooks.update', { params: { webhookId }, body }, o),
+      delete: (webhookId, o) => c('webhooks.delete', { params: { webhookId } }, o),
+      rotateSecret: (webhookId, o) => c('webhooks.rotateSecret', { params: { webhookId } }, o),
+      listDeliveries: (webhookId, query, o) => c('webhooks.listDeliveries', { params: { webhookId }, query }, o),
+      listDeadLetters: (query, o) => c('webhooks.listDeadLetters', { query }, o),
+    },
+    events: {
+      list: (query, o) => c('events.list', { query }, o),
+      get: (eventId, o) => c('events.get', { params: { eventId } }, o),
+      redeliver: (eventId, body, o) => c('events.redeliver', { params: { eventId }, body: body ?? {} }, o),
+    },
+    users: {
+      revokeSessions: (userId, o) => c('users.revokeSessions', { params: { userId } }, o),
+      export: (userId, o) => c('users.export', { params: { userId } }, o),
+      erase: (userId, o) => c('users.erase', { params: { userId } }, o),
+    },
+    audit: {
+      list: (query, o) => c('audit.list', { query }, o),
+    },
+  };
+}
