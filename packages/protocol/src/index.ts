@@ -115,3 +115,17 @@ export type {
   RouteOutput,
   RouteParsedInput,
 } from './api/index.js';
+export {
+  eventIdSchema,
+  isWebhookEventFilter,
+  webhookDeliverySchema,
+  webhookDeliveryStatusSchema,
+  webhookEventFilterSchema,
+  webhookEventSchema,
+  webhookEventTypes,
+  webhookFilterMatches,
+  webhookSchema,
+  webhookUrlSchema,
+  webhookWithSecretSchema,
+} from './api/index.js';
+export type { WebhookEventType } from './api/index.js';

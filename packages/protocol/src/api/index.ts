@@ -30,3 +30,17 @@ export type ApiOutput<K extends ApiOperationId> = RouteOutput<ApiRouteOf<K>>;
 export { apiErrorSchema, cursorSchema, defineRoute, pageLimitSchema, pageOf } from './route.js';
 export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };
+export {
+  eventIdSchema,
+  isWebhookEventFilter,
+  webhookDeliverySchema,
+  webhookDeliveryStatusSchema,
+  webhookEventFilterSchema,
+  webhookEventSchema,
+  webhookEventTypes,
+  webhookFilterMatches,
+  webhookSchema,
+  webhookUrlSchema,
+  webhookWithSecretSchema,
+} from './webhooks.js';
+export type { WebhookEventType } from './webhooks.js';
