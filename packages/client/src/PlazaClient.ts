@@ -230,7 +230,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
    * connected returns the same promise.
    *
    * The first attempt does not retry: it rejects with a {@link PlazaError} (`UNAUTHENTICATED`,
-   * `TOKEN_EXPIRED`, `PROTOCOL_MISMATCH`, `ORIGIN_NOT_ALLOWED`, or `UNAVAILABLE` when the server
+   * `TOKEN_EXPIRED`, `TOKEN_REVOKED`, `PROTOCOL_MISMATCH`, `ORIGIN_NOT_ALLOWED`, or `UNAVAILABLE` when the server
    * cannot be reached). Once connected, a lost connection is re-established by the reconnect policy.
    *
    * @param token - an access token, or a function returning one (called before every attempt)
@@ -389,7 +389,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
    */
   async #cannotRecover(error: PlazaError): Promise<boolean> {
     if (error.code === ErrorCode.PROTOCOL_MISMATCH || error.code === ErrorCode.ORIGIN_NOT_ALLOWED) return true;
-    if (error.code !== ErrorCode.UNAUTHENTICATED && error.code !== ErrorCode.TOKEN_EXPIRED) return false;
+    if (error.code !== ErrorCode.UNAUTHENTICATED && error.code !== ErrorCode.TOKEN_EXPIRED && error.code !== ErrorCode.TOKEN_REVOKED) return false;
     if (this.#staticToken) return true;
     try {
       const fresh = await this.#provider?.();

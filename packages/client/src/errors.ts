@@ -81,6 +81,7 @@ export function isRetryableCode(code: ErrorCode): boolean {
 export const FATAL_CONNECT_CODES: readonly ErrorCode[] = [
   ErrorCode.UNAUTHENTICATED,
   ErrorCode.TOKEN_EXPIRED,
+  ErrorCode.TOKEN_REVOKED,
   ErrorCode.PROTOCOL_MISMATCH,
   ErrorCode.ORIGIN_NOT_ALLOWED,
 ];

@@ -129,3 +129,4 @@ export {
   webhookWithSecretSchema,
 } from './api/index.js';
 export type { WebhookEventType } from './api/index.js';
+export { EXPORT_MAX_FILES, EXPORT_MAX_ITEMS, MAX_RETENTION_SECONDS, MIN_RETENTION_SECONDS, userErasureSchema, userExportSchema } from './api/index.js';

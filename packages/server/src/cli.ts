@@ -30,6 +30,9 @@ Flags (each also settable by environment, then config file; flags win):
   --unattached-file-ttl-hours N
                         PLAZA_UNATTACHED_FILE_TTL_HOURS  delete uploads no message refers to
                                                after N hours (default 24)
+  --retention-sweep-interval-sec N
+                        PLAZA_RETENTION_SWEEP_INTERVAL_SEC  apply conversations' retention periods
+                                               every N seconds (default 60)
   --presence-offline-grace-ms N
                         PLAZA_PRESENCE_OFFLINE_GRACE_MS  announce offline only after N ms without
                                                a device (default 5000)

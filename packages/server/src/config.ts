@@ -53,6 +53,7 @@ export const serverConfigDefaults = {
   maxTokenTtlSec: 7 * 86400,
   outboxRetentionHours: 72,
   auditRetentionDays: 365,
+  retentionSweepIntervalSec: 60,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 10_000,
   calls: true,
@@ -146,6 +147,8 @@ export const serverConfigSchema = z.strictObject({
   pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
   /** How long to wait for a ping's answer before the connection counts as dead, in ms. */
   pingTimeoutMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingTimeoutMs),
+  /** Seconds between runs of the sweep that applies conversations' retention periods. */
+  retentionSweepIntervalSec: z.int().min(1).max(86_400).default(serverConfigDefaults.retentionSweepIntervalSec),
   /** Whether calls (voice, video, screen sharing through the SFU) are enabled. */
   calls: z.boolean().default(serverConfigDefaults.calls),
   /** Number of mediasoup workers (one core each). @default os.availableParallelism() */
@@ -272,6 +275,7 @@ export interface ConfigLayer {
   iceServers?: unknown;
   participantsPerRouter?: number;
   ringTimeoutSec?: number;
+  retentionSweepIntervalSec?: number;
   callRejoinGraceMs?: number;
   maxCallParticipants?: number;
   maxCallParticipantsPerUser?: number;
@@ -409,6 +413,7 @@ export const cliFlags = {
   'strip-image-metadata': { type: 'string' },
   'unattached-file-ttl-hours': { type: 'string' },
   'presence-offline-grace-ms': { type: 'string' },
+  if (env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC) layer.retentionSweepIntervalSec = intOf(env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC, 'PLAZA_RETENTION_SWEEP_INTERVAL_SEC');
   'presence-large-conversation-members': { type: 'string' },
   'no-calls': { type: 'boolean' },
   'media-workers': { type: 'string' },
@@ -441,6 +446,7 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: cliFlags, strict: true, allowPositionals: false }));
+  'retention-sweep-interval-sec': { type: 'string' },
   } catch (cause) {
     throw new ConfigError(cause instanceof Error ? cause.message : String(cause), { cause });
   }
@@ -504,3 +510,5 @@ export function loadServerConfig(sources: LoadConfigSources = {}): ResolvedServe
   const resolved = resolveServerConfig(merged, file ? `configuration (file ${file}, environment and flags)` : 'configuration (environment and flags)');
   return { ...resolved, demo: cli.demo, help: cli.help };
 }
+  const sweep = str('retention-sweep-interval-sec');
+  if (sweep !== undefined) layer.retentionSweepIntervalSec = intOf(sweep, '--retention-sweep-interval-sec');

@@ -27,7 +27,7 @@ import { registerHealthRoutes } from './http/health.js';
 import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { startRetentionSweeps } from './retention.js';
+import { startMessageRetentionSweeps, startRetentionSweeps } from './retention.js';
 import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
 import { PresenceAnnouncer } from './presence/PresenceAnnouncer.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
@@ -265,6 +265,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     metrics,
     logger,
     files,
+  const stopMessageSweeps = startMessageRetentionSweeps({ store, files, auditor }, config.retentionSweepIntervalSec, logger);
     inflight,
     calls,
     markClosing: () => {
@@ -284,6 +285,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
 async function openDatabase(filename: string, synchronous: 'full' | 'normal', logger: Logger): Promise<ChatStore> {
   let store: ChatStore | undefined;
   try {
+      stopMessageSweeps();
     restrictDatabaseFiles(filename);
     store = createSqliteChatStore({ filename, synchronous, logger });
     await store.migrate();

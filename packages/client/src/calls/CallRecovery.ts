@@ -50,6 +50,7 @@ export const FINAL_RECOVERY_CODES: readonly ErrorCode[] = [
   ErrorCode.CONVERSATION_NOT_FOUND,
   ErrorCode.CALL_NOT_FOUND,
   ErrorCode.UNAUTHENTICATED,
+  ErrorCode.TOKEN_REVOKED,
   ErrorCode.INVALID_REQUEST,
 ];
 

@@ -44,3 +44,4 @@ export {
   webhookWithSecretSchema,
 } from './webhooks.js';
 export type { WebhookEventType } from './webhooks.js';
+export { EXPORT_MAX_FILES, EXPORT_MAX_ITEMS, MAX_RETENTION_SECONDS, MIN_RETENTION_SECONDS, userErasureSchema, userExportSchema } from './users.js';

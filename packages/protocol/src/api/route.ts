@@ -26,6 +26,11 @@ export interface ApiRoute {
   query?: z.ZodObject;
   /** JSON request body. */
   body?: z.ZodType;
+  /**
+   * The first path parameter names personal data that must not outlive an erasure (a user id):
+   * the audit record of this operation is written without a target.
+   */
+  redactAuditTarget?: boolean;
   /** HTTP status of success. */
   status: 200 | 201 | 202 | 204;
   /** JSON body of success; `null` for 204. */

@@ -116,7 +116,8 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
             const actorId = `api:${apiKey}`;
             const audit = (outcome: 'allowed' | 'denied', reason: string | null) => {
               if (!mutates) return;
-              server.auditor.record({ action: `api.${operationId}`, actorId, target: targetOf(req.params), outcome, reason, ip });
+              const target = route.redactAuditTarget ? null : targetOf(req.params);
+              server.auditor.record({ action: `api.${operationId}`, actorId, target, outcome, reason, ip });
             };
             if (server.isClosing()) return send(reply, { code: ErrorCode.UNAVAILABLE, message: 'the server is shutting down' });
 

@@ -111,8 +111,11 @@ export function registerDownloadRoute(http: FastifyInstance, options: DownloadRo
     const file = await store.getFile(fileId);
     const thumbnail = grant.variant === 'thumbnail';
     if (!file || (thumbnail && file.thumbnailMime === null)) return fail(reply, 404, ErrorCode.FILE_NOT_FOUND, 'no such file');
-    // The URL stops working as soon as the user it was signed for leaves the conversation.
-    if (!(await store.getMembership(file.conversationId, grant.uid))) {
+    // An export's URL serves only the files its user uploaded (membership may be long gone).
+    if (grant.scope === 'export') {
+      if (file.uploaderId !== grant.uid) return fail(reply, 403, ErrorCode.URL_EXPIRED_OR_INVALID, 'this download URL is expired or invalid; ask for a new one');
+    } else if (!(await store.getMembership(file.conversationId, grant.uid))) {
+      // The URL stops working as soon as the user it was signed for leaves the conversation.
       return fail(reply, 403, ErrorCode.NOT_A_MEMBER, 'the user this URL was signed for is no longer a member of its conversation');
     }
     const key = thumbnail ? `${file.storageKey}.thumb` : file.storageKey;

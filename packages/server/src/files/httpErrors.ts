@@ -23,6 +23,7 @@ export function statusOf(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.UNAUTHENTICATED:
     case ErrorCode.TOKEN_EXPIRED:
+    case ErrorCode.TOKEN_REVOKED:
       return 401;
     case ErrorCode.PERMISSION_DENIED:
     case ErrorCode.NOT_A_MEMBER:

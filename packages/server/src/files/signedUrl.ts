@@ -11,6 +11,11 @@ export interface SignedFileRequest {
   exp: number;
   /** The user it was signed for. */
   uid: string;
+  /**
+   * `export`: signed for a data export of `uid`, valid for the files `uid` uploaded whether or not
+   * they are still a member. Absent: an ordinary member's URL.
+   */
+  scope?: 'export';
 }
 
 /**
@@ -24,12 +29,14 @@ export function deriveUrlKey(apiKeys: Readonly<Record<string, string>>): Buffer 
 }
 
 function signature(key: Buffer, r: SignedFileRequest): string {
-  return createHmac('sha256', key).update(`${r.fileId}\n${r.variant}\n${r.exp}\n${r.uid}`).digest('base64url');
+  // The scope is signed only when present, so ordinary URLs keep their signatures.
+  const scope = r.scope ? `\n${r.scope}` : '';
+  return createHmac('sha256', key).update(`${r.fileId}\n${r.variant}\n${r.exp}\n${r.uid}${scope}`).digest('base64url');
 }
 
-/** The path and query of a signed download URL (`/files/<id>?variant=…&exp=…&uid=…&sig=…`). */
+/** The path and query of a signed download URL (`/files/<id>?variant=…&exp=…&uid=…[&scope=export]&sig=…`). */
 export function signFileUrl(key: Buffer, r: SignedFileRequest): string {
-  const query = new URLSearchParams({ variant: r.variant, exp: String(r.exp), uid: r.uid, sig: signature(key, r) });
+  const query = new URLSearchParams({ variant: r.variant, exp: String(r.exp), uid: r.uid, ...(r.scope ? { scope: r.scope } : {}), sig: signature(key, r) });
   return `/files/${encodeURIComponent(r.fileId)}?${query.toString()}`;
 }
 
@@ -38,11 +45,12 @@ export function signFileUrl(key: Buffer, r: SignedFileRequest): string {
  * an expiry not in the past. Returns what it grants, or `null` when expired or tampered with.
  */
 export function verifyFileUrl(key: Buffer, fileId: string, query: Record<string, unknown>, nowSec: number): SignedFileRequest | null {
-  const { variant, exp, uid, sig } = query;
+  const { variant, exp, uid, sig, scope } = query;
   if (variant !== 'original' && variant !== 'thumbnail') return null;
+  if (scope !== undefined && scope !== 'export') return null;
   if (typeof exp !== 'string' || !/^\d{1,12}$/.test(exp)) return null;
   if (typeof uid !== 'string' || uid.length === 0 || typeof sig !== 'string') return null;
-  const request: SignedFileRequest = { fileId, variant, exp: Number(exp), uid };
+  const request: SignedFileRequest = { fileId, variant, exp: Number(exp), uid, ...(scope === 'export' ? { scope } : {}) };
   const expected = Buffer.from(signature(key, request));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;

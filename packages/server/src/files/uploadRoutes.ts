@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@plaza/protocol';
 import type { ResolvedGrants } from '@plaza/protocol';
 import { TokenError, verifyAccessToken } from '@plaza/server-sdk';
+import { isTokenRevoked } from '../signaling/auth.js';
 import { Server as TusServer } from '@tus/server';
 import type { Upload } from '@tus/server';
 import type { FastifyInstance } from 'fastify';
@@ -46,6 +47,8 @@ export interface UploadRouteOptions {
 interface Principal {
   userId: string;
   grants: ResolvedGrants;
+  /** The token's `iat`, unix seconds (checked against the user's session revocation). */
+  issuedAtSec: number;
 }
 
 /** A new file id (also the tus upload id): `f_` and 20 random base62 characters. */
@@ -66,9 +69,17 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
   // Tokens already verified (an upload sends the same one with every request): the signature
   // check is skipped for them until they expire. Bounded; the oldest entry goes first.
   const verifiedTokens = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  // Checked on every request, cached token or not: a revocation takes effect at once.
+  const refuseRevoked = async (principal: Principal): Promise<Principal> => {
+    if (isTokenRevoked(principal.issuedAtSec, await store.sessionsRevokedAt(principal.userId))) {
+      options.auditor.record({ action: 'connection.refused', actorId: principal.userId, outcome: 'denied', reason: ErrorCode.TOKEN_REVOKED, details: { route: 'files' } });
+      throw new PlazaError(ErrorCode.TOKEN_REVOKED, "this token was revoked with the user's sessions; get a new one");
+    }
+    return principal;
+  };
   const verify = async (token: string): Promise<Principal> => {
     const known = verifiedTokens.get(token);
-    if (known && known.expiresAtMs > Date.now()) return known.principal;
+    if (known && known.expiresAtMs > Date.now()) return refuseRevoked(known.principal);
     let verified;
     try {
       verified = await verifyAccessToken(token, options.apiKeys);
@@ -78,14 +89,14 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     }
     const expiresAtMs = verified.expiresAt.getTime();
     if (expiresAtMs <= Date.now()) throw new PlazaError(ErrorCode.TOKEN_EXPIRED, 'token has expired');
-    const principal = { userId: verified.identity, grants: verified.grants };
+    const principal = { userId: verified.identity, grants: verified.grants, issuedAtSec: Math.floor(verified.issuedAt.getTime() / 1000) };
     verifiedTokens.delete(token);
     verifiedTokens.set(token, { principal, expiresAtMs });
     if (verifiedTokens.size > VERIFIED_TOKENS_KEPT) {
       const oldest = verifiedTokens.keys().next().value;
       if (oldest !== undefined) verifiedTokens.delete(oldest);
     }
-    return principal;
+    return refuseRevoked(principal);
   };
 
   const authenticate = async (req: Request): Promise<Principal> => {

@@ -15,13 +15,27 @@ export function refusal(wire: WireError): ExtendedError {
   return err;
 }
 
+/**
+ * Whether a token issued at `issuedAtSec` (its `iat`, unix seconds) is void because the user's
+ * sessions were revoked at `revokedAt`: tokens issued in or before the second of the revocation
+ * are (a token's `iat` has whole seconds only, so one minted in that same second is refused too).
+ *
+ * @param issuedAtSec - the token's `iat`
+ * @param revokedAt - the user's `sessions_revoked_at` (ISO 8601), or `null` when never revoked
+ */
+export function isTokenRevoked(issuedAtSec: number, revokedAt: string | null): boolean {
+  if (revokedAt === null) return false;
+  return issuedAtSec <= Math.floor(Date.parse(revokedAt) / 1000);
+}
+
 /** Remote address of a socket's handshake. */
 export function remoteAddress(socket: PlazaSocket): string | null {
   return socket.handshake.address || null;
 }
 
 /**
- * The handshake middleware: checks Origin, protocol version and access token, then loads what
+ * The handshake middleware: checks Origin, protocol version, access token and the user's session
+ * revocation (`TOKEN_REVOKED` for a token issued at or before it), then loads what
  * the connection handler needs (the user's conversations) and upserts the user. Runs on every
  * connection and on every session recovery (`skipMiddlewares: false`), so a recovered session
  * is re-authenticated too. Refusals are audited as `connection.refused` with the reason and IP,
@@ -113,9 +127,13 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
         return;
       }
       const user = { id: verified.identity, name: verified.name, metadata: verified.metadata };
+      let revoked = false;
       try {
         await ctx.store.upsertUser(user);
         const conversationIds = await ctx.store.conversationIdsOf(user.id);
+        // Read last, just before the socket joins its user's room: a revocation committed after
+        // this read finds the socket in that room and disconnects it.
+        revoked = isTokenRevoked(Math.floor(verified.issuedAt.getTime() / 1000), await ctx.store.sessionsRevokedAt(user.id));
         socket.data = {
           user,
           grants: verified.grants,
@@ -127,6 +145,10 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
       } catch (error) {
         logger.error({ err: error, userId: user.id }, 'could not load the user on connect');
         next(refusal({ code: ErrorCode.UNAVAILABLE, message: 'the server could not load your account; retry later' }));
+        return;
+      }
+      if (revoked) {
+        refuse(socket, next, { code: ErrorCode.TOKEN_REVOKED, message: "this token was revoked with the user's sessions; get a new one" }, user.id);
         return;
       }
       ctx.auditor.record({

@@ -11,6 +11,8 @@ import type {
   User,
 } from '@plaza/protocol';
 import type { FileRecords } from './FileRecords.js';
+import type { RetentionBatch } from './retentionQueries.js';
+import type { ErasureOutcome, UserExportData } from './userData.js';
 
 /** A new conversation. `members` must include the creator. */
 export interface NewConversation {
@@ -189,3 +191,33 @@ export interface ChatStore extends FileRecords {
   /** Audit records, newest first. */
   listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]>;
 }
+  /**
+   * Voids every token of `userId` issued at or before now (creating the user when unknown) and
+   * writes the `user.sessions_revoked` event; resolves with the revocation time (ISO 8601).
+   */
+  revokeSessions(userId: string): Promise<string>;
+  /** When `userId`'s sessions were last revoked (ISO 8601), or `null` (also for unknown users). */
+  sessionsRevokedAt(userId: string): Promise<string | null>;
+  /**
+   * Everything stored about `userId` (profile, memberships, sent messages, reactions, uploaded
+   * files, audit records as actor or target), newest `caps` entries of each list; `null` when unknown.
+   */
+  exportUserData(userId: string, caps: { items: number; files: number }): Promise<UserExportData | null>;
+  /**
+   * Erases `userId` in one transaction: sent messages become tombstones under `ids.pseudonym`,
+   * reactions, memberships (a sole owner's conversation gets its longest-standing member as
+   * owner), direct pairs, uploaded files (rows; the caller deletes bytes) and mentions go, audit
+   * records and outbox events are rewritten with the pseudonym, the user row goes, and a
+   * `user.erased` event without personal data is written. Throws `USER_NOT_FOUND`.
+   */
+  eraseUser(userId: string, ids: { pseudonym: string; erasureId: string }): Promise<ErasureOutcome>;
+  /** A conversation's retention period in seconds, or `null`. Throws `CONVERSATION_NOT_FOUND`. */
+  getRetention(conversationId: string): Promise<number | null>;
+  /** Sets (or with `null` clears) a conversation's retention period. Throws `CONVERSATION_NOT_FOUND`. */
+  setRetention(conversationId: string, seconds: number | null): Promise<number | null>;
+  /**
+   * One batch of the message retention sweep (one transaction): deletes up to `limit` messages per
+   * conversation older than its retention period as of `nowMs`, with reactions, attachment links,
+   * outbox events and the files nothing references any more (rows; the caller deletes bytes).
+   */
+  sweepExpiredMessages(nowMs: number, limit: number): Promise<RetentionBatch>;

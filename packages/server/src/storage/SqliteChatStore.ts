@@ -28,6 +28,10 @@ import { parseJson, toJson } from './rows.js';
 import type { ChatDatabase } from './schema.js';
 import type { StoreLogger } from './StoreLogger.js';
 
+import * as retention from './retentionQueries.js';
+import type { RetentionBatch } from './retentionQueries.js';
+import * as userData from './userData.js';
+import type { ErasureOutcome, UserExportData } from './userData.js';
 /** Options of {@link createSqliteChatStore}. */
 export interface SqliteChatStoreOptions {
   /** Path of the SQLite file (created if missing; its directory must exist). */
@@ -408,6 +412,34 @@ export class SqliteChatStore implements ChatStore {
       id: Number(r.id),
       at: r.at,
       action: r.action,
+  revokeSessions(userId: string): Promise<string> {
+    return this.#tx((trx, now) => userData.revokeSessions(trx, userId, now));
+  }
+
+  async sessionsRevokedAt(userId: string): Promise<string | null> {
+    return userData.sessionsRevokedAt(await this.#open(), userId);
+  }
+
+  exportUserData(userId: string, caps: { items: number; files: number }): Promise<UserExportData | null> {
+    return this.#tx((trx) => userData.exportUserData(trx, userId, caps));
+  }
+
+  eraseUser(userId: string, ids: { pseudonym: string; erasureId: string }): Promise<ErasureOutcome> {
+    return this.#tx((trx, now) => userData.eraseUser(trx, userId, ids, now));
+  }
+
+  async getRetention(conversationId: string): Promise<number | null> {
+    return retention.getRetention(await this.#open(), conversationId);
+  }
+
+  async setRetention(conversationId: string, seconds: number | null): Promise<number | null> {
+    return retention.setRetention(await this.#open(), conversationId, seconds);
+  }
+
+  sweepExpiredMessages(nowMs: number, limit: number): Promise<RetentionBatch> {
+    return this.#tx((trx) => retention.sweepExpiredMessages(trx, nowMs, limit));
+  }
+
       actorId: r.actor_id,
       target: r.target,
       outcome: r.outcome as AuditRecord['outcome'],
