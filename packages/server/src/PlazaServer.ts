@@ -10,6 +10,7 @@ import type { PresenceStore } from './presence/PresenceStore.js';
 import type { RateLimiter } from './ratelimit/RateLimiter.js';
 import type { PlazaIo } from './signaling/context.js';
 import type { ChatStore } from './storage/ChatStore.js';
+import type { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
 
 /** Where a listening server can be reached. */
 export interface ListenResult {
@@ -36,6 +37,8 @@ export interface PlazaServerParts {
   inflight: Set<Promise<unknown>>;
   /** Live calls and the media workers. */
   calls: CallManager;
+  /** Delivers outbox events to webhook endpoints. */
+  webhooks: WebhookDispatcher;
   /** Called once when closing starts (readyz turns 503, new connections and requests are refused). */
   markClosing(): void;
   /** Whether the store was created by the server (and so is closed by it). */
@@ -124,6 +127,8 @@ export class PlazaServer {
       Promise.allSettled([...p.inflight]),
       new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
     ]);
+    // Webhook deliveries in flight get a moment to finish; the rest are sent again after the next start.
+    await p.webhooks.close();
     // Calls end (participants are told, the end is posted) and the media workers stop.
     try {
       await p.calls.close();

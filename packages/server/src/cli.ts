@@ -66,6 +66,17 @@ Calls (voice, video, screen sharing through the mediasoup SFU):
   --max-call-participants-per-user N
                         PLAZA_MAX_CALL_PARTICIPANTS_PER_USER  devices one user may have in calls
                                                at once, across all calls (default 4)
+
+Webhooks (endpoints are managed through the REST API):
+  --webhook-retry-base-ms N
+                        PLAZA_WEBHOOK_RETRY_BASE_MS  wait before the 2nd attempt; doubles after
+                                               each failure, with jitter (default 5000)
+  --webhook-max-attempts N
+                        PLAZA_WEBHOOK_MAX_ATTEMPTS  attempts before a dead letter (default 8)
+  --webhook-timeout-ms N
+                        PLAZA_WEBHOOK_TIMEOUT_MS  time a receiver has to answer (default 10000)
+  --webhook-concurrency N
+                        PLAZA_WEBHOOK_CONCURRENCY  deliveries in flight at once (default 8)
 `;
 
 async function main(): Promise<number> {

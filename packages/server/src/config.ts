@@ -65,6 +65,10 @@ export const serverConfigDefaults = {
   callRejoinGraceMs: 15_000,
   maxCallParticipants: 200,
   maxCallParticipantsPerUser: 4,
+  webhookRetryBaseMs: 5000,
+  webhookMaxAttempts: 8,
+  webhookTimeoutMs: 10_000,
+  webhookConcurrency: 8,
 };
 
 /** A STUN or TURN URI as RTCPeerConnection accepts it (RFC 7064/7065): `stun:host[:port]`, `turns:host?transport=tcp`. */
@@ -143,12 +147,12 @@ export const serverConfigSchema = z.strictObject({
   outboxRetentionHours: z.number().positive().max(24 * 3660).default(serverConfigDefaults.outboxRetentionHours),
   /** Audit records older than this many days are deleted by the hourly retention sweep. */
   auditRetentionDays: z.number().positive().max(36600).default(serverConfigDefaults.auditRetentionDays),
+  /** Seconds between runs of the sweep that applies conversations' retention periods. */
+  retentionSweepIntervalSec: z.int().min(1).max(86_400).default(serverConfigDefaults.retentionSweepIntervalSec),
   /** How often socket.io pings each client, in ms; with `pingTimeoutMs` it bounds how long a dead peer goes unnoticed. */
   pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
   /** How long to wait for a ping's answer before the connection counts as dead, in ms. */
   pingTimeoutMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingTimeoutMs),
-  /** Seconds between runs of the sweep that applies conversations' retention periods. */
-  retentionSweepIntervalSec: z.int().min(1).max(86_400).default(serverConfigDefaults.retentionSweepIntervalSec),
   /** Whether calls (voice, video, screen sharing through the SFU) are enabled. */
   calls: z.boolean().default(serverConfigDefaults.calls),
   /** Number of mediasoup workers (one core each). @default os.availableParallelism() */
@@ -173,6 +177,14 @@ export const serverConfigSchema = z.strictObject({
   maxCallParticipants: z.int().min(1).max(100_000).default(serverConfigDefaults.maxCallParticipants),
   /** Participants (devices) one user may have across all live calls, those waiting to be resumed included; more joins answer `CONFLICT`. */
   maxCallParticipantsPerUser: z.int().min(1).max(1000).default(serverConfigDefaults.maxCallParticipantsPerUser),
+  /** Delay before the second attempt of a webhook delivery, in ms; each later one waits twice as long (with jitter). */
+  webhookRetryBaseMs: z.int().min(1).max(3_600_000).default(serverConfigDefaults.webhookRetryBaseMs),
+  /** Attempts of a webhook delivery before it becomes a dead letter. */
+  webhookMaxAttempts: z.int().min(1).max(50).default(serverConfigDefaults.webhookMaxAttempts),
+  /** How long a webhook receiver has to answer, in ms; no answer in time counts as a failed attempt. */
+  webhookTimeoutMs: z.int().min(100).max(120_000).default(serverConfigDefaults.webhookTimeoutMs),
+  /** Webhook deliveries in flight at once (over all endpoints). */
+  webhookConcurrency: z.int().min(1).max(256).default(serverConfigDefaults.webhookConcurrency),
 }).superRefine((config, issue) => {
   if (config.rtcMinPort > config.rtcMaxPort) {
     issue.addIssue({ code: 'custom', path: ['rtcMinPort'], message: `rtcMinPort (${config.rtcMinPort}) must not be above rtcMaxPort (${config.rtcMaxPort})` });
@@ -263,6 +275,7 @@ export interface ConfigLayer {
   maxConcurrentUploadsPerUser?: number;
   stripImageMetadata?: boolean;
   unattachedFileTtlHours?: number;
+  retentionSweepIntervalSec?: number;
   presenceOfflineGraceMs?: number;
   presenceLargeConversationMembers?: number;
   apiKeys?: Record<string, string>;
@@ -275,10 +288,13 @@ export interface ConfigLayer {
   iceServers?: unknown;
   participantsPerRouter?: number;
   ringTimeoutSec?: number;
-  retentionSweepIntervalSec?: number;
   callRejoinGraceMs?: number;
   maxCallParticipants?: number;
   maxCallParticipantsPerUser?: number;
+  webhookRetryBaseMs?: number;
+  webhookMaxAttempts?: number;
+  webhookTimeoutMs?: number;
+  webhookConcurrency?: number;
   config?: string;
 }
 
@@ -367,6 +383,22 @@ function fileFlagLayer(str: (name: string) => string | undefined, layer: ConfigL
   if (ttl !== undefined) layer.unattachedFileTtlHours = numberOf(ttl, '--unattached-file-ttl-hours');
 }
 
+/** Webhook settings: flag, environment variable and key. */
+const webhookSettings = [
+  ['webhook-retry-base-ms', 'PLAZA_WEBHOOK_RETRY_BASE_MS', 'webhookRetryBaseMs'],
+  ['webhook-max-attempts', 'PLAZA_WEBHOOK_MAX_ATTEMPTS', 'webhookMaxAttempts'],
+  ['webhook-timeout-ms', 'PLAZA_WEBHOOK_TIMEOUT_MS', 'webhookTimeoutMs'],
+  ['webhook-concurrency', 'PLAZA_WEBHOOK_CONCURRENCY', 'webhookConcurrency'],
+] as const;
+
+/** Webhook settings from the environment (`env`) or the CLI flags (`str`). */
+function webhookLayer(layer: ConfigLayer, env: NodeJS.ProcessEnv | null, str: ((name: string) => string | undefined) | null): void {
+  for (const [flag, variable, key] of webhookSettings) {
+    const value = env ? env[variable] || undefined : str?.(flag);
+    if (value !== undefined) layer[key] = intOf(value, env ? variable : `--${flag}`);
+  }
+}
+
 function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   const layer: ConfigLayer = {};
   if (env.PLAZA_PORT) layer.port = intOf(env.PLAZA_PORT, 'PLAZA_PORT');
@@ -381,6 +413,7 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_SIGNED_URL_TTL_SEC) layer.signedUrlTtlSec = intOf(env.PLAZA_SIGNED_URL_TTL_SEC, 'PLAZA_SIGNED_URL_TTL_SEC');
   if (env.PLAZA_ALLOWED_FILE_TYPES !== undefined) layer.allowedFileTypes = listOf(env.PLAZA_ALLOWED_FILE_TYPES);
   fileEnvLayer(env, layer);
+  if (env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC) layer.retentionSweepIntervalSec = intOf(env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC, 'PLAZA_RETENTION_SWEEP_INTERVAL_SEC');
   if (env.PLAZA_PRESENCE_OFFLINE_GRACE_MS) layer.presenceOfflineGraceMs = intOf(env.PLAZA_PRESENCE_OFFLINE_GRACE_MS, 'PLAZA_PRESENCE_OFFLINE_GRACE_MS');
   if (env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS) {
     layer.presenceLargeConversationMembers = intOf(env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS, 'PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS');
@@ -392,6 +425,7 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     layer.apiKeys = { [key]: secret };
   }
   callEnvLayer(env, layer);
+  webhookLayer(layer, env, null);
   return layer;
 }
 
@@ -412,8 +446,8 @@ export const cliFlags = {
   'max-concurrent-uploads-per-user': { type: 'string' },
   'strip-image-metadata': { type: 'string' },
   'unattached-file-ttl-hours': { type: 'string' },
+  'retention-sweep-interval-sec': { type: 'string' },
   'presence-offline-grace-ms': { type: 'string' },
-  if (env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC) layer.retentionSweepIntervalSec = intOf(env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC, 'PLAZA_RETENTION_SWEEP_INTERVAL_SEC');
   'presence-large-conversation-members': { type: 'string' },
   'no-calls': { type: 'boolean' },
   'media-workers': { type: 'string' },
@@ -427,6 +461,10 @@ export const cliFlags = {
   'call-rejoin-grace-ms': { type: 'string' },
   'max-call-participants': { type: 'string' },
   'max-call-participants-per-user': { type: 'string' },
+  'webhook-retry-base-ms': { type: 'string' },
+  'webhook-max-attempts': { type: 'string' },
+  'webhook-timeout-ms': { type: 'string' },
+  'webhook-concurrency': { type: 'string' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -446,7 +484,6 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: cliFlags, strict: true, allowPositionals: false }));
-  'retention-sweep-interval-sec': { type: 'string' },
   } catch (cause) {
     throw new ConfigError(cause instanceof Error ? cause.message : String(cause), { cause });
   }
@@ -475,11 +512,14 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   const types = str('allowed-file-types');
   if (types !== undefined) layer.allowedFileTypes = listOf(types);
   fileFlagLayer(str, layer);
+  const sweep = str('retention-sweep-interval-sec');
+  if (sweep !== undefined) layer.retentionSweepIntervalSec = intOf(sweep, '--retention-sweep-interval-sec');
   const grace = str('presence-offline-grace-ms');
   if (grace !== undefined) layer.presenceOfflineGraceMs = intOf(grace, '--presence-offline-grace-ms');
   const large = str('presence-large-conversation-members');
   if (large !== undefined) layer.presenceLargeConversationMembers = intOf(large, '--presence-large-conversation-members');
   callFlagLayer(str, values, layer);
+  webhookLayer(layer, null, str);
   return { help: values.help === true, demo: values.demo === true, layer };
 }
 
@@ -510,5 +550,3 @@ export function loadServerConfig(sources: LoadConfigSources = {}): ResolvedServe
   const resolved = resolveServerConfig(merged, file ? `configuration (file ${file}, environment and flags)` : 'configuration (environment and flags)');
   return { ...resolved, demo: cli.demo, help: cli.help };
 }
-  const sweep = str('retention-sweep-interval-sec');
-  if (sweep !== undefined) layer.retentionSweepIntervalSec = intOf(sweep, '--retention-sweep-interval-sec');

@@ -40,6 +40,7 @@ import type { PlazaIo, SignalingContext, SocketData } from './signaling/context.
 import { createAllowRequest, createCorsOrigin } from './signaling/origin.js';
 import type { ChatStore } from './storage/ChatStore.js';
 import { createSqliteChatStore } from './storage/index.js';
+import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
 import { SERVER_VERSION } from './version.js';
 
 /**
@@ -249,9 +250,22 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     calls,
   };
   io.use(createAuthMiddleware(ctx));
-  const services: ApiServices = {};
+  const webhooks = new WebhookDispatcher({
+    store,
+    metrics,
+    logger,
+    retryBaseMs: config.webhookRetryBaseMs,
+    maxAttempts: config.webhookMaxAttempts,
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    userAgent: `Plaza-Webhooks/${SERVER_VERSION}`,
+  });
+  // Before the retention sweep: its outbox cursor tells the sweep which events are still owed.
+  await webhooks.start();
+  const services: ApiServices = { webhooks };
   registerApi(http, { server: ctx, services, handlers: apiHandlers });
   const stopSweeps = startRetentionSweeps(store, config, logger);
+  const stopMessageSweeps = startMessageRetentionSweeps({ store, files, auditor }, config.retentionSweepIntervalSec, logger);
   io.on('connection', (socket) => handleConnection(ctx, socket));
 
   return new PlazaServer({
@@ -265,12 +279,13 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
     metrics,
     logger,
     files,
-  const stopMessageSweeps = startMessageRetentionSweeps({ store, files, auditor }, config.retentionSweepIntervalSec, logger);
     inflight,
     calls,
+    webhooks,
     markClosing: () => {
       closing = true;
       stopSweeps();
+      stopMessageSweeps();
       announcer.close();
     },
     ownsStore: !givenStore,
@@ -285,7 +300,6 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
 async function openDatabase(filename: string, synchronous: 'full' | 'normal', logger: Logger): Promise<ChatStore> {
   let store: ChatStore | undefined;
   try {
-      stopMessageSweeps();
     restrictDatabaseFiles(filename);
     store = createSqliteChatStore({ filename, synchronous, logger });
     await store.migrate();

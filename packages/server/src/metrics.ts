@@ -22,6 +22,10 @@ export interface ServerMetrics {
   callParticipants: Gauge;
   /** mediasoup workers that died (and were replaced). */
   mediaWorkerDeaths: Counter;
+  /** Webhook delivery attempts by outcome: `delivered`, `failed` (retry scheduled), `dead` (attempts exhausted). */
+  webhookDeliveries: Counter<'outcome'>;
+  /** Webhook deliveries waiting for their next attempt. */
+  webhookPending: Gauge;
 }
 
 /** The `type` label values of `plaza_media_objects`. */
@@ -51,6 +55,8 @@ export function createMetrics(): ServerMetrics {
     callsActive: new Gauge({ name: 'plaza_calls_active', help: 'Calls in progress', registers }),
     callParticipants: new Gauge({ name: 'plaza_call_participants', help: 'Participants in calls', registers }),
     mediaWorkerDeaths: new Counter({ name: 'plaza_media_worker_deaths_total', help: 'mediasoup workers that died', registers }),
+    webhookDeliveries: new Counter({ name: 'plaza_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers }),
+    webhookPending: new Gauge({ name: 'plaza_webhook_deliveries_pending', help: 'Webhook deliveries waiting for an attempt', registers }),
   };
 }
 

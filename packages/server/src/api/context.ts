@@ -1,13 +1,16 @@
 import type { ApiOperationId, ApiOutput, ApiParsedInput } from '@plaza/protocol';
 import type { Logger } from 'pino';
 import type { SignalingContext } from '../signaling/context.js';
+import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.js';
 
 /**
  * Server parts only the REST API uses, next to the signaling context. Each capability adds its
  * field here and fills it in `createPlazaServer`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled in by each capability
-export interface ApiServices {}
+export interface ApiServices {
+  /** Delivers outbox events to webhook endpoints (handlers wake it after a redelivery). */
+  webhooks: WebhookDispatcher;
+}
 
 /** Everything a REST handler may use about the server and the caller. */
 export interface ApiContext {

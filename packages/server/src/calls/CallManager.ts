@@ -8,6 +8,8 @@ import type { ServerMetrics } from '../metrics.js';
 import type { PlazaIo, PlazaSocket } from '../signaling/context.js';
 import { conversationRoom } from '../signaling/context.js';
 import type { ChatStore } from '../storage/ChatStore.js';
+import { OutboxEventType } from '../storage/outbox.js';
+import type { NewOutboxEvent } from '../storage/outbox.js';
 import { Call, callRoom } from './Call.js';
 import type { CallParticipant } from './CallParticipant.js';
 import { KeyedLock } from './KeyedLock.js';
@@ -60,6 +62,17 @@ export function formatDuration(ms: number): string {
   if (h > 0) return `${h} h ${m} min`;
   if (m > 0) return `${m} min ${s} s`;
   return `${s} s`;
+}
+
+/** What call events say about the call. */
+function callFacts(call: Call): { id: string; conversationId: string; startedBy: string; startedAt: string } {
+  return { id: call.id, conversationId: call.conversationId, startedBy: call.startedBy, startedAt: call.startedAt };
+}
+
+/** A `participant.joined` or `participant.left` outbox event. */
+function participantEvent(type: OutboxEventType, call: Call, participant: CallParticipant, reason?: ParticipantLeftReason): NewOutboxEvent {
+  const { id, userId, name, joinedAt } = participant;
+  return { type, payload: { conversationId: call.conversationId, callId: call.id, participant: { id, userId, name, joinedAt }, ...(reason ? { reason } : {}) } };
 }
 
 /**
@@ -245,6 +258,10 @@ export class CallManager {
     call.toCall().emit('call:participantJoined', { callId: call.id, participant: participant.toWire() });
     this.rings.end(call.id, actor.user.id, 'answered');
     actor.socket.join(callRoom(call.id));
+    await this.#recordEvents(call, [
+      ...(started ? [{ type: OutboxEventType.callStarted, payload: { conversationId, call: callFacts(call) } }] : []),
+      participantEvent(OutboxEventType.participantJoined, call, participant),
+    ]);
     if (started) {
       this.#byConversation.set(conversationId, call);
       this.#byId.set(call.id, call);
@@ -304,6 +321,7 @@ export class CallManager {
       ip: audit?.actor?.ip ?? null,
       details: { callId: call.id, participantId: participant.id, userId: participant.userId, reason },
     });
+    await this.#recordEvents(call, [participantEvent(OutboxEventType.participantLeft, call, participant, reason)]);
     if (call.participants.size === 0) await this.#end(call);
   }
 
@@ -388,8 +406,20 @@ export class CallManager {
     const endedAt = new Date();
     this.#deps.io.to(conversationRoom(call.conversationId)).emit('call:ended', { callId: call.id, conversationId: call.conversationId, endedAt: endedAt.toISOString() });
     const duration = endedAt.getTime() - Date.parse(call.startedAt);
+    await this.#recordEvents(call, [
+      { type: OutboxEventType.callEnded, payload: { conversationId: call.conversationId, call: callFacts(call), endedAt: endedAt.toISOString(), durationMs: duration } },
+    ]);
     await this.#postSystemMessage(call, `Call ended after ${formatDuration(duration)}`);
     call.logger.info({ durationMs: duration }, 'call ended');
+  }
+
+  /** Writes call events to the outbox for webhooks (failures are logged: the call goes on). */
+  async #recordEvents(call: Call, events: NewOutboxEvent[]): Promise<void> {
+    try {
+      await this.#deps.store.recordEvents(events);
+    } catch (error) {
+      call.logger.warn({ err: error }, 'could not record the call events');
+    }
   }
 
   /** Posts a system message into the call's conversation (failures are logged: the call goes on). */

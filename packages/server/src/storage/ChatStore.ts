@@ -11,6 +11,8 @@ import type {
   User,
 } from '@plaza/protocol';
 import type { FileRecords } from './FileRecords.js';
+import type { NewOutboxEvent } from './outbox.js';
+import type { WebhookRecords } from './WebhookRecords.js';
 import type { RetentionBatch } from './retentionQueries.js';
 import type { ErasureOutcome, UserExportData } from './userData.js';
 
@@ -178,6 +180,14 @@ export interface ChatStore extends FileRecords {
    * event. Throws `CONVERSATION_NOT_FOUND`, `NOT_A_MEMBER`.
    */
   markRead(conversationId: string, userId: string, seq: number): Promise<ReadState>;
+
+  /** Webhook endpoints and deliveries, and the outbox as events (REST API and webhook dispatcher). */
+  readonly webhooks: WebhookRecords;
+  /**
+   * Writes outbox events that no other store change carries (call and participant events), in one
+   * transaction.
+   */
+  recordEvents(events: readonly NewOutboxEvent[]): Promise<void>;
 
   /** Records an audit entry. */
   audit(entry: AuditEntry): Promise<void>;

@@ -19,7 +19,10 @@ import * as files from './fileQueries.js';
 import type { DeletedMessage, NewFileRecord, StoredFile } from './FileRecords.js';
 import { nowIso } from './ids.js';
 import { MessageAppender } from './MessageAppender.js';
-import { deleteExpired } from './outbox.js';
+import { deleteExpired, writeOutboxEvents } from './outbox.js';
+import type { NewOutboxEvent } from './outbox.js';
+import { KyselyWebhookRecords } from './webhookQueries.js';
+import type { WebhookRecords } from './WebhookRecords.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
@@ -90,6 +93,8 @@ export class SqliteChatStore implements ChatStore {
   readonly #sqlite: Database.Database;
   readonly #db: Kysely<ChatDatabase>;
   readonly #appender: MessageAppender;
+  /** Webhook endpoints, deliveries and events. */
+  readonly webhooks: WebhookRecords;
   readonly #logger: StoreLogger | undefined;
   readonly #ready: Promise<void>;
   #reads: PreparedReads | undefined;
@@ -122,6 +127,7 @@ export class SqliteChatStore implements ChatStore {
     );
     this.#ready = this.#runMigrations();
     this.#ready.catch(() => undefined);
+    this.webhooks = new KyselyWebhookRecords(() => this.#open());
   }
 
   /** Counters of the group commit (transactions, messages, duplicates, largest batch). */
@@ -368,6 +374,10 @@ export class SqliteChatStore implements ChatStore {
 
   markRead(conversationId: string, userId: string, seq: number): Promise<ReadState> {
     return this.#tx((trx) => messages.markRead(trx, conversationId, userId, seq));
+  }
+
+  recordEvents(events: readonly NewOutboxEvent[]): Promise<void> {
+    return this.#tx((trx, now) => writeOutboxEvents(trx, events, now));
   }
 
   audit(entry: AuditEntry): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { webhookSecretRotation } from './webhookMigration.js';
 
 /** Databases the chat schema is written for. */
 export type ChatDialect = 'sqlite' | 'postgres';
@@ -272,6 +273,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
     '0003_outbox_message_id': outboxMessageId,
     '0004_drop_outbox_undelivered': dropOutboxUndelivered,
     '0005_integration': integration(dialect),
+    '0006_webhooks': webhookSecretRotation,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

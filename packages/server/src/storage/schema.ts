@@ -166,6 +166,9 @@ export interface WebhookEndpointsTable {
   events: string;
   /** The signing secret, `whsec_…` (base64 after the prefix). */
   secret: string;
+  /** The secret the last rotation replaced, still signing until `previous_secret_expires_at` (0006). */
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
   description: string | null;
   /** 1 or 0. */
   enabled: number;
