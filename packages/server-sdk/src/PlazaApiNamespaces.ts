@@ -1,24 +1,22 @@
-import type { ApiOperationId, ApiOutput } from '@plaza/protocol';
+import type { ApiOutput } from '@plaza/protocol';
 import type { PlazaApiCallOptions } from './PlazaApi.js';
 import type { ApiBody, ApiQuery, PlazaApiMethodName } from './plazaApiOperations.js';
 import type { LooseInput } from './internal/buildRequest.js';
 
-type Out<K extends ApiOperationId> = Promise<ApiOutput<K>>;
-type Opts = PlazaApiCallOptions;
 
 /** Members of a conversation: `api.conversations.members`. */
 export interface ConversationMembersApi {
   /** All members, owners first. Throws `CONVERSATION_NOT_FOUND`. */
-  list(conversationId: string, options?: Opts): Out<'listMembers'>;
+  list(conversationId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'listMembers'>>;
   /**
    * Adds users (role `member` unless given); members already in keep their role. Answers those added.
    * Throws `INVALID_REQUEST`, `CONVERSATION_NOT_FOUND`, `CONFLICT` (a direct conversation).
    */
-  add(conversationId: string, members: ApiBody<'addMembers'>['members'], options?: Opts): Out<'addMembers'>;
+  add(conversationId: string, members: ApiBody<'addMembers'>['members'], options?: PlazaApiCallOptions): Promise<ApiOutput<'addMembers'>>;
   /** Changes a member's role. Throws `NOT_A_MEMBER`, `CONVERSATION_NOT_FOUND`, `CONFLICT` (the last owner). */
-  update(conversationId: string, userId: string, patch: ApiBody<'updateMember'>, options?: Opts): Out<'updateMember'>;
+  update(conversationId: string, userId: string, patch: ApiBody<'updateMember'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'updateMember'>>;
   /** Removes a member (their connections leave, and its live call). Throws `NOT_A_MEMBER`, `CONVERSATION_NOT_FOUND`, `CONFLICT`. */
-  remove(conversationId: string, userId: string, options?: Opts): Out<'removeMember'>;
+  remove(conversationId: string, userId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'removeMember'>>;
 }
 
 /** Messages of a conversation: `api.conversations.messages`. */
@@ -28,32 +26,32 @@ export interface ConversationMessagesApi {
    * connected members. Throws `INVALID_REQUEST`, `NOT_A_MEMBER`, `FORBIDDEN_ROLE`, `CONVERSATION_NOT_FOUND`,
    * `MESSAGE_NOT_FOUND` (`replyTo`), `CONFLICT` (a reused `clientId`), `PAYLOAD_TOO_LARGE`.
    */
-  post(conversationId: string, message: ApiBody<'postMessage'>, options?: Opts): Out<'postMessage'>;
+  post(conversationId: string, message: ApiBody<'postMessage'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'postMessage'>>;
   /** History ascending by `seq`: the latest, or before `beforeSeq` / after `afterSeq`. Throws `CONVERSATION_NOT_FOUND`. */
-  list(conversationId: string, query?: ApiQuery<'listMessages'>, options?: Opts): Out<'listMessages'>;
+  list(conversationId: string, query?: ApiQuery<'listMessages'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listMessages'>>;
 }
 
 /** Retention period of a conversation: `api.conversations.retention`. */
 export interface ConversationRetentionApi {
   /** The conversation's retention period. Throws `CONVERSATION_NOT_FOUND`. */
-  get(conversationId: string, options?: Opts): Out<'getRetention'>;
+  get(conversationId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getRetention'>>;
   /**
    * Sets how long messages are kept, in seconds; `null` keeps them forever.
    * Throws `INVALID_REQUEST` (out of range), `CONVERSATION_NOT_FOUND`.
    */
-  set(conversationId: string, seconds: ApiBody<'setRetention'>['seconds'], options?: Opts): Out<'setRetention'>;
+  set(conversationId: string, seconds: ApiBody<'setRetention'>['seconds'], options?: PlazaApiCallOptions): Promise<ApiOutput<'setRetention'>>;
 }
 
 /** Conversations: `api.conversations`. */
 export interface ConversationsApi {
   /** Creates a group or channel; `createdBy` becomes its owner. Throws `INVALID_REQUEST`. */
-  create(conversation: ApiBody<'createConversation'>, options?: Opts): Out<'createConversation'>;
+  create(conversation: ApiBody<'createConversation'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'createConversation'>>;
   /** One page of conversations, filtered by `externalRef`, `topic`, `memberId` (walk all with `api.paginate('listConversations', …)`). */
-  list(query?: ApiQuery<'listConversations'>, options?: Opts): Out<'listConversations'>;
+  list(query?: ApiQuery<'listConversations'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listConversations'>>;
   /** One conversation. Throws `CONVERSATION_NOT_FOUND`. */
-  get(conversationId: string, options?: Opts): Out<'getConversation'>;
+  get(conversationId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getConversation'>>;
   /** Changes title, topic or external reference (`null` clears). Throws `INVALID_REQUEST`, `CONVERSATION_NOT_FOUND`, `CONFLICT`. */
-  update(conversationId: string, patch: ApiBody<'updateConversation'>, options?: Opts): Out<'updateConversation'>;
+  update(conversationId: string, patch: ApiBody<'updateConversation'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'updateConversation'>>;
   /** Members of a conversation. */
   readonly members: ConversationMembersApi;
   /** Messages of a conversation. */
@@ -65,19 +63,19 @@ export interface ConversationsApi {
 /** Participants of a live call: `api.calls.participants`. */
 export interface CallParticipantsApi {
   /** Removes a participant from the call (they may join again). Throws `CALL_NOT_FOUND`, `PARTICIPANT_NOT_FOUND`. */
-  remove(callId: string, participantId: string, options?: Opts): Out<'removeParticipant'>;
+  remove(callId: string, participantId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'removeParticipant'>>;
   /** Mutes one source of a participant; only they can unmute it. Throws `CALL_NOT_FOUND`, `PARTICIPANT_NOT_FOUND`, `MEDIA_NOT_FOUND`. */
-  mute(callId: string, participantId: string, source: ApiBody<'muteParticipant'>['source'], options?: Opts): Out<'muteParticipant'>;
+  mute(callId: string, participantId: string, source: ApiBody<'muteParticipant'>['source'], options?: PlazaApiCallOptions): Promise<ApiOutput<'muteParticipant'>>;
 }
 
 /** Live calls: `api.calls`. */
 export interface CallsApi {
   /** Every live call with its participants. */
-  list(options?: Opts): Out<'listCalls'>;
+  list(options?: PlazaApiCallOptions): Promise<ApiOutput<'listCalls'>>;
   /** One live call. Throws `CALL_NOT_FOUND`. */
-  get(callId: string, options?: Opts): Out<'getCall'>;
+  get(callId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getCall'>>;
   /** Ends a call for everyone. Throws `CALL_NOT_FOUND`. */
-  end(callId: string, options?: Opts): Out<'endCall'>;
+  end(callId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'endCall'>>;
   /** Participants of a live call. */
   readonly participants: CallParticipantsApi;
 }
@@ -85,47 +83,47 @@ export interface CallsApi {
 /** Webhook endpoints: `api.webhooks`. */
 export interface WebhooksApi {
   /** Creates an endpoint; the answer carries its signing `secret`, shown only this once. Throws `INVALID_REQUEST`. */
-  create(webhook: ApiBody<'createWebhook'>, options?: Opts): Out<'createWebhook'>;
+  create(webhook: ApiBody<'createWebhook'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'createWebhook'>>;
   /** One page of endpoints, oldest first. */
-  list(query?: ApiQuery<'listWebhooks'>, options?: Opts): Out<'listWebhooks'>;
+  list(query?: ApiQuery<'listWebhooks'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listWebhooks'>>;
   /** One endpoint. Throws `WEBHOOK_NOT_FOUND`. */
-  get(webhookId: string, options?: Opts): Out<'getWebhook'>;
+  get(webhookId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getWebhook'>>;
   /** Changes the given fields. Throws `INVALID_REQUEST`, `WEBHOOK_NOT_FOUND`. */
-  update(webhookId: string, patch: ApiBody<'updateWebhook'>, options?: Opts): Out<'updateWebhook'>;
+  update(webhookId: string, patch: ApiBody<'updateWebhook'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'updateWebhook'>>;
   /** Deletes an endpoint and its deliveries. Throws `WEBHOOK_NOT_FOUND` (also when already gone). */
-  delete(webhookId: string, options?: Opts): Out<'deleteWebhook'>;
+  delete(webhookId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'deleteWebhook'>>;
   /** A new signing secret; the old one stays valid for 24 hours. Throws `WEBHOOK_NOT_FOUND`. */
-  rotateSecret(webhookId: string, options?: Opts): Out<'rotateWebhookSecret'>;
+  rotateSecret(webhookId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'rotateWebhookSecret'>>;
   /** One page of an endpoint's deliveries, newest first, optionally of one `status`. Throws `WEBHOOK_NOT_FOUND`. */
-  listDeliveries(webhookId: string, query?: ApiQuery<'listWebhookDeliveries'>, options?: Opts): Out<'listWebhookDeliveries'>;
+  listDeliveries(webhookId: string, query?: ApiQuery<'listWebhookDeliveries'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listWebhookDeliveries'>>;
   /** One page of deliveries that failed every attempt, newest first. */
-  listDeadLetters(query?: ApiQuery<'listDeadLetters'>, options?: Opts): Out<'listDeadLetters'>;
+  listDeadLetters(query?: ApiQuery<'listDeadLetters'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listDeadLetters'>>;
 }
 
 /** Outbox events: `api.events`. */
 export interface EventsApi {
   /** One page of events, oldest first, optionally of a `type` or after an event id. */
-  list(query?: ApiQuery<'listEvents'>, options?: Opts): Out<'listEvents'>;
+  list(query?: ApiQuery<'listEvents'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listEvents'>>;
   /** One event with its deliveries. Throws `EVENT_NOT_FOUND`. */
-  get(eventId: string, options?: Opts): Out<'getEvent'>;
+  get(eventId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getEvent'>>;
   /** Delivers an event again (to every endpoint, or to `webhookId`). Throws `EVENT_NOT_FOUND`, `WEBHOOK_NOT_FOUND`. */
-  redeliver(eventId: string, target?: ApiBody<'redeliverEvent'>, options?: Opts): Out<'redeliverEvent'>;
+  redeliver(eventId: string, target?: ApiBody<'redeliverEvent'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'redeliverEvent'>>;
 }
 
 /** Users: `api.users`. */
 export interface UsersApi {
   /** Closes every live connection of the user and refuses their tokens issued until now (`TOKEN_REVOKED`). */
-  revokeSessions(userId: string, options?: Opts): Out<'revokeSessions'>;
+  revokeSessions(userId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'revokeSessions'>>;
   /** Everything stored about the user, as one JSON document. Throws `USER_NOT_FOUND`. */
-  export(userId: string, options?: Opts): Out<'exportUser'>;
+  export(userId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'exportUser'>>;
   /** Removes or anonymises everything that names the user. Throws `USER_NOT_FOUND` (unknown or already erased). */
-  erase(userId: string, options?: Opts): Out<'eraseUser'>;
+  erase(userId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'eraseUser'>>;
 }
 
 /** The audit log: `api.audit`. */
 export interface AuditApi {
   /** One page of audit records, newest first, filtered (walk all with `api.paginate('listAudit', …)`). */
-  list(query?: ApiQuery<'listAudit'>, options?: Opts): Out<'listAudit'>;
+  list(query?: ApiQuery<'listAudit'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listAudit'>>;
 }
 
 /** The namespaces of {@link PlazaApi}. */
@@ -139,7 +137,7 @@ export interface PlazaApiNamespaces {
 }
 
 /** Calls the operation behind a method name (see `plazaApiOperations`). */
-export type MethodCaller = (name: PlazaApiMethodName, input: LooseInput, options: Opts | undefined) => Promise<unknown>;
+export type MethodCaller = (name: PlazaApiMethodName, input: LooseInput, options: PlazaApiCallOptions | undefined) => Promise<unknown>;
 
 /**
  * Builds the namespaced methods on top of one caller. Each method only arranges its arguments
@@ -147,7 +145,7 @@ export type MethodCaller = (name: PlazaApiMethodName, input: LooseInput, options
  */
 export function createNamespaces(call: MethodCaller): PlazaApiNamespaces {
   // Every method's answer is the operation's output; the caller is typed loosely, the interfaces above are not.
-  const c = call as (name: PlazaApiMethodName, input: LooseInput, options: Opts | undefined) => Promise<never>;
+  const c = call as (name: PlazaApiMethodName, input: LooseInput, options: PlazaApiCallOptions | undefined) => Promise<never>;
   return {
     conversations: {
       create: (body, o) => c('conversations.create', { body }, o),
