@@ -48,9 +48,10 @@ await plaza.connect(token).catch((error: unknown) => fail(`cannot connect to ${u
 const print = (line: string) => process.stdout.write(`${line}\n`);
 let current: Conversation | null = null;
 
-/** Prints a conversation's messages as "<name>: <text>", names from its member list. */
-async function follow(conversation: Conversation): Promise<void> {
+/** Prints a conversation's messages as "<name>: <text>" (names from its member list), the last few earlier ones first. */
+async function follow(conversation: Conversation, earlier: readonly Message[] = []): Promise<void> {
   const names = new Map((await conversation.members()).map((m) => [m.userId, m.name]));
+  for (const m of earlier) if (m.kind === 'user') print(`  ${names.get(m.senderId) ?? m.senderId}: ${m.text}`);
   conversation.on('memberAdded', (member) => {
     names.set(member.userId, member.name);
     print(`  (${member.name} joined)`);
@@ -66,10 +67,7 @@ if (actAs) {
   print(`Connected as ${name} (${identity}). Waiting to be added to a conversation…`);
   plaza.conversations.on('added', (conversation) => {
     print(`\nAdded to "${conversation.title ?? conversation.id}" (topic ${conversation.topic ?? 'none'}). Type to reply.`);
-    void conversation.history({ limit: 20 }).then((page) => {
-      for (const m of page.messages) if (m.kind === 'user') print(`  earlier: ${m.text}`);
-      return follow(conversation);
-    });
+    void conversation.history({ limit: 20 }).then((page) => follow(conversation, page.messages));
   });
 } else {
   const conversation = await plaza.conversations.create({ kind: 'group', title: `Question about ${topic}`, topic });

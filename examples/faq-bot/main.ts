@@ -70,7 +70,10 @@ try {
 const shown = plaza.url.replace('://127.0.0.1:', '://localhost:');
 const firstTopic = Object.keys(config.departments)[0] ?? 'street-light';
 const firstAgent = config.departments[firstTopic]?.agent.id ?? 'agent-lighting';
-const env = config.external ? '' : server && config.port !== 7700 ? `PLAZA_URL=${shown} ` : '';
+// The terminal chat finds the server and the key pair by itself when both are the defaults.
+const env = config.external
+  ? ''
+  : `${config.port !== 7700 ? `PLAZA_URL=${shown} ` : ''}${config.dataDir !== './plaza-data-faq-bot' ? `PLAZA_DATA_DIR=${config.dataDir} ` : ''}`;
 say('');
 say(`FAQ bot "${config.botName}" (${config.botId}) is running on ${shown}, serving topics: ${running.bot.topics.join(', ')}.`);
 say('Try it in a second terminal, from the repository root:');
