@@ -93,6 +93,16 @@ export type {
 export {
   apiErrorSchema,
   apiRoutes,
+  attachmentSchema,
+  auditRecordSchema,
+  callParticipantSchema,
+  callSummarySchema,
+  callTrackSchema,
+  conversationSchema,
+  memberSchema,
+  messagePageSchema,
+  messageSchema,
+  reactionSchema,
   auditRoutes,
   callsRoutes,
   conversationsRoutes,
@@ -104,6 +114,7 @@ export {
   webhooksRoutes,
 } from './api/index.js';
 export type {
+  AuditRecordOutput,
   ApiInput,
   ApiOperationId,
   ApiOutput,

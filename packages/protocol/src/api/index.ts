@@ -28,6 +28,19 @@ export type ApiParsedInput<K extends ApiOperationId> = RouteParsedInput<ApiRoute
 export type ApiOutput<K extends ApiOperationId> = RouteOutput<ApiRouteOf<K>>;
 
 export { apiErrorSchema, cursorSchema, defineRoute, pageLimitSchema, pageOf } from './route.js';
+export {
+  attachmentSchema,
+  auditRecordSchema,
+  callParticipantSchema,
+  callSummarySchema,
+  callTrackSchema,
+  conversationSchema,
+  memberSchema,
+  messagePageSchema,
+  messageSchema,
+  reactionSchema,
+} from './entities.js';
+export type { AuditRecordOutput } from './entities.js';
 export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };
 export {

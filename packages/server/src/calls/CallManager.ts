@@ -53,6 +53,14 @@ export interface CallActor {
   ip: string | null;
 }
 
+/** How a removal is audited: the action, and who did it (a socket's user, or an id such as `api:<apiKey>`). */
+export interface CallAudit {
+  actor: CallActor | null;
+  action: string;
+  /** The actor when there is no socket (the REST API): its id and address. */
+  by?: { actorId: string; ip: string | null };
+}
+
 /** How long a call lasted, for the system message: "1 h 2 min", "3 min 4 s", "5 s". */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms / 1000));
@@ -92,6 +100,8 @@ export class CallManager {
   readonly #byConversation = new Map<string, Call>();
   readonly #byId = new Map<string, Call>();
   readonly #lock = new KeyedLock();
+  /** Calls being ended by `end()`, with the time their `call:ended` went out. */
+  readonly #announcedEnd = new WeakMap<Call, Date>();
   /** Per user, new participants whose join is in flight (counted against `maxCallParticipantsPerUser`). */
   readonly #joining = new Map<string, number>();
   #closed = false;
@@ -143,6 +153,39 @@ export class CallManager {
   /** The live call of a conversation. */
   ofConversation(conversationId: string): Call | undefined {
     return this.#byConversation.get(conversationId);
+  }
+
+  /** Every live call, oldest first. */
+  list(): Call[] {
+    return [...this.#byId.values()];
+  }
+
+  /**
+   * Ends a call at once (an administrator's decision): participants and members are told first
+   * that the call ended (`call:ended`, so clients leave with reason `ended`), then every
+   * participant is removed (audited as `call.removed`) and the call closes as when its last
+   * participant leaves. Audited as `call.ended` by `by`. Does nothing when it has ended already.
+   */
+  end(call: Call, by: { actorId: string; ip: string | null }): Promise<void> {
+    return this.#lock.run(call.conversationId, async () => {
+      if (call.ended) return;
+      const endedAt = new Date();
+      this.#announcedEnd.set(call, endedAt);
+      this.#deps.io
+        .to([callRoom(call.id), conversationRoom(call.conversationId)])
+        .emit('call:ended', { callId: call.id, conversationId: call.conversationId, endedAt: endedAt.toISOString() });
+      this.#deps.auditor.record({
+        action: 'call.ended',
+        actorId: by.actorId,
+        target: call.conversationId,
+        ip: by.ip,
+        details: { callId: call.id, participants: call.participants.size },
+      });
+      for (const participant of [...call.participants.values()]) {
+        await this.#leaveNow(call, participant, 'removed', { actor: null, action: 'call.removed', by });
+      }
+      if (!call.ended) await this.#end(call);
+    });
   }
 
   /**
@@ -305,20 +348,20 @@ export class CallManager {
    * Removes a participant (leave, removal, end of grace, end of membership): closes its media,
    * cancels the rings it started, tells the others, and ends the call when it was the last one.
    */
-  leave(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: { actor: CallActor | null; action: string }): Promise<void> {
+  leave(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: CallAudit): Promise<void> {
     return this.#lock.run(call.conversationId, () => this.#leaveNow(call, participant, reason, audit));
   }
 
-  async #leaveNow(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: { actor: CallActor | null; action: string }): Promise<void> {
+  async #leaveNow(call: Call, participant: CallParticipant, reason: ParticipantLeftReason, audit?: CallAudit): Promise<void> {
     if (participant.gone || call.ended) return;
     this.rings.endAll(call.id, 'cancelled', (ring) => ring.callerParticipantId === participant.id);
     call.removeParticipant(participant, reason);
     this.#deps.metrics.callParticipants.dec();
     this.#deps.auditor.record({
       action: audit?.action ?? 'call.left',
-      actorId: audit?.actor?.user.id ?? participant.userId,
+      actorId: audit?.actor?.user.id ?? audit?.by?.actorId ?? participant.userId,
       target: call.conversationId,
-      ip: audit?.actor?.ip ?? null,
+      ip: audit?.actor?.ip ?? audit?.by?.ip ?? null,
       details: { callId: call.id, participantId: participant.id, userId: participant.userId, reason },
     });
     await this.#recordEvents(call, [participantEvent(OutboxEventType.participantLeft, call, participant, reason)]);
@@ -403,8 +446,11 @@ export class CallManager {
     this.#byId.delete(call.id);
     this.rings.endAll(call.id, 'cancelled');
     this.#deps.metrics.callsActive.dec();
-    const endedAt = new Date();
-    this.#deps.io.to(conversationRoom(call.conversationId)).emit('call:ended', { callId: call.id, conversationId: call.conversationId, endedAt: endedAt.toISOString() });
+    // A call ended by `end()` announced its end before its participants left.
+    const announcedAt = this.#announcedEnd.get(call);
+    this.#announcedEnd.delete(call);
+    const endedAt = announcedAt ?? new Date();
+    if (!announcedAt) this.#deps.io.to(conversationRoom(call.conversationId)).emit('call:ended', { callId: call.id, conversationId: call.conversationId, endedAt: endedAt.toISOString() });
     const duration = endedAt.getTime() - Date.parse(call.startedAt);
     await this.#recordEvents(call, [
       { type: OutboxEventType.callEnded, payload: { conversationId: call.conversationId, call: callFacts(call), endedAt: endedAt.toISOString(), durationMs: duration } },

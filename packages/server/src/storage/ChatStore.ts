@@ -11,10 +11,10 @@ import type {
   User,
 } from '@plaza/protocol';
 import type { FileRecords } from './FileRecords.js';
-import type { NewOutboxEvent } from './outbox.js';
-import type { WebhookRecords } from './WebhookRecords.js';
 import type { RetentionBatch } from './retentionQueries.js';
 import type { ErasureOutcome, UserExportData } from './userData.js';
+import type { NewOutboxEvent } from './outbox.js';
+import type { WebhookRecords } from './WebhookRecords.js';
 
 /** A new conversation. `members` must include the creator. */
 export interface NewConversation {
@@ -85,6 +85,34 @@ export interface AuditRecord extends AuditEntry {
   at: string;
 }
 
+/** Filters and page of {@link ChatStore.listAudit}; every filter that is set must match. */
+export interface AuditQuery {
+  /** Most records to return. */
+  limit: number;
+  /** Only records with a smaller id (older): the pagination cursor. */
+  beforeId?: number;
+  actorId?: string;
+  action?: string;
+  target?: string;
+  outcome?: 'allowed' | 'denied';
+  /** Records at or after this instant (ISO 8601). */
+  since?: string;
+  /** Records before this instant (ISO 8601). */
+  until?: string;
+}
+
+/** Filters and page of {@link ChatStore.listConversationsPage}; every filter that is set must match. */
+export interface ConversationQuery {
+  externalRef?: string;
+  topic?: string;
+  /** Only conversations this user belongs to. */
+  memberId?: string;
+  /** Most conversations to return. */
+  limit: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
 /**
  * Everything the server persists for chat. One implementation per database: SQLite (the default,
  * one machine) now, PostgreSQL later with the same Kysely queries. Every method is async so a
@@ -120,8 +148,13 @@ export interface ChatStore extends FileRecords {
   getConversationWithState(conversationId: string, userId: string): Promise<ConversationWithState | null>;
   /** Every conversation `userId` belongs to, most recently active first. */
   listConversations(userId: string): Promise<ConversationWithState[]>;
-  /** Updates title and/or topic (`topic: null` clears it). Throws `CONVERSATION_NOT_FOUND`. */
-  updateConversation(conversationId: string, patch: { title?: string; topic?: string | null }): Promise<Conversation>;
+  /** Updates title, topic and/or external reference (`null` clears the last two). Throws `CONVERSATION_NOT_FOUND`. */
+  updateConversation(conversationId: string, patch: { title?: string; topic?: string | null; externalRef?: string | null }): Promise<Conversation>;
+  /**
+   * Every conversation matching the filters (not per user: for the REST API), newest created first,
+   * a page at a time. Throws `INVALID_REQUEST` for a cursor the list did not hand out.
+   */
+  listConversationsPage(query: ConversationQuery): Promise<{ items: Conversation[]; nextCursor: string | null }>;
 
   /**
    * A conversation and `userId`'s membership in it (`null` when not a member), read together; `null`
@@ -198,9 +231,6 @@ export interface ChatStore extends FileRecords {
    * `auditBefore` (ISO 8601 UTC timestamps); resolves with how many of each were deleted.
    */
   deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }>;
-  /** Audit records, newest first. */
-  listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]>;
-}
   /**
    * Voids every token of `userId` issued at or before now (creating the user when unknown) and
    * writes the `user.sessions_revoked` event; resolves with the revocation time (ISO 8601).
@@ -231,3 +261,6 @@ export interface ChatStore extends FileRecords {
    * outbox events and the files nothing references any more (rows; the caller deletes bytes).
    */
   sweepExpiredMessages(nowMs: number, limit: number): Promise<RetentionBatch>;
+  /** Audit records, newest first. */
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+}

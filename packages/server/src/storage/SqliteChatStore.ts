@@ -13,7 +13,8 @@ import type {
 } from '@plaza/protocol';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { PlazaError } from '../errors.js';
-import type { AppendResult, AuditEntry, AuditRecord, ChatStore, Membership, NewConversation, NewMessage } from './ChatStore.js';
+import * as admin from './adminQueries.js';
+import type { AppendResult, AuditEntry, AuditQuery, AuditRecord, ChatStore, ConversationQuery, Membership, NewConversation, NewMessage } from './ChatStore.js';
 import * as conversations from './conversationQueries.js';
 import * as files from './fileQueries.js';
 import type { DeletedMessage, NewFileRecord, StoredFile } from './FileRecords.js';
@@ -27,14 +28,14 @@ import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
 import { PreparedReads } from './PreparedReads.js';
-import { parseJson, toJson } from './rows.js';
-import type { ChatDatabase } from './schema.js';
-import type { StoreLogger } from './StoreLogger.js';
-
 import * as retention from './retentionQueries.js';
 import type { RetentionBatch } from './retentionQueries.js';
 import * as userData from './userData.js';
 import type { ErasureOutcome, UserExportData } from './userData.js';
+import { parseJson, toJson } from './rows.js';
+import type { ChatDatabase } from './schema.js';
+import type { StoreLogger } from './StoreLogger.js';
+
 /** Options of {@link createSqliteChatStore}. */
 export interface SqliteChatStoreOptions {
   /** Path of the SQLite file (created if missing; its directory must exist). */
@@ -264,8 +265,12 @@ export class SqliteChatStore implements ChatStore {
     return rows.map((r) => conversations.toConversationWithState(r));
   }
 
-  updateConversation(conversationId: string, patch: { title?: string; topic?: string | null }): Promise<Conversation> {
+  updateConversation(conversationId: string, patch: { title?: string; topic?: string | null; externalRef?: string | null }): Promise<Conversation> {
     return this.#tx((trx, now) => conversations.updateConversation(trx, conversationId, patch, now));
+  }
+
+  async listConversationsPage(query: ConversationQuery): Promise<{ items: Conversation[]; nextCursor: string | null }> {
+    return admin.listConversationsPage(await this.#open(), query);
   }
 
   async getMembership(conversationId: string, userId: string): Promise<Membership | null> {
@@ -407,21 +412,6 @@ export class SqliteChatStore implements ChatStore {
     });
   }
 
-  async deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }> {
-    return deleteExpired(await this.#open(), cutoffs);
-  }
-
-  async listAudit(query: { limit: number; beforeId?: number; actorId?: string; action?: string }): Promise<AuditRecord[]> {
-    const db = await this.#open();
-    let q = db.selectFrom('audit').selectAll();
-    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
-    if (query.actorId !== undefined) q = q.where('actor_id', '=', query.actorId);
-    if (query.action !== undefined) q = q.where('action', '=', query.action);
-    const rows = await q.orderBy('id', 'desc').limit(Math.max(1, Math.floor(query.limit))).execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      at: r.at,
-      action: r.action,
   revokeSessions(userId: string): Promise<string> {
     return this.#tx((trx, now) => userData.revokeSessions(trx, userId, now));
   }
@@ -450,13 +440,12 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx) => retention.sweepExpiredMessages(trx, nowMs, limit));
   }
 
-      actorId: r.actor_id,
-      target: r.target,
-      outcome: r.outcome as AuditRecord['outcome'],
-      reason: r.reason,
-      ip: r.ip,
-      details: parseJson<Record<string, unknown>>(r.details),
-    }));
+  async deleteExpired(cutoffs: { outboxBefore: string; auditBefore: string }): Promise<{ outbox: number; audit: number }> {
+    return deleteExpired(await this.#open(), cutoffs);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return admin.listAudit(await this.#open(), query);
   }
 }
 

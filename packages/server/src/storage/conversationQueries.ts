@@ -216,16 +216,17 @@ export async function getMembership(db: Db, conversationId: string, userId: stri
   };
 }
 
-/** Updates title and/or topic (inside `trx`), with its `conversation.updated` event. */
+/** Updates title, topic and/or external reference (inside `trx`), with its `conversation.updated` event. */
 export async function updateConversation(
   trx: Db,
   conversationId: string,
-  patch: { title?: string; topic?: string | null },
+  patch: { title?: string; topic?: string | null; externalRef?: string | null },
   now: string,
 ): Promise<Conversation> {
-  const set: { title?: string; topic?: string | null } = {};
+  const set: { title?: string; topic?: string | null; external_ref?: string | null } = {};
   if (patch.title !== undefined) set.title = patch.title;
   if (patch.topic !== undefined) set.topic = patch.topic;
+  if (patch.externalRef !== undefined) set.external_ref = patch.externalRef;
   if (Object.keys(set).length === 0) return toConversation(await requireConversation(trx, conversationId));
   const row = await trx.updateTable('conversations').set(set).where('id', '=', conversationId).returningAll().executeTakeFirst();
   if (!row) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);

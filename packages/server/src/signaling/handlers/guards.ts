@@ -56,7 +56,7 @@ export function utf8Bytes(text: string): number {
  * Throws `INVALID_REQUEST` for blank text (unless `blankAllowed`, for messages with attachments)
  * and `PAYLOAD_TOO_LARGE` (with `details.limit`) above the byte limit.
  */
-export function requireText(ctx: RequestContext, text: string, blankAllowed = false): void {
+export function requireText(ctx: Pick<RequestContext, 'server'>, text: string, blankAllowed = false): void {
   if (!blankAllowed && isBlankText(text)) {
     throw new PlazaError(ErrorCode.INVALID_REQUEST, 'text must not be empty', {
       details: { issues: [{ path: ['text'], message: 'text must not be empty' }] },

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 import { PlazaError } from '../../errors.js';
+import { appendAndAnnounce, resolveReferences } from '../actions.js';
 import { conversationRoom } from '../context.js';
 import { isManager, requireMember, requireText } from './guards.js';
 import type { HandlerMap } from './types.js';
@@ -22,33 +23,22 @@ export const messageHandlers: Pick<
     }
     // With attachments the text may be empty (a photo without caption).
     requireText(ctx, req.text, attachments.length > 0);
-    const store = ctx.server.store;
-    if (req.replyTo !== undefined && !(await store.getMessage(req.conversationId, req.replyTo))) {
-      throw new PlazaError(ErrorCode.MESSAGE_NOT_FOUND, `replyTo: no message ${req.replyTo} in this conversation`);
-    }
-    let mentions: string[] = [];
-    if (req.mentions && req.mentions.length > 0) {
-      const members = new Set(await store.listMemberIds(req.conversationId));
-      mentions = [...new Set(req.mentions)].filter((id) => members.has(id));
-    }
-    // Keep this socket's sends in arrival order: queue the append only after earlier ones.
-    if (ctx.sendTicket) await ctx.sendTicket.ready;
-    const appending = store.appendMessage({
-      conversationId: req.conversationId,
-      senderId: ctx.user.id,
-      clientId: req.clientId,
-      kind: 'user',
-      text: req.text,
-      replyTo: req.replyTo ?? null,
-      mentions,
-      ...(attachments.length > 0 ? { attachments } : {}),
-    });
-    ctx.sendTicket?.release();
-    const { message, duplicate } = await appending;
-    if (!duplicate) {
-      ctx.server.metrics.messages.inc();
-      ctx.server.io.to(conversationRoom(req.conversationId)).emit('message:new', message);
-    }
+    const mentions = await resolveReferences(ctx.server, req.conversationId, req.replyTo, req.mentions);
+    // Keep this socket's sends in arrival order: the append is queued only after earlier ones.
+    const { message } = await appendAndAnnounce(
+      ctx.server,
+      {
+        conversationId: req.conversationId,
+        senderId: ctx.user.id,
+        clientId: req.clientId,
+        kind: 'user',
+        text: req.text,
+        replyTo: req.replyTo ?? null,
+        mentions,
+        ...(attachments.length > 0 ? { attachments } : {}),
+      },
+      ctx.sendTicket,
+    );
     return message;
   },
 
