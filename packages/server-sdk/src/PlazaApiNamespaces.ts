@@ -128,11 +128,17 @@ export interface AuditApi {
 
 /** The namespaces of {@link PlazaApi}. */
 export interface PlazaApiNamespaces {
+  /** Conversations, members, messages, retention. */
   conversations: ConversationsApi;
+  /** Live calls and participants. */
   calls: CallsApi;
+  /** Webhook endpoints and deliveries. */
   webhooks: WebhooksApi;
+  /** Outbox events. */
   events: EventsApi;
+  /** Users. */
   users: UsersApi;
+  /** The audit log. */
   audit: AuditApi;
 }
 
