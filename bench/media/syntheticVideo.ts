@@ -31,7 +31,16 @@ export function startSyntheticCamera(width: number, height: number, fps: number)
   for (let i = 1; i < texture.length; i++) texture[i] = ((texture[i] as number) + (texture[i - 1] as number) * 3) >> 2;
   let tick = 0;
   const frame = { width, height, data };
-  const timer = setInterval(() => {
+  // Frames are due at start + n/fps on the wall clock; each timeout aims at the next due time, so a
+  // late timer does not push every later frame back (setInterval's slip cost ~1 fps under load).
+  const start = performance.now();
+  const interval = 1000 / fps;
+  let due = 0;
+  let timer: NodeJS.Timeout;
+  const schedule = () => {
+    timer = setTimeout(produce, Math.max(0, start + (due + 1) * interval - performance.now()));
+  };
+  const produce = () => {
     tick++;
     const dx = (tick * 3) % width;
     const dy = (tick * 2) % height;
@@ -47,12 +56,16 @@ export function startSyntheticCamera(width: number, height: number, fps: number)
     data.fill(128 + Math.round(40 * Math.sin(tick / 30)), lumaSize, lumaSize + lumaSize / 4);
     data.fill(128 + Math.round(40 * Math.cos(tick / 30)), lumaSize + lumaSize / 4);
     source.onFrame(frame as unknown as Parameters<typeof source.onFrame>[0]);
-  }, 1000 / fps);
+    // After a long stall, skip the frames that are already past rather than sending them in a burst.
+    due = Math.max(due + 1, Math.floor((performance.now() - start) / interval));
+    schedule();
+  };
+  schedule();
   return {
     track,
     frames: () => tick,
     stop: () => {
-      clearInterval(timer);
+      clearTimeout(timer);
       track.stop();
     },
   };
