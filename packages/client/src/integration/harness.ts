@@ -8,8 +8,10 @@ import { PlazaClient } from '../PlazaClient.js';
 import type { PlazaClientOptions } from '../PlazaClient.js';
 import { createLogger } from '../logger.js';
 
-const KEY = 'PKclienttests';
-const SECRET = 'client-integration-secret-0123456789abcdef';
+/** The API key every harness server accepts (for REST calls in tests). */
+export const KEY = 'PKclienttests';
+/** Secret of {@link KEY}. */
+export const SECRET = 'client-integration-secret-0123456789abcdef';
 
 /** A real Plaza server in-process on a free port with a temp data dir, plus client helpers. */
 export interface Harness {

@@ -14,6 +14,8 @@ export const MAX_RETENTION_SECONDS = 100 * 365 * 86_400;
 
 const userParams = z.strictObject({ userId: userIdSchema });
 const conversationParams = z.strictObject({ conversationId: idSchema });
+/** These operations take no query parameters: unknown ones are refused, not ignored. */
+const noQuery = z.strictObject({});
 const iso = z.string().describe('ISO 8601 UTC timestamp');
 
 /** One entry of an export's list and whether the list was cut at its cap. */
@@ -152,6 +154,7 @@ export const usersRoutes = {
       '`user.sessions_revoked` event. Errors: `400 INVALID_REQUEST` (bad user id, a body), `401 UNAUTHENTICATED`.',
     ].join(' '),
     params: userParams,
+    query: noQuery,
     status: 200,
     response: z.object({ userId: z.string(), revokedAt: iso }),
   }),
@@ -170,6 +173,7 @@ export const usersRoutes = {
       '`401 UNAUTHENTICATED`, `404 USER_NOT_FOUND`.',
     ].join(' '),
     params: userParams,
+    query: noQuery,
     status: 200,
     response: userExportSchema,
   }),
@@ -190,6 +194,7 @@ export const usersRoutes = {
       'Errors: `400 INVALID_REQUEST`, `401 UNAUTHENTICATED`, `404 USER_NOT_FOUND` (unknown or already erased).',
     ].join(' '),
     params: userParams,
+    query: noQuery,
     redactAuditTarget: true,
     status: 200,
     response: userErasureSchema,
@@ -207,6 +212,7 @@ export const usersRoutes = {
       '`400 INVALID_REQUEST`, `401 UNAUTHENTICATED`, `404 CONVERSATION_NOT_FOUND`.',
     ].join(' '),
     params: conversationParams,
+    query: noQuery,
     body: z.strictObject({ seconds: z.int().min(MIN_RETENTION_SECONDS).max(MAX_RETENTION_SECONDS).nullable() }),
     status: 200,
     response: retentionSchema,
@@ -219,6 +225,7 @@ export const usersRoutes = {
     summary: "Get a conversation's retention period",
     description: 'Errors: `400 INVALID_REQUEST`, `401 UNAUTHENTICATED`, `404 CONVERSATION_NOT_FOUND`.',
     params: conversationParams,
+    query: noQuery,
     status: 200,
     response: retentionSchema,
   }),

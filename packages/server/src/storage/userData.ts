@@ -200,7 +200,7 @@ const SUBJECT_KEYS = ['id', 'userId', 'uploaderId', 'senderId', 'actorId'] as co
 /**
  * A copy of a JSON value with every string equal to `userId` (values and keys) replaced by
  * `pseudonym`; an object about the user (see {@link SUBJECT_KEYS}) also loses its `name`,
- * `metadata` and `text`. Strings that merely contain the id are left alone: they are someone
+ * `metadata`, `text`, `clientId`, `attachments` and `mentions`. Strings that merely contain the id are left alone: they are someone
  * else's words.
  */
 export function scrubJson(value: unknown, userId: string, pseudonym: string): unknown {
@@ -214,6 +214,10 @@ export function scrubJson(value: unknown, userId: string, pseudonym: string): un
     if (typeof out.name === 'string') out.name = pseudonym;
     if ('metadata' in out) out.metadata = null;
     if (typeof out.text === 'string') out.text = '';
+    // A message of theirs: its idempotency key and attachments (their files' names) go too.
+    if (typeof out.clientId === 'string') out.clientId = null;
+    if (Array.isArray(out.attachments)) out.attachments = [];
+    if (Array.isArray(out.mentions)) out.mentions = [];
   }
   return out;
 }
