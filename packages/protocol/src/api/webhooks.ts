@@ -80,7 +80,10 @@ export const webhookSchema = z.object({
   /** Event filters: exact types, `<prefix>.*` or `*`. */
   events: z.array(z.string()),
   description: z.string().nullable(),
-  /** Disabled endpoints get no new deliveries; their pending deliveries wait until enabled again. */
+  /**
+   * Disabled endpoints get no new deliveries; their pending deliveries wait until enabled again.
+   * Filters and `enabled` apply when an event is fanned out (within about 200 ms of the change).
+   */
   enabled: z.boolean(),
   createdAt: timestamp,
   updatedAt: timestamp,
