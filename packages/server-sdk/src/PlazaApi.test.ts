@@ -171,6 +171,7 @@ describe('PlazaApi requests', () => {
     await expect(client(server).request('noSuchOperation' as 'listCalls')).rejects.toThrow(TypeError);
     expect(() => new PlazaApi({ url: 'ftp://x', apiKey: 'k', apiSecret: 's' })).toThrow(TypeError);
     expect(() => new PlazaApi({ url: 'not a url', apiKey: 'k', apiSecret: 's' })).toThrow(TypeError);
+    expect(() => new PlazaApi({ url: 'http://user:pw@127.0.0.1', apiKey: 'k', apiSecret: 's' })).toThrow(TypeError);
     expect(() => new PlazaApi({ url: server.url, apiKey: '', apiSecret: 's' })).toThrow(TypeError);
     expect(() => new PlazaApi({ url: server.url, apiKey: 'k', apiSecret: 's', retries: -1 })).toThrow(TypeError);
     expect(() => new PlazaApi({ url: server.url, apiKey: 'k', apiSecret: 's', timeoutMs: 0 })).toThrow(TypeError);

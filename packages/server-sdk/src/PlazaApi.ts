@@ -162,7 +162,7 @@ export class PlazaApi {
 
   /**
    * @param options - server URL, credentials and transport settings
-   * @throws TypeError when the URL is not http(s), a credential is empty or a number is out of range
+   * @throws TypeError when the URL is not http(s) or carries credentials, a credential is empty or a number is out of range
    */
   constructor(options: PlazaApiOptions) {
     let url: URL;
@@ -172,6 +172,7 @@ export class PlazaApi {
       throw new TypeError(`PlazaApi: url must be an absolute http(s) URL, got ${JSON.stringify(options.url)}`, { cause });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`PlazaApi: url must be http(s), got ${url.protocol}`);
+    if (url.username || url.password) throw new TypeError('PlazaApi: url must not carry credentials; pass apiKey and apiSecret');
     if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('PlazaApi: apiKey must be a non-empty string');
     if (typeof options.apiSecret !== 'string' || options.apiSecret === '') throw new TypeError('PlazaApi: apiSecret must be a non-empty string');
     const settings = {
@@ -290,7 +291,9 @@ export class PlazaApi {
     let response: Response;
     let text: string;
     try {
-      response = await this.#fetch(this.#baseUrl + built.pathAndQuery, {
+      // Called unbound: a browser's fetch refuses any `this` but the global object.
+      const fetchImpl = this.#fetch;
+      response = await fetchImpl(this.#baseUrl + built.pathAndQuery, {
         method: built.method,
         headers,
         ...(built.body !== undefined ? { body: built.body } : {}),
