@@ -71,6 +71,16 @@ describe('REST API core', () => {
     expect((await apiRequest(t.url, 'GET', '/v1/conversations')).body.data).toEqual([]);
   });
 
+  it('query parameters an operation does not take are refused, also where it takes none', async () => {
+    const withoutQuery = Object.values(apiRoutes).find((r) => r.method === 'GET' && !('query' in r) && r.path.includes('{'));
+    expect(withoutQuery).toBeDefined();
+    const path = (withoutQuery as { path: string }).path.replace(/\{\w+\}/g, 'x_1');
+    const res = await apiRequest(t.url, 'GET', `${path}?admin=true`);
+    expect([res.status, res.body.error.code, res.body.error.details.issues[0].path]).toEqual([400, 'INVALID_REQUEST', ['query', 'admin']]);
+    const listed = await apiRequest(t.url, 'GET', '/v1/conversations?admin=true');
+    expect([listed.status, listed.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+  });
+
   it('a malformed Authorization header is 401 too', async () => {
     for (const authorization of ['Bearer abc', 'Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
       const res = await apiRequest(t.url, 'GET', '/v1/conversations', { auth: false, headers: { authorization } });
@@ -121,7 +131,7 @@ describe('REST API core', () => {
       ['api.removeMember', id, 'denied', 'NOT_A_MEMBER'],
       ['api.updateConversation', id, 'denied', 'INVALID_REQUEST'],
       ['api.updateConversation', id, 'allowed', null],
-      ['api.createConversation', null, 'allowed', null],
+      ['api.createConversation', id, 'allowed', null],
     ]);
     expect(api.every((r) => r.ip !== null)).toBe(true);
     expect(page.body.data.some((r) => r.action === 'api.getConversation' || r.action === 'api.listAudit')).toBe(false);

@@ -114,9 +114,11 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
               return send(reply, { code: ErrorCode.UNAUTHENTICATED, message: 'this API needs an API key and secret (Authorization: Basic base64(key:secret))' });
             }
             const actorId = `api:${apiKey}`;
-            const audit = (outcome: 'allowed' | 'denied', reason: string | null) => {
+            const audit = (outcome: 'allowed' | 'denied', reason: string | null, result?: unknown) => {
               if (!mutates) return;
-              const target = route.redactAuditTarget ? null : targetOf(req.params);
+              // A create has no path parameter: its target is the id of what it created.
+              const created = result && typeof result === 'object' ? (result as { id?: unknown }).id : undefined;
+              const target = route.redactAuditTarget ? null : (targetOf(req.params) ?? (typeof created === 'string' ? created : null));
               server.auditor.record({ action: `api.${operationId}`, actorId, target, outcome, reason, ip });
             };
             if (server.isClosing()) return send(reply, { code: ErrorCode.UNAVAILABLE, message: 'the server is shutting down' });
@@ -124,8 +126,13 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
             const issues: WireIssue[] = [];
             const parse = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown => {
               if (!schema) {
+                // No schema means nothing is accepted there: unknown query keys or a body are refused,
+                // like unknown keys of a schema'd object.
                 if (where === 'body' && value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) {
                   issues.push({ path: ['body'], message: 'this operation takes no body' });
+                }
+                if (where === 'query' && value && typeof value === 'object') {
+                  for (const key of Object.keys(value)) issues.push({ path: ['query', key], message: 'this operation takes no query parameters' });
                 }
                 return where === 'body' ? undefined : {};
               }
@@ -163,7 +170,7 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
             server.inflight.add(track);
             try {
               const result = await track;
-              audit('allowed', null);
+              audit('allowed', null, result);
               void reply.code(route.status).header('cache-control', 'no-store');
               return route.status === 204 ? reply.send() : reply.send(result);
             } catch (error) {
