@@ -14,7 +14,7 @@ const routes = [
     tag: 'Things',
     summary: 'Create a thing',
     description: 'Makes one.\n\nErrors: `INVALID_REQUEST` (400), `409 CONFLICT`, `NOT_A_CODE`.',
-    body: z.strictObject({ kind: z.enum(['a', 'b']), size: z.int().min(1).max(9).optional() }),
+    body: z.strictObject({ kind: z.enum(['a', 'b']), size: z.int().min(1).max(9).optional(), labels: z.array(z.string().max(64)).max(5) }),
     status: 201,
     response: thing,
   }),
@@ -45,6 +45,7 @@ describe('renderOpenApiMarkdown', () => {
   it('tables fields with types, requiredness and limits, nested arrays flattened, pipes escaped', () => {
     expect(markdown).toContain('| `kind` | `"a" \\| "b"` | yes |  |');
     expect(markdown).toContain('| `size` | `integer` | no | 1-9 |');
+    expect(markdown).toContain('| `labels` | `string[]` | yes | at most 5 items; each: at most 64 characters |');
     expect(markdown).toContain('| `id` | `string` | yes | The id \\| with a pipe |');
     expect(markdown).toContain('| `note` | `string \\| null` | yes |  |');
     expect(markdown).toContain('| `data[].tags[].name` | `string` | yes |  |');

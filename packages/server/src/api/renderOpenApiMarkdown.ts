@@ -83,6 +83,12 @@ function constraintsOf(input: Json): string[] {
 function describe(schema: Json): string {
   const own = typeof schema.description === 'string' ? schema.description : typeof splitNullable(schema).schema.description === 'string' ? (splitNullable(schema).schema.description as string) : '';
   const limits = constraintsOf(schema);
+  // Limits of a scalar array's elements (objects get their own rows instead).
+  const items = splitNullable(schema).schema.items;
+  if (isRecord(items) && !isRecord(splitNullable(items).schema.properties)) {
+    const each = [typeof items.description === 'string' ? items.description.replace(/\.$/, '') : '', ...constraintsOf(items)].filter(Boolean);
+    if (each.length > 0) limits.push(`each: ${each.join(', ')}`);
+  }
   return cell([own.replace(/\.$/, ''), ...limits].filter(Boolean).join('; '));
 }
 
