@@ -25,14 +25,32 @@ export { DANGEROUS_EXTENSIONS, EXTENSIONS_BY_TYPE, safeFileName } from './files/
 export { FORBIDDEN_FILE_TYPES, defaultAllowedFileTypes, isFileTypeAllowed, sniffContentType } from './files/sniff.js';
 export type { FileVariant } from './files/signedUrl.js';
 export { FILE_ID_HEADER, UPLOAD_PATH } from './files/uploadRoutes.js';
-export { SqliteChatStore, createSqliteChatStore, sqliteChatStoreDefaults } from './storage/index.js';
+export { OutboxEventType, SqliteChatStore, createSqliteChatStore, sqliteChatStoreDefaults } from './storage/index.js';
 export type {
   AppendResult,
   AppendStats,
   AuditEntry,
+  AuditQuery,
   AuditRecord,
+  CappedList,
   ChatStore,
+  ConversationQuery,
   DeletedMessage,
+  DueDelivery,
+  ErasureOutcome,
+  KeyedPage,
+  NewOutboxEvent,
+  NewWebhookEndpoint,
+  RetentionBatch,
+  RetentionSwept,
+  StoredWebhookEvent,
+  UserExportData,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointPatch,
+  WebhookEndpointWithSecret,
+  WebhookRecords,
   FileRecords,
   NewFileRecord,
   StoredFile,

@@ -3,11 +3,28 @@ export type { SqliteChatStoreOptions } from './SqliteChatStore.js';
 export type { AppendStats } from './MessageAppender.js';
 export type { StoreLogger } from './StoreLogger.js';
 export { OutboxEventType } from './outbox.js';
+export type { NewOutboxEvent } from './outbox.js';
+export type {
+  DueDelivery,
+  KeyedPage,
+  NewWebhookEndpoint,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointPatch,
+  WebhookEndpointWithSecret,
+  WebhookEvent as StoredWebhookEvent,
+  WebhookRecords,
+} from './WebhookRecords.js';
+export type { CappedList, ErasureOutcome, UserExportData } from './userData.js';
+export type { RetentionBatch, RetentionSwept } from './retentionQueries.js';
 export type {
   AppendResult,
   AuditEntry,
+  AuditQuery,
   AuditRecord,
   ChatStore,
+  ConversationQuery,
   Membership,
   NewConversation,
   NewMessage,

@@ -245,7 +245,7 @@ export interface ErasureOutcome {
     auditRecords: number;
     outboxEvents: number;
   };
-  /** Messages changed (tombstones, lost reactions or mentions), at most {@link ERASURE_LIVE_EVENTS_MAX}. */
+  /** Messages changed (tombstones, lost reactions or mentions), at most 1,000 (`ERASURE_LIVE_EVENTS_MAX`). */
   changedMessages: Message[];
   /** Memberships removed (with the user's real id: for live events only, never stored). */
   removedMembers: { conversationId: string; member: Member }[];
