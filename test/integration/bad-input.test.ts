@@ -144,6 +144,7 @@ function validPayloads(): Record<keyof typeof requestSchemas, Record<string, unk
     'file:url': { fileId: NO_SUCH_FILE, variant: 'original' },
     'file:get': { fileId: NO_SUCH_FILE },
     ...validCallPayloads(),
+    ...validDeskPayloads(),
   };
 }
 
@@ -197,6 +198,48 @@ function malformedCallPayloads() {
   } satisfies Partial<Record<keyof typeof requestSchemas, Record<string, unknown>>>;
 }
 
+/** A valid payload for every citizen-desk request (ids need not exist). */
+function validDeskPayloads() {
+  const request = { conversationId: groupId };
+  return {
+    'desk:topics': {},
+    'desk:myDepartments': {},
+    'request:open': { topicId: 'street-light', description: 'The light on Elm St is out', clientId: 'open-1' },
+    'request:get': request,
+    'request:mine': {},
+    'queue:list': { departmentId: 'public-lighting' },
+    'request:claim': request,
+    'request:transfer': { ...request, departmentId: 'roads', note: 'This is a pothole' },
+    'request:hold': request,
+    'request:resume': request,
+    'request:resolve': request,
+    'request:reopen': request,
+    'alert:list': {},
+    'alert:acknowledge': { alertId: 'al_nothing' },
+  } satisfies Partial<Record<keyof typeof requestSchemas, Record<string, unknown>>>;
+}
+
+/** Wrong shapes and wrong types per citizen-desk request. */
+function malformedDeskPayloads() {
+  const request = { conversationId: groupId };
+  return {
+    'desk:topics': { all: true },
+    'desk:myDepartments': { userId: 'bob' },
+    'request:open': { topicId: 'Street Light!', description: '', clientId: 'open-1', location: { lat: 91, lng: 0 } },
+    'request:get': { conversationId: 7 },
+    'request:mine': { status: 'lost' },
+    'queue:list': { departmentId: '../roads', view: 'everything' },
+    'request:claim': { conversationId: ['x'] },
+    'request:transfer': { ...request, departmentId: 'roads', note: '   ' },
+    'request:hold': { ...request, note: 5 },
+    'request:resume': { conversationId: '' },
+    'request:resolve': { ...request, resolution: 'x'.repeat(2001) },
+    'request:reopen': { ...request, reason: null },
+    'alert:list': { limit: 0 },
+    'alert:acknowledge': { alertId: { $gt: '' } },
+  } satisfies Partial<Record<keyof typeof requestSchemas, Record<string, unknown>>>;
+}
+
 /** Wrong shapes and wrong types per request, each answered with INVALID_REQUEST. */
 function malformedPayloads(): Record<keyof typeof requestSchemas, Record<string, unknown>> {
   const conv = { conversationId: groupId };
@@ -226,6 +269,7 @@ function malformedPayloads(): Record<keyof typeof requestSchemas, Record<string,
     'file:url': { fileId: '../etc/passwd', variant: 'huge' },
     'file:get': { fileId: 42 },
     ...malformedCallPayloads(),
+    ...malformedDeskPayloads(),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Kinds of conversation. `direct` has exactly two members; `channel` lets only moderators post. */
-export const ConversationKind = { direct: 'direct', group: 'group', channel: 'channel' } as const;
+export const ConversationKind = { direct: 'direct', group: 'group', channel: 'channel', request: 'request' } as const;
 /** One of the {@link ConversationKind} values. */
 export type ConversationKind = (typeof ConversationKind)[keyof typeof ConversationKind];
 

@@ -1,4 +1,5 @@
 import type { CallRequestMap, CallServerEvents } from './calls.js';
+import type { DeskRequestMap, DeskServerEvents } from './desk.js';
 import type { Ack } from './errors.js';
 import type {
   Conversation,
@@ -69,7 +70,7 @@ export interface ReadState {
  * Every request a client can make: its payload and the data of a successful answer.
  * Failures answer a {@link WireError} instead (see {@link Ack}).
  */
-export interface RequestMap extends CallRequestMap {
+export interface RequestMap extends CallRequestMap, DeskRequestMap {
   'session:hello': { req: RequestPayloads['session:hello']; res: SessionInfo };
   'conversation:create': { req: RequestPayloads['conversation:create']; res: ConversationWithState };
   'conversation:openDirect': { req: RequestPayloads['conversation:openDirect']; res: ConversationWithState };
@@ -115,7 +116,7 @@ export type ConversationRemovedReason = 'left' | 'removed';
 export type MemberChange = 'added' | 'removed' | 'role';
 
 /** socket.io server→client events. Payloads are tuples, as in socket.io's own typing. */
-export interface ServerToClientEvents extends CallServerEvents {
+export interface ServerToClientEvents extends CallServerEvents, DeskServerEvents {
   /** A message was stored in a conversation the user belongs to. */
   'message:new': (message: Message) => void;
   /** A message was edited, deleted or reacted to. */

@@ -141,3 +141,29 @@ export {
 } from './api/index.js';
 export type { WebhookEventType } from './api/index.js';
 export { EXPORT_MAX_FILES, EXPORT_MAX_ITEMS, MAX_RETENTION_SECONDS, MIN_RETENTION_SECONDS, userErasureSchema, userExportSchema } from './api/index.js';
+export {
+  RequestStatus,
+  deskNoteSchema,
+  deskRequestSchemas,
+  deskSlugSchema,
+  requestDescriptionSchema,
+  requestLocationSchema,
+} from './desk.js';
+export type {
+  Alert,
+  AlertAcknowledgement,
+  AlertChannel,
+  AlertSeverity,
+  CitizenRequest,
+  Department,
+  DeskRequestMap,
+  DeskRequestPayloads,
+  DeskServerEvents,
+  OpeningHours,
+  QueueItem,
+  RequestChange,
+  RequestChangeKind,
+  RequestLocation,
+  Topic,
+  Weekday,
+} from './desk.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { callRequestSchemas } from './calls.js';
+import { deskRequestSchemas } from './desk.js';
 import { idSchema, isWellFormedText, str, userIdSchema } from './fields.js';
 
 export { idSchema, isWellFormedText, userIdSchema };
@@ -123,6 +124,7 @@ export const requestSchemas = {
   'file:get': z.strictObject({ fileId: idSchema }),
   'presence:get': z.strictObject({ userIds: z.array(userIdSchema).min(1).max(500) }),
   ...callRequestSchemas,
+  ...deskRequestSchemas,
 } as const;
 
 /** Request payload types, inferred from {@link requestSchemas}. */

@@ -12,7 +12,7 @@ const iso = () => z.string().describe('ISO 8601 timestamp, UTC');
 export const conversationSchema = z
   .object({
     id: z.string().describe('Server-generated id, `c_…`'),
-    kind: z.enum(['direct', 'group', 'channel']),
+    kind: z.enum(['direct', 'group', 'channel', 'request']),
     title: z.string().nullable(),
     topic: z.string().nullable(),
     externalRef: z.string().nullable().describe('Reference to a record in another system, for example a CRM case id'),

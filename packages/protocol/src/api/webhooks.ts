@@ -25,6 +25,17 @@ export const webhookEventTypes = [
   'participant.left',
   'user.sessions_revoked',
   'user.erased',
+  'request.opened',
+  'request.claimed',
+  'request.transferred',
+  'request.on_hold',
+  'request.resumed',
+  'request.resolved',
+  'request.reopened',
+  'request.sla_missed',
+  'alert.created',
+  'alert.acknowledged',
+  'alert.escalated',
 ] as const;
 
 /** One of {@link webhookEventTypes}. */

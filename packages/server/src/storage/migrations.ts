@@ -1,4 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { deskMigration } from './deskMigration.js';
 import { webhookSecretRotation } from './webhookMigration.js';
 
 /** Databases the chat schema is written for. */
@@ -274,6 +275,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
     '0004_drop_outbox_undelivered': dropOutboxUndelivered,
     '0005_integration': integration(dialect),
     '0006_webhooks': webhookSecretRotation,
+    '0007_desk': deskMigration(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -23,6 +23,17 @@ export const OutboxEventType = {
   userSessionsRevoked: 'user.sessions_revoked',
   /** Carries no personal data (only that an erasure happened). */
   userErased: 'user.erased',
+  requestOpened: 'request.opened',
+  requestClaimed: 'request.claimed',
+  requestTransferred: 'request.transferred',
+  requestOnHold: 'request.on_hold',
+  requestResumed: 'request.resumed',
+  requestResolved: 'request.resolved',
+  requestReopened: 'request.reopened',
+  requestSlaMissed: 'request.sla_missed',
+  alertCreated: 'alert.created',
+  alertAcknowledged: 'alert.acknowledged',
+  alertEscalated: 'alert.escalated',
 } as const satisfies Record<string, WebhookEventType>;
 /** One of the {@link OutboxEventType} values. */
 export type OutboxEventType = (typeof OutboxEventType)[keyof typeof OutboxEventType];

@@ -22,6 +22,14 @@ export interface ChatDatabase {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   server_state: ServerStateTable;
+  departments: DepartmentsTable;
+  department_agents: DepartmentAgentsTable;
+  topics: TopicsTable;
+  requests: RequestsTable;
+  request_events: RequestEventsTable;
+  alert_channels: AlertChannelsTable;
+  alerts: AlertsTable;
+  alert_acks: AlertAcksTable;
 }
 
 /** A user seen in a token or added as a member. */
@@ -197,4 +205,114 @@ export interface ServerStateTable {
   key: string;
   /** JSON. */
   value: string;
+}
+
+/** A department of the city that answers requests (citizen desk). */
+export interface DepartmentsTable {
+  /** Slug chosen by the city. */
+  id: string;
+  name: string;
+  description: string | null;
+  /** JSON `OpeningHours`, or null for always open. */
+  opening_hours: string | null;
+  first_response_sla_sec: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An agent of a department. */
+export interface DepartmentAgentsTable {
+  department_id: string;
+  user_id: string;
+  added_at: string;
+}
+
+/** A topic citizens report, routed to a department. */
+export interface TopicsTable {
+  /** Slug. */
+  id: string;
+  name: string;
+  description: string | null;
+  department_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The desk state of a conversation of kind `request`. */
+export interface RequestsTable {
+  conversation_id: string;
+  topic_id: string;
+  department_id: string;
+  citizen_id: string;
+  /** The citizen's idempotency key of `request:open`. */
+  client_id: string;
+  /** `queued` | `claimed` | `on_hold` | `resolved`. */
+  status: string;
+  assignee_id: string | null;
+  description: string;
+  /** JSON `RequestLocation` or null. */
+  location: string | null;
+  transfer_note: string | null;
+  resolution: string | null;
+  created_at: string;
+  updated_at: string;
+  /** When it entered its current queue (opened, transferred, reopened): orders the queue. */
+  queued_at: string;
+  first_response_at: string | null;
+  sla_due_at: string | null;
+  /** 1 once the first-response SLA was missed. */
+  sla_missed: number;
+  resolved_at: string | null;
+}
+
+/** One change in a request's life (its history). */
+export interface RequestEventsTable {
+  id: Generated<number>;
+  conversation_id: string;
+  /** A `RequestChangeKind`. */
+  change: string;
+  actor_id: string | null;
+  from_department_id: string | null;
+  to_department_id: string | null;
+  note: string | null;
+  at: string;
+}
+
+/** A broadcast channel for alerts; recipients are the members of its conversation. */
+export interface AlertChannelsTable {
+  id: string;
+  name: string;
+  topic: string | null;
+  area: string | null;
+  conversation_id: string;
+  ack_timeout_sec: number | null;
+  escalation_department_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An alert posted to a channel. */
+export interface AlertsTable {
+  /** `al_…`. */
+  id: string;
+  channel_id: string;
+  conversation_id: string;
+  /** The poster's idempotency key (unique per source), or null. */
+  client_id: string | null;
+  title: string;
+  body: string;
+  /** `info` | `warning` | `critical`. */
+  severity: string;
+  source: string;
+  created_at: string;
+  ack_deadline_at: string | null;
+  escalated_at: string | null;
+  escalation_request_id: string | null;
+}
+
+/** One recipient's acknowledgement of an alert. */
+export interface AlertAcksTable {
+  alert_id: string;
+  user_id: string;
+  at: string;
 }

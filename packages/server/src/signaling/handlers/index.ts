@@ -2,6 +2,7 @@ import { callHandlers } from './call.js';
 import { callMediaHandlers } from './callMedia.js';
 import { callModerationHandlers } from './callModeration.js';
 import { conversationHandlers } from './conversation.js';
+import { deskHandlers } from './desk.js';
 import { fileHandlers } from './file.js';
 import { memberHandlers } from './members.js';
 import { messageHandlers } from './message.js';
@@ -24,4 +25,5 @@ export const handlers: HandlerMap = {
   ...callHandlers,
   ...callMediaHandlers,
   ...callModerationHandlers,
+  ...deskHandlers,
 };

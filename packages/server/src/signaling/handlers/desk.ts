@@ -1,0 +1,27 @@
+import { ErrorCode } from '@plaza/protocol';
+import type { DeskRequestMap } from '@plaza/protocol';
+import { PlazaError } from '../../errors.js';
+import type { HandlerMap } from './types.js';
+
+/** Until the desk service answers them: a clear, stable refusal instead of a missing handler. */
+const notYet = async (): Promise<never> => {
+  throw new PlazaError(ErrorCode.UNAVAILABLE, 'the citizen desk is not available on this server yet');
+};
+
+/** Handlers of the citizen desk's requests (routing, queues, alerts). */
+export const deskHandlers: Pick<HandlerMap, keyof DeskRequestMap> = {
+  'desk:topics': notYet,
+  'desk:myDepartments': notYet,
+  'request:open': notYet,
+  'request:get': notYet,
+  'request:mine': notYet,
+  'queue:list': notYet,
+  'request:claim': notYet,
+  'request:transfer': notYet,
+  'request:hold': notYet,
+  'request:resume': notYet,
+  'request:resolve': notYet,
+  'request:reopen': notYet,
+  'alert:list': notYet,
+  'alert:acknowledge': notYet,
+};
