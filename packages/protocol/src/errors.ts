@@ -53,6 +53,16 @@ export const ErrorCode = {
   WEBHOOK_NOT_FOUND: 'WEBHOOK_NOT_FOUND',
   /** No outbox event with that id (never written, or removed by retention). */
   EVENT_NOT_FOUND: 'EVENT_NOT_FOUND',
+  /** No citizen-desk topic with that id. */
+  TOPIC_NOT_FOUND: 'TOPIC_NOT_FOUND',
+  /** No citizen-desk department with that id. */
+  DEPARTMENT_NOT_FOUND: 'DEPARTMENT_NOT_FOUND',
+  /** No citizen request with that conversation id (or not one the caller may see). */
+  REQUEST_NOT_FOUND: 'REQUEST_NOT_FOUND',
+  /** No alert with that id (or not in an alert channel the caller belongs to). */
+  ALERT_NOT_FOUND: 'ALERT_NOT_FOUND',
+  /** No alert channel with that id. */
+  CHANNEL_NOT_FOUND: 'CHANNEL_NOT_FOUND',
   /** The access token was revoked (the user's sessions were revoked after it was issued). */
   TOKEN_REVOKED: 'TOKEN_REVOKED',
   /** The action conflicts with the current state (for example editing a deleted message). */

@@ -26,6 +26,11 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.CALL_NOT_FOUND:
     case ErrorCode.PARTICIPANT_NOT_FOUND:
     case ErrorCode.MEDIA_NOT_FOUND:
+    case ErrorCode.TOPIC_NOT_FOUND:
+    case ErrorCode.DEPARTMENT_NOT_FOUND:
+    case ErrorCode.REQUEST_NOT_FOUND:
+    case ErrorCode.ALERT_NOT_FOUND:
+    case ErrorCode.CHANNEL_NOT_FOUND:
       return 404;
     case ErrorCode.CONFLICT:
       return 409;
