@@ -60,3 +60,4 @@ export type {
   SqliteChatStoreOptions,
   StoreLogger,
 } from './storage/index.js';
+export type { DepartmentPatch, DirectoryPage, DirectoryPageQuery, DirectoryRecords, NewDepartment, NewTopic, TopicPatch } from './storage/index.js';

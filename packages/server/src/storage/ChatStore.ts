@@ -10,11 +10,13 @@ import type {
   SyncPage,
   User,
 } from '@plaza/protocol';
+import type { AlertRecords } from './AlertRecords.js';
 import type { FileRecords } from './FileRecords.js';
 import type { RetentionBatch } from './retentionQueries.js';
 import type { ErasureOutcome, UserExportData } from './userData.js';
 import type { NewOutboxEvent } from './outbox.js';
 import type { WebhookRecords } from './WebhookRecords.js';
+import type { DirectoryRecords } from './DirectoryRecords.js';
 
 /** A new conversation. `members` must include the creator. */
 export interface NewConversation {
@@ -216,11 +218,15 @@ export interface ChatStore extends FileRecords {
 
   /** Webhook endpoints and deliveries, and the outbox as events (REST API and webhook dispatcher). */
   readonly webhooks: WebhookRecords;
+  /** The citizen desk's departments, agents and topics. */
+  readonly directory: DirectoryRecords;
   /**
    * Writes outbox events that no other store change carries (call and participant events), in one
    * transaction.
    */
   recordEvents(events: readonly NewOutboxEvent[]): Promise<void>;
+  /** Alert channels, alerts and their acknowledgements. */
+  readonly alerts: AlertRecords;
 
   /** Records an audit entry. */
   audit(entry: AuditEntry): Promise<void>;

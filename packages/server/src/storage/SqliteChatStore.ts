@@ -14,6 +14,8 @@ import type {
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { PlazaError } from '../errors.js';
 import * as admin from './adminQueries.js';
+import { KyselyAlertRecords } from './alertQueries.js';
+import type { AlertRecords } from './AlertRecords.js';
 import type { AppendResult, AuditEntry, AuditQuery, AuditRecord, ChatStore, ConversationQuery, Membership, NewConversation, NewMessage } from './ChatStore.js';
 import * as conversations from './conversationQueries.js';
 import * as files from './fileQueries.js';
@@ -24,6 +26,8 @@ import { deleteExpired, writeOutboxEvents } from './outbox.js';
 import type { NewOutboxEvent } from './outbox.js';
 import { KyselyWebhookRecords } from './webhookQueries.js';
 import type { WebhookRecords } from './WebhookRecords.js';
+import { KyselyDirectoryRecords } from './directoryQueries.js';
+import type { DirectoryRecords } from './DirectoryRecords.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
@@ -93,9 +97,13 @@ export function createSqliteChatStore(options: SqliteChatStoreOptions): SqliteCh
 export class SqliteChatStore implements ChatStore {
   readonly #sqlite: Database.Database;
   readonly #db: Kysely<ChatDatabase>;
+  /** Alert channels, alerts and acknowledgements. */
+  readonly alerts: AlertRecords;
   readonly #appender: MessageAppender;
   /** Webhook endpoints, deliveries and events. */
   readonly webhooks: WebhookRecords;
+  /** The citizen desk's departments, agents and topics. */
+  readonly directory: DirectoryRecords;
   readonly #logger: StoreLogger | undefined;
   readonly #ready: Promise<void>;
   #reads: PreparedReads | undefined;
@@ -120,6 +128,7 @@ export class SqliteChatStore implements ChatStore {
     this.#sqlite.pragma(`cache_size = -${Math.max(2048, Math.floor(opts.cacheSizeKiB))}`);
     this.#logger?.debug({ filename: opts.filename, synchronous: opts.synchronous }, 'sqlite opened');
     this.#db = new Kysely<ChatDatabase>({ dialect: new SqliteDialect({ database: this.#sqlite }) });
+    this.alerts = new KyselyAlertRecords(() => this.#open());
     this.#appender = new MessageAppender(
       this.#sqlite,
       (fn) => this.#db.connection().execute(async () => fn()),
@@ -129,6 +138,7 @@ export class SqliteChatStore implements ChatStore {
     this.#ready = this.#runMigrations();
     this.#ready.catch(() => undefined);
     this.webhooks = new KyselyWebhookRecords(() => this.#open());
+    this.directory = new KyselyDirectoryRecords(() => this.#open());
   }
 
   /** Counters of the group commit (transactions, messages, duplicates, largest batch). */

@@ -30,3 +30,4 @@ export type {
   NewMessage,
 } from './ChatStore.js';
 export type { DeletedMessage, FileRecords, NewFileRecord, StoredFile } from './FileRecords.js';
+export type { DepartmentPatch, DirectoryPage, DirectoryPageQuery, DirectoryRecords, NewDepartment, NewTopic, TopicPatch } from './DirectoryRecords.js';
