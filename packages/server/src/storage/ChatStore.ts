@@ -16,6 +16,7 @@ import type { RetentionBatch } from './retentionQueries.js';
 import type { ErasureOutcome, UserExportData } from './userData.js';
 import type { NewOutboxEvent } from './outbox.js';
 import type { WebhookRecords } from './WebhookRecords.js';
+import type { RequestRecords } from './RequestRecords.js';
 import type { DirectoryRecords } from './DirectoryRecords.js';
 
 /** A new conversation. `members` must include the creator. */
@@ -218,6 +219,8 @@ export interface ChatStore extends FileRecords {
 
   /** Webhook endpoints and deliveries, and the outbox as events (REST API and webhook dispatcher). */
   readonly webhooks: WebhookRecords;
+  /** The citizen desk's requests: open, transitions, queues, first response and SLA (one transaction per change). */
+  readonly requests: RequestRecords;
   /** The citizen desk's departments, agents and topics. */
   readonly directory: DirectoryRecords;
   /**

@@ -25,6 +25,8 @@ import { MessageAppender } from './MessageAppender.js';
 import { deleteExpired, writeOutboxEvents } from './outbox.js';
 import type { NewOutboxEvent } from './outbox.js';
 import { KyselyWebhookRecords } from './webhookQueries.js';
+import { KyselyRequestRecords } from './requestQueries.js';
+import type { RequestRecords } from './RequestRecords.js';
 import type { WebhookRecords } from './WebhookRecords.js';
 import { KyselyDirectoryRecords } from './directoryQueries.js';
 import type { DirectoryRecords } from './DirectoryRecords.js';
@@ -102,6 +104,8 @@ export class SqliteChatStore implements ChatStore {
   readonly #appender: MessageAppender;
   /** Webhook endpoints, deliveries and events. */
   readonly webhooks: WebhookRecords;
+  /** The citizen desk's requests. */
+  readonly requests: RequestRecords;
   /** The citizen desk's departments, agents and topics. */
   readonly directory: DirectoryRecords;
   readonly #logger: StoreLogger | undefined;
@@ -138,6 +142,7 @@ export class SqliteChatStore implements ChatStore {
     this.#ready = this.#runMigrations();
     this.#ready.catch(() => undefined);
     this.webhooks = new KyselyWebhookRecords(() => this.#open());
+    this.requests = new KyselyRequestRecords(() => this.#open());
     this.directory = new KyselyDirectoryRecords(() => this.#open());
   }
 
