@@ -3,6 +3,9 @@ import type { CallServerEvents, Message, RequestName, RequestOf, ResponseOf, Ses
 import { CallManager } from './calls/CallManager.js';
 import type { WebRtcImplementation } from './calls/webrtc.js';
 import { ConversationManager } from './ConversationManager.js';
+import { AlertManager } from './desk/AlertManager.js';
+import { DeskManager } from './desk/DeskManager.js';
+import { RequestManager } from './desk/RequestManager.js';
 import { FileManager } from './files/FileManager.js';
 import { InvalidStateError, PlazaError, toPlazaError } from './errors.js';
 import type { ConnectionState, PlazaClientEvents } from './events.js';
@@ -104,6 +107,12 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
   readonly files: FileManager;
   /** Calls: incoming rings and the live call of a conversation (join with `conversation.joinCall()`). */
   readonly calls: CallManager;
+  /** The citizen desk, citizen's side: topics, opening requests, the user's requests and their changes. */
+  readonly requests: RequestManager;
+  /** The citizen desk, agent's side: departments, queues (also live), claim, transfer, hold, resolve. */
+  readonly desk: DeskManager;
+  /** Alerts of the user's alert channels, and acknowledging them. */
+  readonly alerts: AlertManager;
   readonly #logger: Logger;
   readonly #reconnectPolicy: ReconnectPolicy;
   readonly #transport: Transport;
@@ -201,6 +210,16 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
       logger: () => logger,
     });
     this.presence = new PresenceManager({ request, hasSession, logger: () => logger });
+    this.requests = new RequestManager({
+      request,
+      conversations: this.conversations,
+      enqueue: (m) => this.outbox.enqueue(m),
+      whenConnected: () => this.#whenConnected(),
+      hasSession,
+      logger: () => logger,
+    });
+    this.desk = new DeskManager({ request, selfId: () => this.#requireSession().user.id, hasSession, logger: () => logger });
+    this.alerts = new AlertManager({ request, hasSession, logger: () => logger });
     this.outbox.on('failed', (pending, error) => {
       this.emit('sendFailed', pending, error);
       this.conversations.find(pending.conversationId)?._onSendFailed(pending, error);
@@ -422,6 +441,7 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     if (this.#state === state) return;
     this.#state = state;
     this.calls._onConnectionState(state);
+    if (state === 'connected') this.desk._onConnected();
     this.emit('connectionStateChanged', state);
   }
 
@@ -456,6 +476,12 @@ export class PlazaClient extends SafeEmitter<PlazaClientEvents> {
     t.onServer('read:updated', (e) => convs.find(e.conversationId)?._onRead(e.userId, e.lastReadSeq));
     t.onServer('typing', (e) => convs.find(e.conversationId)?._onTyping(e.userId, e.typing));
     t.onServer('presence', (p) => this.presence._onPresence(p));
+    t.onServer('request:updated', (e) => {
+      this.desk._onRequestUpdated(e);
+      this.requests._onRequestUpdated(e);
+    });
+    t.onServer('alert:new', (a) => this.alerts._onAlert(a));
+    t.onServer('alert:updated', (a) => this.alerts._onAlertUpdated(a));
     for (const name of CALL_SERVER_EVENTS) t.onServer(name, ((e: never) => this.calls._onServerEvent(name, e)) as never);
   }
 }

@@ -9,6 +9,14 @@ export type { FileVariant, SendFileOptions, UploadFileOptions } from './files/Fi
 export type { NodeReadableLike, UploadInput } from './files/input.js';
 export { UploadHandle } from './files/UploadHandle.js';
 export { PresenceManager } from './PresenceManager.js';
+export { RequestManager } from './desk/RequestManager.js';
+export type { OpenRequestOptions, OpenedRequest } from './desk/RequestManager.js';
+export { DeskManager } from './desk/DeskManager.js';
+export { LiveQueue, QUEUE_VIEWS } from './desk/LiveQueue.js';
+export type { QueueView } from './desk/LiveQueue.js';
+export { AlertManager } from './desk/AlertManager.js';
+export type { AlertListQuery } from './desk/AlertManager.js';
+export type { AlertManagerEvents, LiveQueueEvents, RequestManagerEvents } from './desk/events.js';
 export { Call } from './calls/Call.js';
 export type { JoinCallOptions, PublishCameraOptions, PublishMicrophoneOptions, PublishScreenOptions, PublishTrackOptions } from './calls/Call.js';
 export { CallManager } from './calls/CallManager.js';
@@ -45,8 +53,20 @@ export type {
   UploadProgress,
   UploadState,
 } from './events.js';
-export { ErrorCode, MemberRole, ConversationKind, MessageKind, PresenceStatus, PROTOCOL_VERSION, RETRYABLE_ERROR_CODES, TrackSource } from '@plaza/protocol';
+export { ErrorCode, MemberRole, ConversationKind, MessageKind, PresenceStatus, PROTOCOL_VERSION, RETRYABLE_ERROR_CODES, RequestStatus, TrackSource } from '@plaza/protocol';
 export type {
+  Alert,
+  AlertAcknowledgement,
+  AlertSeverity,
+  CitizenRequest,
+  Department,
+  OpeningHours,
+  QueueItem,
+  RequestChange,
+  RequestChangeKind,
+  RequestLocation,
+  Topic,
+  Weekday,
   Attachment,
   CallInfo,
   CallParticipant,
