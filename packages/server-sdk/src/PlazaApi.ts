@@ -5,6 +5,7 @@ import { buildRequest, validateInput } from './internal/buildRequest.js';
 import type { LooseInput } from './internal/buildRequest.js';
 import { createNamespaces } from './PlazaApiNamespaces.js';
 import type { AuditApi, CallsApi, ConversationsApi, EventsApi, UsersApi, WebhooksApi } from './PlazaApiNamespaces.js';
+import type { AlertChannelsApi, AlertsApi } from './PlazaApiNamespaces.js';
 import { plazaApiOperations } from './plazaApiOperations.js';
 
 /** Options of {@link PlazaApi}. */
@@ -153,6 +154,10 @@ export class PlazaApi {
   readonly users: UsersApi;
   /** The audit log. */
   readonly audit: AuditApi;
+  /** Alert channels and their recipients. */
+  readonly alertChannels: AlertChannelsApi;
+  /** Alerts: post, list (export), get. */
+  readonly alerts: AlertsApi;
 
   readonly #baseUrl: string;
   readonly #authorization: string;
@@ -206,6 +211,8 @@ export class PlazaApi {
     this.events = namespaces.events;
     this.users = namespaces.users;
     this.audit = namespaces.audit;
+    this.alertChannels = namespaces.alertChannels;
+    this.alerts = namespaces.alerts;
   }
 
   /**

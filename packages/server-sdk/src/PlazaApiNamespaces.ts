@@ -126,6 +126,41 @@ export interface AuditApi {
   list(query?: ApiQuery<'listAudit'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listAudit'>>;
 }
 
+/** Recipients of an alert channel: `api.alertChannels.recipients`. */
+export interface AlertChannelRecipientsApi {
+  /** Adds recipients (members of the channel's conversation); answers those newly added. Throws `INVALID_REQUEST`, `CHANNEL_NOT_FOUND`. */
+  add(channelId: string, userIds: ApiBody<'addAlertRecipients'>['userIds'], options?: PlazaApiCallOptions): Promise<ApiOutput<'addAlertRecipients'>>;
+  /** Removes a recipient. Throws `CHANNEL_NOT_FOUND`, `NOT_A_MEMBER`. */
+  remove(channelId: string, userId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'removeAlertRecipient'>>;
+}
+
+/** Alert channels: `api.alertChannels`. */
+export interface AlertChannelsApi {
+  /** Creates a channel and its conversation. Throws `INVALID_REQUEST`, `CONFLICT` (id taken), `DEPARTMENT_NOT_FOUND`. */
+  create(channel: ApiBody<'createAlertChannel'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'createAlertChannel'>>;
+  /** One page of channels, by id. */
+  list(query?: ApiQuery<'listAlertChannels'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listAlertChannels'>>;
+  /** One channel. Throws `CHANNEL_NOT_FOUND`. */
+  get(channelId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getAlertChannel'>>;
+  /** Changes the given fields (`null` clears). Throws `INVALID_REQUEST`, `CHANNEL_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`. */
+  update(channelId: string, patch: ApiBody<'updateAlertChannel'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'updateAlertChannel'>>;
+  /** Recipients of a channel. */
+  readonly recipients: AlertChannelRecipientsApi;
+}
+
+/** Alerts: `api.alerts`. */
+export interface AlertsApi {
+  /**
+   * Posts an alert to a channel (idempotent per `source` and `clientId`). Throws `INVALID_REQUEST`,
+   * `CHANNEL_NOT_FOUND`, `CONFLICT` (a reused `clientId`).
+   */
+  post(channelId: string, alert: ApiBody<'postAlert'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'postAlert'>>;
+  /** One page of alerts with acknowledgements, newest first (walk all with `api.paginate('listAlerts', …)`). Throws `CHANNEL_NOT_FOUND`. */
+  list(query?: ApiQuery<'listAlerts'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listAlerts'>>;
+  /** One alert with its acknowledgements. Throws `ALERT_NOT_FOUND`. */
+  get(alertId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getAlert'>>;
+}
+
 /** The namespaces of {@link PlazaApi}. */
 export interface PlazaApiNamespaces {
   /** Conversations, members, messages, retention. */
@@ -140,6 +175,10 @@ export interface PlazaApiNamespaces {
   users: UsersApi;
   /** The audit log. */
   audit: AuditApi;
+  /** Alert channels and their recipients. */
+  alertChannels: AlertChannelsApi;
+  /** Alerts and acknowledgements. */
+  alerts: AlertsApi;
 }
 
 /** Calls the operation behind a method name (see `plazaApiOperations`). */
@@ -204,6 +243,21 @@ export function createNamespaces(call: MethodCaller): PlazaApiNamespaces {
     },
     audit: {
       list: (query, o) => c('audit.list', { query }, o),
+    },
+    alertChannels: {
+      create: (body, o) => c('alertChannels.create', { body }, o),
+      list: (query, o) => c('alertChannels.list', { query }, o),
+      get: (channelId, o) => c('alertChannels.get', { params: { channelId } }, o),
+      update: (channelId, body, o) => c('alertChannels.update', { params: { channelId }, body }, o),
+      recipients: {
+        add: (channelId, userIds, o) => c('alertChannels.recipients.add', { params: { channelId }, body: { userIds } }, o),
+        remove: (channelId, userId, o) => c('alertChannels.recipients.remove', { params: { channelId, userId } }, o),
+      },
+    },
+    alerts: {
+      post: (channelId, body, o) => c('alerts.post', { params: { channelId }, body }, o),
+      list: (query, o) => c('alerts.list', { query }, o),
+      get: (alertId, o) => c('alerts.get', { params: { alertId } }, o),
     },
   };
 }

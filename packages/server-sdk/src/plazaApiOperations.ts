@@ -42,6 +42,15 @@ export const plazaApiOperations = {
   'users.export': 'exportUser',
   'users.erase': 'eraseUser',
   'audit.list': 'listAudit',
+  'alertChannels.create': 'createAlertChannel',
+  'alertChannels.list': 'listAlertChannels',
+  'alertChannels.get': 'getAlertChannel',
+  'alertChannels.update': 'updateAlertChannel',
+  'alertChannels.recipients.add': 'addAlertRecipients',
+  'alertChannels.recipients.remove': 'removeAlertRecipient',
+  'alerts.post': 'postAlert',
+  'alerts.list': 'listAlerts',
+  'alerts.get': 'getAlert',
 } as const satisfies Record<string, ApiOperationId>;
 
 /** A namespaced method of {@link PlazaApi}, by its path, for example `conversations.members.add`. */

@@ -1,3 +1,4 @@
+import { alertsRoutes } from './alerts.js';
 import { auditRoutes } from './audit.js';
 import { callsRoutes } from './calls.js';
 import { conversationsRoutes } from './conversations.js';
@@ -14,6 +15,7 @@ export const apiRoutes = {
   ...webhooksRoutes,
   ...usersRoutes,
   ...auditRoutes,
+  ...alertsRoutes,
 } satisfies Record<string, ApiRoute>;
 
 /** The operations' names. */
@@ -43,6 +45,8 @@ export {
 export type { AuditRecordOutput } from './entities.js';
 export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };
+export { alertsRoutes };
+export { MAX_ALERT_ACK_TIMEOUT_SEC, alertAcknowledgementSchema, alertChannelSchema, alertSchema } from './alerts.js';
 export {
   eventIdSchema,
   isWebhookEventFilter,

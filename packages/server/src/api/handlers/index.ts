@@ -1,4 +1,5 @@
 import type { ApiHandlers } from '../context.js';
+import { alertsHandlers } from './alerts.js';
 import { auditHandlers } from './audit.js';
 import { callsHandlers } from './calls.js';
 import { conversationsHandlers } from './conversations.js';
@@ -12,4 +13,5 @@ export const apiHandlers: ApiHandlers = {
   ...webhooksHandlers,
   ...usersHandlers,
   ...auditHandlers,
+  ...alertsHandlers,
 };

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { DeskRequestMap } from '@plaza/protocol';
 import { PlazaError } from '../../errors.js';
+import { alertHandlers } from './alerts.js';
 import type { HandlerMap } from './types.js';
 
 /** Until the desk service answers them: a clear, stable refusal instead of a missing handler. */
@@ -22,6 +23,5 @@ export const deskHandlers: Pick<HandlerMap, keyof DeskRequestMap> = {
   'request:resume': notYet,
   'request:resolve': notYet,
   'request:reopen': notYet,
-  'alert:list': notYet,
-  'alert:acknowledge': notYet,
+  ...alertHandlers,
 };
