@@ -92,8 +92,9 @@ export const webhookSchema = z.object({
   events: z.array(z.string()),
   description: z.string().nullable(),
   /**
-   * Disabled endpoints get no new deliveries; their pending deliveries wait until enabled again.
-   * Filters and `enabled` apply when an event is fanned out (within about 200 ms of the change).
+   * A disabled endpoint is sent nothing: its deliveries (including those of events written while it
+   * is disabled) wait, pending, until it is enabled again. Filters apply when an event is fanned out
+   * (within about 200 ms of the change).
    */
   enabled: z.boolean(),
   createdAt: timestamp,

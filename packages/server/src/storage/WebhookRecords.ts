@@ -126,9 +126,9 @@ export interface WebhookRecords {
   /** The newest outbox id (0 when empty). */
   lastEventId(): Promise<number>;
   /**
-   * Fans the next `limit` outbox rows after the cursor out into pending deliveries for every enabled
-   * endpoint whose filters match (and that existed when the event was written), and moves the
-   * cursor past them — one transaction. Returns the new cursor and how many deliveries were created.
+   * Fans the next `limit` outbox rows after the cursor out into pending deliveries for every endpoint
+   * whose filters match (and that existed when the event was written; disabled endpoints too, whose
+   * deliveries wait until they are enabled again), and moves the cursor past them — one transaction. Returns the new cursor and how many deliveries were created.
    */
   fanOut(limit: number): Promise<{ cursor: number; created: number }>;
   /** Up to `limit` pending deliveries due by `now` of enabled endpoints, soonest first, except `exclude`. */

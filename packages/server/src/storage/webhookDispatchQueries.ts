@@ -134,7 +134,8 @@ export async function fanOut(trx: Db, limit: number, now: string): Promise<{ cur
   const events = await trx.selectFrom('outbox').select(['id', 'type', 'created_at']).where('id', '>', cursor).orderBy('id').limit(limit).execute();
   const last = events[events.length - 1];
   if (!last) return { cursor, created: 0 };
-  const endpoints = (await trx.selectFrom('webhook_endpoints').select(['id', 'events', 'created_at']).where('enabled', '=', 1).execute()).map((e) => ({
+  // Disabled endpoints too: their deliveries wait (`claimDue` skips them) until they are enabled again.
+  const endpoints = (await trx.selectFrom('webhook_endpoints').select(['id', 'events', 'created_at']).execute()).map((e) => ({
     id: e.id,
     filters: JSON.parse(e.events) as string[],
     createdAt: e.created_at,

@@ -37,8 +37,10 @@ export const webhookDispatcherDefaults = { pollIntervalMs: 200, closeTimeoutMs: 
 /**
  * Delivers outbox events to webhook endpoints, at least once. A loop that
  * 1. fans new outbox rows (after the cursor kept in the database) out into pending deliveries, one
- *    per enabled endpoint whose filters match, in one transaction with the cursor, and
- * 2. sends due deliveries (at most `concurrency` at once): a 2xx answer within `timeoutMs` marks one
+ *    per endpoint whose filters match (disabled ones too: their deliveries wait), in one transaction
+ *    with the cursor, and
+ * 2. sends due deliveries of enabled endpoints (at most `concurrency` at once): a 2xx answer within
+ *    `timeoutMs` marks one
  *    delivered; anything else schedules the next attempt with exponential backoff, and after
  *    `maxAttempts` attempts the delivery is dead (a dead letter, redeliverable through the API).
  *

@@ -164,7 +164,7 @@ describe('webhook delivery', () => {
     expect(new Set((deliveries.body.data as { eventType: string }[]).map((d) => d.eventType))).toEqual(new Set(['message.created', 'message.updated']));
   });
 
-  it('a disabled endpoint gets no new events; events before an endpoint existed are not sent to it', async () => {
+  it('events written while an endpoint is disabled wait as pending deliveries and go out once it is enabled again; events before an endpoint existed are not sent to it', async () => {
     const before = await newConversation('Before');
     const r = await receiver();
     const w = await endpoint(r.url, ['conversation.created']);
@@ -174,10 +174,13 @@ describe('webhook delivery', () => {
     expect((await apiRequest(t.url, 'PATCH', `/v1/webhooks/${w.id}`, { body: { enabled: false } })).status).toBe(200);
     const whileDisabled = await newConversation('Disabled');
     await until('the event while disabled to be fanned out', () => witness.accepted(whileDisabled.eventId) === 1);
+    const waiting = await apiRequest(t.url, 'GET', `/v1/webhooks/${w.id}/deliveries?status=pending`);
+    expect((waiting.body.data as { eventId: string }[]).map((d) => d.eventId)).toEqual([whileDisabled.eventId]);
+    expect(r.of(whileDisabled.eventId)).toEqual([]);
     expect((await apiRequest(t.url, 'PATCH', `/v1/webhooks/${w.id}`, { body: { enabled: true } })).status).toBe(200);
+    await until('the event written while disabled, after re-enabling', () => r.accepted(whileDisabled.eventId) === 1);
     const after = await newConversation('Enabled');
     await until('the event after re-enabling', () => r.accepted(after.eventId) === 1);
-    expect(r.of(whileDisabled.eventId)).toEqual([]);
     expect(r.of(before.eventId)).toEqual([]);
   });
 
