@@ -54,6 +54,7 @@ export const serverConfigDefaults = {
   outboxRetentionHours: 72,
   auditRetentionDays: 365,
   retentionSweepIntervalSec: 60,
+  deskSweepIntervalSec: 15,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 10_000,
   calls: true,
@@ -149,6 +150,8 @@ export const serverConfigSchema = z.strictObject({
   auditRetentionDays: z.number().positive().max(36600).default(serverConfigDefaults.auditRetentionDays),
   /** Seconds between runs of the sweep that applies conversations' retention periods. */
   retentionSweepIntervalSec: z.int().min(1).max(86_400).default(serverConfigDefaults.retentionSweepIntervalSec),
+  /** Seconds between runs of the citizen desk's sweep that marks requests whose first-response SLA ran out. */
+  deskSweepIntervalSec: z.int().min(1).max(3600).default(serverConfigDefaults.deskSweepIntervalSec),
   /** How often socket.io pings each client, in ms; with `pingTimeoutMs` it bounds how long a dead peer goes unnoticed. */
   pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
   /** How long to wait for a ping's answer before the connection counts as dead, in ms. */
@@ -276,6 +279,7 @@ export interface ConfigLayer {
   stripImageMetadata?: boolean;
   unattachedFileTtlHours?: number;
   retentionSweepIntervalSec?: number;
+  deskSweepIntervalSec?: number;
   presenceOfflineGraceMs?: number;
   presenceLargeConversationMembers?: number;
   apiKeys?: Record<string, string>;
@@ -414,6 +418,7 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   if (env.PLAZA_ALLOWED_FILE_TYPES !== undefined) layer.allowedFileTypes = listOf(env.PLAZA_ALLOWED_FILE_TYPES);
   fileEnvLayer(env, layer);
   if (env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC) layer.retentionSweepIntervalSec = intOf(env.PLAZA_RETENTION_SWEEP_INTERVAL_SEC, 'PLAZA_RETENTION_SWEEP_INTERVAL_SEC');
+  if (env.PLAZA_DESK_SWEEP_INTERVAL_SEC) layer.deskSweepIntervalSec = intOf(env.PLAZA_DESK_SWEEP_INTERVAL_SEC, 'PLAZA_DESK_SWEEP_INTERVAL_SEC');
   if (env.PLAZA_PRESENCE_OFFLINE_GRACE_MS) layer.presenceOfflineGraceMs = intOf(env.PLAZA_PRESENCE_OFFLINE_GRACE_MS, 'PLAZA_PRESENCE_OFFLINE_GRACE_MS');
   if (env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS) {
     layer.presenceLargeConversationMembers = intOf(env.PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS, 'PLAZA_PRESENCE_LARGE_CONVERSATION_MEMBERS');
@@ -447,6 +452,7 @@ export const cliFlags = {
   'strip-image-metadata': { type: 'string' },
   'unattached-file-ttl-hours': { type: 'string' },
   'retention-sweep-interval-sec': { type: 'string' },
+  'desk-sweep-interval-sec': { type: 'string' },
   'presence-offline-grace-ms': { type: 'string' },
   'presence-large-conversation-members': { type: 'string' },
   'no-calls': { type: 'boolean' },
@@ -514,6 +520,8 @@ export function parseCliFlags(argv: readonly string[]): ParsedCli {
   fileFlagLayer(str, layer);
   const sweep = str('retention-sweep-interval-sec');
   if (sweep !== undefined) layer.retentionSweepIntervalSec = intOf(sweep, '--retention-sweep-interval-sec');
+  const deskSweep = str('desk-sweep-interval-sec');
+  if (deskSweep !== undefined) layer.deskSweepIntervalSec = intOf(deskSweep, '--desk-sweep-interval-sec');
   const grace = str('presence-offline-grace-ms');
   if (grace !== undefined) layer.presenceOfflineGraceMs = intOf(grace, '--presence-offline-grace-ms');
   const large = str('presence-large-conversation-members');

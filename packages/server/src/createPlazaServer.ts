@@ -28,6 +28,7 @@ import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startMessageRetentionSweeps, startRetentionSweeps } from './retention.js';
+import { startSlaSweeps } from './desk/slaSweep.js';
 import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
 import { PresenceAnnouncer } from './presence/PresenceAnnouncer.js';
 import type { PresenceStore } from './presence/PresenceStore.js';
@@ -266,6 +267,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   registerApi(http, { server: ctx, services, handlers: apiHandlers });
   const stopSweeps = startRetentionSweeps(store, config, logger);
   const stopMessageSweeps = startMessageRetentionSweeps({ store, files, auditor }, config.retentionSweepIntervalSec, logger);
+  const stopSlaSweeps = startSlaSweeps(ctx, config.deskSweepIntervalSec, logger);
   io.on('connection', (socket) => handleConnection(ctx, socket));
 
   return new PlazaServer({
@@ -286,6 +288,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       closing = true;
       stopSweeps();
       stopMessageSweeps();
+      stopSlaSweeps();
       announcer.close();
     },
     ownsStore: !givenStore,

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { Conversation, MemberRole, conversationsRoutes } from '@plaza/protocol';
+import { noteFirstResponse } from '../../desk/requestService.js';
 import { PlazaError } from '../../errors.js';
 import { addMembersAs, appendAndAnnounce, removeMemberAs, resolveReferences, setRoleAs } from '../../signaling/actions.js';
 import type { Actor } from '../../signaling/actions.js';
@@ -137,6 +138,8 @@ export const conversationsHandlers: ApiHandlerGroup<keyof typeof conversationsRo
       replyTo: body.replyTo ?? null,
       mentions,
     });
+    // A bot or agent posting for a user in a request: possibly its first response (stops the SLA clock).
+    if (conversation.kind === 'request' && body.senderId !== undefined) await noteFirstResponse(ctx.server, params.conversationId, body.senderId);
     return message;
   },
 

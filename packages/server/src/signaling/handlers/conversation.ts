@@ -4,7 +4,7 @@ import { PlazaError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
 import { conversationRoom } from '../context.js';
 import { announceAdded } from '../fanout.js';
-import { requireConversation, requireMember, requireRole } from './guards.js';
+import { requireConversation, requireMember, requireNotRequest, requireRole } from './guards.js';
 import type { HandlerMap } from './types.js';
 
 /** Throws `PERMISSION_DENIED` (audited as `grant.denied`) unless the token may create `kind`. */
@@ -84,6 +84,7 @@ export const conversationHandlers: Pick<
 
   async 'conversation:update'(ctx, req) {
     const access = await requireMember(ctx, req.conversationId);
+    requireNotRequest(access.conversation, 'update the conversation');
     requireRole(access, ['owner', 'moderator'], 'update the conversation');
     if (req.title === undefined && req.topic === undefined) return requireConversation(ctx, req.conversationId);
     const patch: { title?: string; topic?: string | null } = {};

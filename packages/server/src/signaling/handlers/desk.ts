@@ -2,6 +2,7 @@ import { ErrorCode } from '@plaza/protocol';
 import type { DeskRequestMap } from '@plaza/protocol';
 import { PlazaError } from '../../errors.js';
 import { alertHandlers } from './alerts.js';
+import { deskRequestHandlers } from './deskRequests.js';
 import type { HandlerMap } from './types.js';
 
 /** Until the desk service answers them: a clear, stable refusal instead of a missing handler. */
@@ -13,15 +14,6 @@ const notYet = async (): Promise<never> => {
 export const deskHandlers: Pick<HandlerMap, keyof DeskRequestMap> = {
   'desk:topics': notYet,
   'desk:myDepartments': notYet,
-  'request:open': notYet,
-  'request:get': notYet,
-  'request:mine': notYet,
-  'queue:list': notYet,
-  'request:claim': notYet,
-  'request:transfer': notYet,
-  'request:hold': notYet,
-  'request:resume': notYet,
-  'request:resolve': notYet,
-  'request:reopen': notYet,
   ...alertHandlers,
+  ...deskRequestHandlers,
 };

@@ -40,10 +40,21 @@ export function requireRole(access: MemberAccess, allowed: readonly MemberRole[]
   }
 }
 
-/** Throws `CONFLICT` for direct conversations, whose membership never changes. */
+/**
+ * Throws `CONFLICT` for direct conversations, whose membership never changes, and for requests,
+ * whose membership the citizen desk manages (claim, transfer, reopen).
+ */
 export function requireGroupOrChannel(conversation: Conversation, action: string): void {
   if (conversation.kind === 'direct') {
     throw new PlazaError(ErrorCode.CONFLICT, `cannot ${action} in a direct conversation`);
+  }
+  requireNotRequest(conversation, action);
+}
+
+/** Throws `CONFLICT` for a conversation of kind `request`: the desk manages its membership and settings. */
+export function requireNotRequest(conversation: Conversation, action: string): void {
+  if (conversation.kind === 'request') {
+    throw new PlazaError(ErrorCode.CONFLICT, `cannot ${action} in a request: membership of a request is managed by the desk`);
   }
 }
 

@@ -3,7 +3,7 @@ import { PlazaError } from '../../errors.js';
 import { addMembersAs, removeMemberAs, setRoleAs } from '../actions.js';
 import type { Actor } from '../actions.js';
 import type { RequestContext } from '../context.js';
-import { requireConversation, requireGroupOrChannel, requireMember, requireRole } from './guards.js';
+import { requireConversation, requireGroupOrChannel, requireMember, requireNotRequest, requireRole } from './guards.js';
 import type { HandlerMap } from './types.js';
 
 /** The request's caller as the actor of a membership change. */
@@ -72,6 +72,7 @@ export const memberHandlers: Pick<
     }
     const conversation = await requireConversation(ctx, req.conversationId);
     if (conversation.kind === 'direct') throw new PlazaError(ErrorCode.PERMISSION_DENIED, 'direct conversations cannot be joined');
+    requireNotRequest(conversation, 'join');
     const existing = await ctx.server.store.getConversationWithState(req.conversationId, ctx.user.id);
     if (existing) return existing;
     await addMembersAs(ctx.server, actor(ctx), req.conversationId, [{ userId: ctx.user.id, role: 'member' }], { via: 'join' });

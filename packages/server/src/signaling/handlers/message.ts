@@ -1,4 +1,5 @@
 import { ErrorCode } from '@plaza/protocol';
+import { noteFirstResponse } from '../../desk/requestService.js';
 import { PlazaError } from '../../errors.js';
 import { appendAndAnnounce, resolveReferences } from '../actions.js';
 import { conversationRoom } from '../context.js';
@@ -39,6 +40,8 @@ export const messageHandlers: Pick<
       },
       ctx.sendTicket,
     );
+    // An agent's first message in a request is its first response (stops the SLA clock).
+    if (access.conversation.kind === 'request') await noteFirstResponse(ctx.server, req.conversationId, ctx.user.id);
     return message;
   },
 
