@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode } from '@plaza/protocol';
@@ -122,6 +123,18 @@ describe('DELETE /v1/users/{userId}', { timeout: 30_000 }, () => {
     expect(filesUnder(join(filesDir, 'uploads'))).toEqual([]);
     const events = await t.server.store.listAudit({ limit: 1, action: 'user.erased' });
     expect(JSON.stringify(events)).not.toContain(VICTIM);
+  });
+
+  it("leaves none of the user's bytes in the database file's free space or in its WAL (secure_delete, checkpoint)", async () => {
+    // Runs after the erasure above. A copy of the file (`sqlite3 .backup`, a disk image) holds free
+    // pages and the WAL too, so the bytes must be gone, not only the rows.
+    const raw = [dbFile, `${dbFile}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
+    expect(raw.length).toBeGreaterThan(0);
+    for (const bytes of raw) {
+      expect(bytes.includes(VICTIM)).toBe(false);
+      expect(bytes.includes('Elm St')).toBe(false);
+      expect(bytes.includes('hello ben')).toBe(false);
+    }
   });
 
   it('erasing again answers 404 USER_NOT_FOUND and writes nothing that names the user', async () => {

@@ -126,6 +126,9 @@ export class SqliteChatStore implements ChatStore {
     this.#sqlite = new Database(opts.filename);
     this.#sqlite.pragma('journal_mode = WAL');
     this.#sqlite.pragma('foreign_keys = ON');
+    // Deleted content is overwritten with zeros, not left in free space where a copy of the file
+    // (a backup, a disk image) would still hold it: an erasure must remove the bytes, not only rows.
+    this.#sqlite.pragma('secure_delete = ON');
     this.#sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
     this.#sqlite.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Page cache per connection (negative = KiB): keeps the message indexes hot under ingest.
@@ -439,8 +442,14 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx) => userData.exportUserData(trx, userId, caps));
   }
 
-  eraseUser(userId: string, ids: { pseudonym: string; erasureId: string }): Promise<ErasureOutcome> {
-    return this.#tx((trx, now) => userData.eraseUser(trx, userId, ids, now));
+  async eraseUser(userId: string, ids: { pseudonym: string; erasureId: string }): Promise<ErasureOutcome> {
+    const outcome = await this.#tx((trx, now) => userData.eraseUser(trx, userId, ids, now));
+    // The WAL still holds the pages as they were before the erasure: copy the new ones into the
+    // file and empty it (on the store's one connection, between transactions).
+    const checkpoint = await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(await this.#open());
+    const result = checkpoint.rows[0];
+    if (result?.busy) this.#logger?.warn({ ...result }, 'WAL checkpoint after an erasure was blocked by a reader; the erased data stays in the WAL until the next checkpoint');
+    return outcome;
   }
 
   async getRetention(conversationId: string): Promise<number | null> {
