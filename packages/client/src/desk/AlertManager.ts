@@ -48,7 +48,8 @@ export class AlertManager extends SafeEmitter<AlertManagerEvents> {
 
   /**
    * Alerts of the channels the user belongs to, newest first, with their acknowledgements.
-   * Rejects with `CHANNEL_NOT_FOUND` for a channel the user does not belong to.
+   * Rejects with `CHANNEL_NOT_FOUND` for a channel that does not exist, `NOT_A_MEMBER` for one
+   * the user does not receive.
    *
    * @param query - channel and page size; see {@link AlertListQuery}
    * @throws TypeError when the query is invalid
@@ -67,7 +68,8 @@ export class AlertManager extends SafeEmitter<AlertManagerEvents> {
 
   /**
    * Acknowledges an alert of a channel the user belongs to; resolves with the alert and its
-   * acknowledgements. Acknowledging again changes nothing. Rejects with `ALERT_NOT_FOUND`.
+   * acknowledgements. Acknowledging again changes nothing. Rejects with `ALERT_NOT_FOUND`, or
+   * `NOT_A_MEMBER` when the user does not receive the alert's channel.
    *
    * @param alertId - the alert's id (`al_…`)
    * @throws TypeError when `alertId` is invalid

@@ -157,7 +157,8 @@ export class RequestManager extends SafeEmitter<RequestManagerEvents> {
 
   /**
    * One request the user may see (their own, one they are assigned, or one in a queue of their
-   * department). Rejects with `REQUEST_NOT_FOUND` otherwise.
+   * department). Rejects with `REQUEST_NOT_FOUND` when it does not exist, `PERMISSION_DENIED`
+   * when the user may not see it.
    *
    * @param conversationId - the request's conversation
    * @throws TypeError when `conversationId` is invalid

@@ -174,6 +174,7 @@ describe('citizen desk against a real server', () => {
     await lena.desk.claim(request.conversationId);
     expect(await errorOf(lena.desk.claim(request.conversationId))).toMatchObject({ code: ErrorCode.CONFLICT });
     expect(await errorOf(lena.desk.transfer(request.conversationId, 'parks', 'not ours'))).toMatchObject({ code: ErrorCode.DEPARTMENT_NOT_FOUND });
+    expect(await errorOf(rolf.requests.get(request.conversationId))).toMatchObject({ code: ErrorCode.PERMISSION_DENIED });
     expect(await lena.requests.get(request.conversationId)).toMatchObject({ status: 'claimed', assigneeId: 'lena', departmentId: 'public-lighting' });
   });
 
@@ -215,5 +216,11 @@ describe('citizen desk against a real server', () => {
     expect((await ana.alerts.acknowledge(posted.id)).acknowledgements).toHaveLength(1);
     expect(await errorOf(ana.alerts.acknowledge('al_doesnotexist'))).toMatchObject({ code: ErrorCode.ALERT_NOT_FOUND });
     expect(await errorOf(ana.alerts.list({ channelId: 'nowhere' }))).toMatchObject({ code: ErrorCode.CHANNEL_NOT_FOUND });
+    // Someone who does not receive the channel neither lists nor acknowledges its alerts.
+    const lena = await h.client('lena');
+    expect(await errorOf(lena.alerts.list({ channelId: 'flooding-north' }))).toMatchObject({ code: ErrorCode.NOT_A_MEMBER });
+    expect(await errorOf(lena.alerts.acknowledge(posted.id))).toMatchObject({ code: ErrorCode.NOT_A_MEMBER });
+    expect(await lena.alerts.list()).toEqual([]);
+    expect((await ben.alerts.list()).map((a) => a.acknowledgements.length)).toEqual([1]);
   });
 });
