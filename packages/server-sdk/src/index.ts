@@ -21,6 +21,5 @@ export type {
   UsersApi,
   WebhooksApi,
 } from './PlazaApiNamespaces.js';
-export type { DepartmentsApi, TopicsApi } from './PlazaApiNamespaces.js';
 export { plazaApiOperations } from './plazaApiOperations.js';
 export type { ApiBody, ApiQuery, PlazaApiMethodName } from './plazaApiOperations.js';

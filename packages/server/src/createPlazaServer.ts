@@ -28,6 +28,8 @@ import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startMessageRetentionSweeps, startRetentionSweeps } from './retention.js';
+import { AlertEscalator } from './desk/AlertEscalator.js';
+import { deskEscalationRequests } from './desk/alertEscalationRequests.js';
 import { startSlaSweeps } from './desk/slaSweep.js';
 import { MemoryPresenceStore } from './presence/MemoryPresenceStore.js';
 import { PresenceAnnouncer } from './presence/PresenceAnnouncer.js';
@@ -268,6 +270,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   const stopSweeps = startRetentionSweeps(store, config, logger);
   const stopMessageSweeps = startMessageRetentionSweeps({ store, files, auditor }, config.retentionSweepIntervalSec, logger);
   const stopSlaSweeps = startSlaSweeps(ctx, config.deskSweepIntervalSec, logger);
+  const stopAlertEscalations = new AlertEscalator(ctx, deskEscalationRequests(ctx), logger).start(config.deskSweepIntervalSec);
   io.on('connection', (socket) => handleConnection(ctx, socket));
 
   return new PlazaServer({
@@ -288,6 +291,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
       closing = true;
       stopSweeps();
       stopMessageSweeps();
+      stopAlertEscalations();
       stopSlaSweeps();
       announcer.close();
     },

@@ -2,7 +2,6 @@ import { alertsRoutes } from './alerts.js';
 import { auditRoutes } from './audit.js';
 import { callsRoutes } from './calls.js';
 import { conversationsRoutes } from './conversations.js';
-import { deskRoutes } from './desk.js';
 import type { ApiRoute, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 import { usersRoutes } from './users.js';
 import { webhooksRoutes } from './webhooks.js';
@@ -16,7 +15,6 @@ export const apiRoutes = {
   ...webhooksRoutes,
   ...usersRoutes,
   ...auditRoutes,
-  ...deskRoutes,
   ...alertsRoutes,
 } satisfies Record<string, ApiRoute>;
 
@@ -47,8 +45,6 @@ export {
 export type { AuditRecordOutput } from './entities.js';
 export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };
-export { deskRoutes };
-export { clockMinutes, departmentSchema, deskTopicSchema, isTimeZone, openingHoursSchema, openingIntervalSchema } from './desk.js';
 export { alertsRoutes };
 export { MAX_ALERT_ACK_TIMEOUT_SEC, alertAcknowledgementSchema, alertChannelSchema, alertSchema } from './alerts.js';
 export {
