@@ -6,6 +6,7 @@ import type { LooseInput } from './internal/buildRequest.js';
 import { createNamespaces } from './PlazaApiNamespaces.js';
 import type { AuditApi, CallsApi, ConversationsApi, EventsApi, UsersApi, WebhooksApi } from './PlazaApiNamespaces.js';
 import type { AlertChannelsApi, AlertsApi } from './PlazaApiNamespaces.js';
+import type { DepartmentsApi, TopicsApi } from './PlazaApiNamespaces.js';
 import { plazaApiOperations } from './plazaApiOperations.js';
 
 /** Options of {@link PlazaApi}. */
@@ -154,6 +155,10 @@ export class PlazaApi {
   readonly users: UsersApi;
   /** The audit log. */
   readonly audit: AuditApi;
+  /** Citizen-desk departments and their agents. */
+  readonly departments: DepartmentsApi;
+  /** Citizen-desk topics, each routed to a department. */
+  readonly topics: TopicsApi;
   /** Alert channels and their recipients. */
   readonly alertChannels: AlertChannelsApi;
   /** Alerts: post, list (export), get. */
@@ -211,6 +216,8 @@ export class PlazaApi {
     this.events = namespaces.events;
     this.users = namespaces.users;
     this.audit = namespaces.audit;
+    this.departments = namespaces.departments;
+    this.topics = namespaces.topics;
     this.alertChannels = namespaces.alertChannels;
     this.alerts = namespaces.alerts;
   }

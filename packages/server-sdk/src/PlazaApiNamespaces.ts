@@ -161,6 +161,38 @@ export interface AlertsApi {
   get(alertId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getAlert'>>;
 }
 
+/** Citizen-desk departments and their agents: `api.departments`. */
+export interface DepartmentsApi {
+  /** Creates a department (slug `id`) with its opening hours, SLA and first agents. Throws `INVALID_REQUEST`, `CONFLICT` (id taken). */
+  create(department: ApiBody<'createDepartment'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'createDepartment'>>;
+  /** One page of departments, by id. */
+  list(query?: ApiQuery<'listDepartments'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listDepartments'>>;
+  /** One department with its agents. Throws `DEPARTMENT_NOT_FOUND`. */
+  get(departmentId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getDepartment'>>;
+  /** Changes the given fields (`null` clears). Throws `INVALID_REQUEST`, `DEPARTMENT_NOT_FOUND`. */
+  update(departmentId: string, patch: ApiBody<'updateDepartment'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'updateDepartment'>>;
+  /** Deletes a department. Throws `DEPARTMENT_NOT_FOUND`, `CONFLICT` (topics or open requests still point at it). */
+  delete(departmentId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'deleteDepartment'>>;
+  /** Makes users agents (connected ones get its queue events at once); answers those added. Throws `INVALID_REQUEST`, `DEPARTMENT_NOT_FOUND`. */
+  addAgents(departmentId: string, userIds: ApiBody<'addAgents'>['userIds'], options?: PlazaApiCallOptions): Promise<ApiOutput<'addAgents'>>;
+  /** Removes an agent (idempotent). Throws `DEPARTMENT_NOT_FOUND`. */
+  removeAgent(departmentId: string, userId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'removeAgent'>>;
+}
+
+/** Citizen-desk topics, each routed to a department: `api.topics`. */
+export interface TopicsApi {
+  /** Creates a topic (slug `id`). Throws `INVALID_REQUEST`, `CONFLICT` (id taken), `DEPARTMENT_NOT_FOUND`. */
+  create(topic: ApiBody<'createTopic'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'createTopic'>>;
+  /** One page of topics, by id, optionally of one `departmentId`. */
+  list(query?: ApiQuery<'listTopics'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listTopics'>>;
+  /** One topic. Throws `TOPIC_NOT_FOUND`. */
+  get(topicId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getTopic'>>;
+  /** Changes the given fields; a new `departmentId` routes new requests only. Throws `INVALID_REQUEST`, `TOPIC_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`. */
+  update(topicId: string, patch: ApiBody<'updateTopic'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'updateTopic'>>;
+  /** Deletes a topic (open requests keep it). Throws `TOPIC_NOT_FOUND`. */
+  delete(topicId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'deleteTopic'>>;
+}
+
 /** The namespaces of {@link PlazaApi}. */
 export interface PlazaApiNamespaces {
   /** Conversations, members, messages, retention. */
@@ -175,6 +207,10 @@ export interface PlazaApiNamespaces {
   users: UsersApi;
   /** The audit log. */
   audit: AuditApi;
+  /** Citizen-desk departments and agents. */
+  departments: DepartmentsApi;
+  /** Citizen-desk topics. */
+  topics: TopicsApi;
   /** Alert channels and their recipients. */
   alertChannels: AlertChannelsApi;
   /** Alerts and acknowledgements. */
@@ -243,6 +279,22 @@ export function createNamespaces(call: MethodCaller): PlazaApiNamespaces {
     },
     audit: {
       list: (query, o) => c('audit.list', { query }, o),
+    },
+    departments: {
+      create: (body, o) => c('departments.create', { body }, o),
+      list: (query, o) => c('departments.list', { query }, o),
+      get: (departmentId, o) => c('departments.get', { params: { departmentId } }, o),
+      update: (departmentId, body, o) => c('departments.update', { params: { departmentId }, body }, o),
+      delete: (departmentId, o) => c('departments.delete', { params: { departmentId } }, o),
+      addAgents: (departmentId, userIds, o) => c('departments.addAgents', { params: { departmentId }, body: { userIds } }, o),
+      removeAgent: (departmentId, userId, o) => c('departments.removeAgent', { params: { departmentId, userId } }, o),
+    },
+    topics: {
+      create: (body, o) => c('topics.create', { body }, o),
+      list: (query, o) => c('topics.list', { query }, o),
+      get: (topicId, o) => c('topics.get', { params: { topicId } }, o),
+      update: (topicId, body, o) => c('topics.update', { params: { topicId }, body }, o),
+      delete: (topicId, o) => c('topics.delete', { params: { topicId } }, o),
     },
     alertChannels: {
       create: (body, o) => c('alertChannels.create', { body }, o),

@@ -21,5 +21,6 @@ export type {
   UsersApi,
   WebhooksApi,
 } from './PlazaApiNamespaces.js';
+export type { DepartmentsApi, TopicsApi } from './PlazaApiNamespaces.js';
 export { plazaApiOperations } from './plazaApiOperations.js';
 export type { ApiBody, ApiQuery, PlazaApiMethodName } from './plazaApiOperations.js';

@@ -2,6 +2,7 @@ import { alertsRoutes } from './alerts.js';
 import { auditRoutes } from './audit.js';
 import { callsRoutes } from './calls.js';
 import { conversationsRoutes } from './conversations.js';
+import { deskRoutes } from './desk.js';
 import type { ApiRoute, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 import { usersRoutes } from './users.js';
 import { webhooksRoutes } from './webhooks.js';
@@ -15,6 +16,7 @@ export const apiRoutes = {
   ...webhooksRoutes,
   ...usersRoutes,
   ...auditRoutes,
+  ...deskRoutes,
   ...alertsRoutes,
 } satisfies Record<string, ApiRoute>;
 
@@ -45,6 +47,8 @@ export {
 export type { AuditRecordOutput } from './entities.js';
 export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };
+export { deskRoutes };
+export { clockMinutes, departmentSchema, deskTopicSchema, isTimeZone, openingHoursSchema, openingIntervalSchema } from './desk.js';
 export { alertsRoutes };
 export { MAX_ALERT_ACK_TIMEOUT_SEC, alertAcknowledgementSchema, alertChannelSchema, alertSchema } from './alerts.js';
 export {

@@ -131,6 +131,7 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
       try {
         await ctx.store.upsertUser(user);
         const conversationIds = await ctx.store.conversationIdsOf(user.id);
+        const departmentIds = (await ctx.store.directory.departmentsOfAgent(user.id)).map((d) => d.id);
         // Read last, just before the socket joins its user's room: a revocation committed after
         // this read finds the socket in that room and disconnects it.
         revoked = isTokenRevoked(Math.floor(verified.issuedAt.getTime() / 1000), await ctx.store.sessionsRevokedAt(user.id));
@@ -141,6 +142,7 @@ export function createAuthMiddleware(ctx: SignalingContext): (socket: PlazaSocke
           protocolVersion: auth.data.protocolVersion,
           ip: remoteAddress(socket),
           conversationIds,
+          departmentIds,
         };
       } catch (error) {
         logger.error({ err: error, userId: user.id }, 'could not load the user on connect');

@@ -1,5 +1,5 @@
 import type { PlazaSocket, SignalingContext } from './context.js';
-import { conversationRoom, userRoom } from './context.js';
+import { conversationRoom, departmentRoom, userRoom } from './context.js';
 import { lazyChild } from '../logger.js';
 import { registerDispatcher } from './dispatch.js';
 import { handlers } from './handlers/index.js';
@@ -8,16 +8,17 @@ import { handlers } from './handlers/index.js';
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Sets up an accepted socket: joins `u:<userId>` and every `c:<conversationId>` (leaving rooms a
+ * Sets up an accepted socket: joins `u:<userId>`, every `c:<conversationId>` and the `d:<departmentId>`
+ * of each department the user is an agent of (leaving rooms a
  * recovered session kept for conversations the user has left meanwhile), registers the request
  * dispatcher, reports the device to presence (see `PresenceAnnouncer`), and closes the connection when its token expires (the client
  * reconnects with a fresh token).
  */
 export function handleConnection(ctx: SignalingContext, socket: PlazaSocket): void {
-  const { user, conversationIds, expiresAtMs } = socket.data;
+  const { user, conversationIds, departmentIds, expiresAtMs } = socket.data;
   const logger = lazyChild(ctx.logger, { component: 'connection', userId: user.id, socketId: socket.id });
   const debug = ctx.logger.isLevelEnabled('debug');
-  const rooms = new Set([userRoom(user.id), ...conversationIds.map(conversationRoom)]);
+  const rooms = new Set([userRoom(user.id), ...conversationIds.map(conversationRoom), ...departmentIds.map(departmentRoom)]);
   for (const room of socket.rooms) {
     if (room !== socket.id && !rooms.has(room)) socket.leave(room);
   }

@@ -25,6 +25,8 @@ export interface SocketData {
   ip: string | null;
   /** Conversations the user belonged to when the socket was accepted. */
   conversationIds: string[];
+  /** Citizen-desk departments the user was an agent of when the socket was accepted. */
+  departmentIds: string[];
 }
 
 /** The socket.io server with Plaza's event maps. */
@@ -95,6 +97,11 @@ export interface RequestContext {
 /** Room of every socket of a user. */
 export function userRoom(userId: string): string {
   return `u:${userId}`;
+}
+
+/** Room of every socket of every agent of a citizen-desk department (queue events). */
+export function departmentRoom(departmentId: string): string {
+  return `d:${departmentId}`;
 }
 
 /** Room of every socket of every member of a conversation. */

@@ -3,6 +3,7 @@ import { alertsHandlers } from './alerts.js';
 import { auditHandlers } from './audit.js';
 import { callsHandlers } from './calls.js';
 import { conversationsHandlers } from './conversations.js';
+import { deskHandlers } from './desk.js';
 import { usersHandlers } from './users.js';
 import { webhooksHandlers } from './webhooks.js';
 
@@ -13,5 +14,6 @@ export const apiHandlers: ApiHandlers = {
   ...webhooksHandlers,
   ...usersHandlers,
   ...auditHandlers,
+  ...deskHandlers,
   ...alertsHandlers,
 };

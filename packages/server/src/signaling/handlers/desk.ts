@@ -2,6 +2,7 @@ import { ErrorCode } from '@plaza/protocol';
 import type { DeskRequestMap } from '@plaza/protocol';
 import { PlazaError } from '../../errors.js';
 import { alertHandlers } from './alerts.js';
+import { deskDirectoryHandlers } from './deskDirectory.js';
 import { deskRequestHandlers } from './deskRequests.js';
 import type { HandlerMap } from './types.js';
 
@@ -12,8 +13,7 @@ const notYet = async (): Promise<never> => {
 
 /** Handlers of the citizen desk's requests (routing, queues, alerts). */
 export const deskHandlers: Pick<HandlerMap, keyof DeskRequestMap> = {
-  'desk:topics': notYet,
-  'desk:myDepartments': notYet,
+  ...deskDirectoryHandlers,
   ...alertHandlers,
   ...deskRequestHandlers,
 };
