@@ -1,7 +1,8 @@
 import type { Alert, AlertChannel, Conversation, Message } from '@plaza/protocol';
+import { PlazaApi, PlazaApiError } from '@plaza/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest } from '../api/testing.js';
-import { collect, fails, nextEvent, ok, settle, startTestServer } from '../testing/harness.js';
+import { TEST_KEY, TEST_SECRET, collect, fails, nextEvent, ok, settle, startTestServer } from '../testing/harness.js';
 import type { RawSocket, TestServer } from '../testing/harness.js';
 import { ALERT_SYSTEM_USER } from './AlertService.js';
 import { alertEvents, createAlertChannel, postAlert } from './alertsTesting.js';
@@ -359,6 +360,22 @@ describe('alerts REST: bad input, authentication and unknown ids', () => {
     expect([notRecipient.status, notRecipient.body.error.code]).toEqual([403, 'NOT_A_MEMBER']);
     expect((await apiRequest<{ data: AlertChannel[] }>(t.url, 'GET', '/v1/alert-channels')).body.data.map((c) => c.id)).toEqual(['ops']);
     expect((await apiRequest<{ data: unknown[] }>(t.url, 'GET', '/v1/alerts')).body.data).toEqual([]);
+  });
+
+  it('PlazaApi alertChannels and alerts namespaces reach every operation', async () => {
+    const api = new PlazaApi({ url: t.url, apiKey: TEST_KEY, apiSecret: TEST_SECRET, retries: 0 });
+    const created = await api.alertChannels.create({ id: 'sdk-channel', name: 'SDK', area: 'Centre' });
+    expect(await api.alertChannels.get('sdk-channel')).toEqual(created);
+    expect((await api.alertChannels.update('sdk-channel', { topic: 'heat' })).topic).toBe('heat');
+    expect((await api.alertChannels.list({ limit: 200 })).data.map((c) => c.id)).toEqual(['ops', 'sdk-channel']);
+    expect((await api.alertChannels.recipients.add('sdk-channel', ['sdk-user'])).added.map((m) => m.userId)).toEqual(['sdk-user']);
+    const alert = await api.alerts.post('sdk-channel', { title: 'Heat warning', body: '35 °C', severity: 'warning', source: 'met', clientId: 'k1' });
+    expect(await api.alerts.get(alert.id)).toEqual(alert);
+    expect((await api.alerts.list({ channelId: 'sdk-channel' })).data).toEqual([alert]);
+    await api.alertChannels.recipients.remove('sdk-channel', 'sdk-user');
+    const missing = await api.alerts.get('al_missing').catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(PlazaApiError);
+    expect((missing as PlazaApiError).code).toBe('ALERT_NOT_FOUND');
   });
 
   it('createAlertChannel with a taken id is CONFLICT and changes nothing', async () => {
