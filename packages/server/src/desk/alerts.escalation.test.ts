@@ -14,7 +14,8 @@ describe('alerts: escalation of unacknowledged alerts to a department', () => {
 
   beforeAll(async () => {
     // The desk's sweep runs every second; the channels' alerts are due after one second.
-    t = await startTestServer({ deskSweepIntervalSec: 1 });
+    // Messages of at most 1000 bytes: an escalated alert's longer body is cut to fit its request.
+    t = await startTestServer({ deskSweepIntervalSec: 1, maxTextBytes: 1000 });
     await t.server.store.directory.createDepartment({
       id: 'esc-water',
       name: 'Water Board',
@@ -67,7 +68,7 @@ describe('alerts: escalation of unacknowledged alerts to a department', () => {
     // Three seconds: time enough to acknowledge the first before its deadline.
     await apiRequest(t.url, 'PATCH', '/v1/alert-channels/esc-levels', { body: { ackTimeoutSec: 3 } });
     const acked = await postAlert(t, 'esc-levels', { title: 'Pipe burst', body: '', severity: 'warning', source: 'grid' });
-    const ignored = await postAlert(t, 'esc-levels', { title: 'Pressure drop', body: '', severity: 'warning', source: 'grid' });
+    const ignored = await postAlert(t, 'esc-levels', { title: 'Pressure drop', body: 'ü'.repeat(1500), severity: 'warning', source: 'grid' });
     const escalatedLive = nextEvent(recipient, 'alert:updated', (a) => a.id === ignored.id && a.escalatedAt !== null, 15_000);
     await ok(recipient, 'alert:acknowledge', { alertId: acked.id });
 
@@ -82,7 +83,15 @@ describe('alerts: escalation of unacknowledged alerts to a department', () => {
     expect(await alertEvents(t, 'alert.escalated', firstEscalated.id)).toHaveLength(1);
     const requests = await t.server.store.requests.list({ departmentId: 'esc-water', limit: 100 });
     const fromAlerts = requests.items.filter((r) => r.citizenId === ALERT_SYSTEM_USER);
-    expect(fromAlerts.map((r) => r.conversationId).sort()).toEqual([firstEscalated.escalationRequestId, (await apiRequest<Alert>(t.url, 'GET', `/v1/alerts/${ignored.id}`)).body.escalationRequestId].sort());
+    const ignoredRequestId = (await apiRequest<Alert>(t.url, 'GET', `/v1/alerts/${ignored.id}`)).body.escalationRequestId;
+    expect(fromAlerts.map((r) => r.conversationId).sort()).toEqual([firstEscalated.escalationRequestId, ignoredRequestId].sort());
+
+    // Its 3000-byte body was cut to the 1000-byte message limit, at a character boundary.
+    const description = fromAlerts.find((r) => r.conversationId === ignoredRequestId)?.description ?? '';
+    expect(description.startsWith('Unacknowledged warning alert from grid: Pressure drop')).toBe(true);
+    expect(Buffer.byteLength(description, 'utf8')).toBeLessThanOrEqual(1000);
+    expect(Buffer.byteLength(description, 'utf8')).toBeGreaterThan(990);
+    expect(description).not.toContain('\uFFFD');
   });
 
   it('a channel without an escalation department escalates with the event only', async () => {
