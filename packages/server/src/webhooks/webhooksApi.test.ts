@@ -217,6 +217,9 @@ describe('events', () => {
   });
 
   it('redeliverEvent answers WEBHOOK_NOT_FOUND for an unknown endpoint and 400 for unknown keys', async () => {
+    // No endpoint (earlier tests' disabled ones would get deliveries too): the event gets none.
+    const endpoints = await apiRequest(t.url, 'GET', '/v1/webhooks?limit=200');
+    for (const w of endpoints.body.data as { id: string }[]) expect((await apiRequest(t.url, 'DELETE', `/v1/webhooks/${w.id}`)).status).toBe(204);
     const alice = await t.connect('alice');
     const c = await ok(alice, 'conversation:create', { kind: 'group', title: 'Redeliver' });
     const event = await eventAbout('conversation.created', c.id);
