@@ -35,7 +35,8 @@ Flags (each also settable by environment, then config file; flags win):
                                                every N seconds (default 60)
   --desk-sweep-interval-sec N
                         PLAZA_DESK_SWEEP_INTERVAL_SEC  mark requests whose first-response SLA ran
-                                               out every N seconds (default 15)
+                                               out and escalate unacknowledged alerts every N
+                                               seconds (default 15)
   --presence-offline-grace-ms N
                         PLAZA_PRESENCE_OFFLINE_GRACE_MS  announce offline only after N ms without
                                                a device (default 5000)

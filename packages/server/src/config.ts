@@ -150,7 +150,10 @@ export const serverConfigSchema = z.strictObject({
   auditRetentionDays: z.number().positive().max(36600).default(serverConfigDefaults.auditRetentionDays),
   /** Seconds between runs of the sweep that applies conversations' retention periods. */
   retentionSweepIntervalSec: z.int().min(1).max(86_400).default(serverConfigDefaults.retentionSweepIntervalSec),
-  /** Seconds between runs of the citizen desk's sweep that marks requests whose first-response SLA ran out. */
+  /**
+   * Seconds between runs of the citizen desk's sweeps: the one that marks requests whose first-response SLA ran
+   * out and the one that escalates alerts nobody acknowledged by their deadline.
+   */
   deskSweepIntervalSec: z.int().min(1).max(3600).default(serverConfigDefaults.deskSweepIntervalSec),
   /** How often socket.io pings each client, in ms; with `pingTimeoutMs` it bounds how long a dead peer goes unnoticed. */
   pingIntervalMs: z.int().min(1000).max(600_000).default(serverConfigDefaults.pingIntervalMs),
