@@ -141,6 +141,7 @@ export {
 } from './api/index.js';
 export type { WebhookEventType } from './api/index.js';
 export { MAX_ALERT_ACK_TIMEOUT_SEC, alertAcknowledgementSchema, alertChannelSchema, alertSchema, alertsRoutes } from './api/index.js';
+export { citizenRequestSchema, citizenRequestWithHistorySchema, deskRequestsRoutes, requestHistoryEntrySchema, requestLocationOutputSchema } from './api/index.js';
 export { EXPORT_MAX_FILES, EXPORT_MAX_ITEMS, MAX_RETENTION_SECONDS, MIN_RETENTION_SECONDS, userErasureSchema, userExportSchema } from './api/index.js';
 export { clockMinutes, departmentSchema, deskRoutes, deskTopicSchema, isTimeZone, openingHoursSchema, openingIntervalSchema } from './api/index.js';
 export {

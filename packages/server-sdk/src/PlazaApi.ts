@@ -5,7 +5,7 @@ import { buildRequest, validateInput } from './internal/buildRequest.js';
 import type { LooseInput } from './internal/buildRequest.js';
 import { createNamespaces } from './PlazaApiNamespaces.js';
 import type { AuditApi, CallsApi, ConversationsApi, EventsApi, UsersApi, WebhooksApi } from './PlazaApiNamespaces.js';
-import type { AlertChannelsApi, AlertsApi } from './PlazaApiNamespaces.js';
+import type { AlertChannelsApi, AlertsApi, RequestsApi } from './PlazaApiNamespaces.js';
 import type { DepartmentsApi, TopicsApi } from './PlazaApiNamespaces.js';
 import { plazaApiOperations } from './plazaApiOperations.js';
 
@@ -163,6 +163,8 @@ export class PlazaApi {
   readonly alertChannels: AlertChannelsApi;
   /** Alerts: post, list (export), get. */
   readonly alerts: AlertsApi;
+  /** Citizen requests: list, read with history, transfer, resolve. */
+  readonly requests: RequestsApi;
 
   readonly #baseUrl: string;
   readonly #authorization: string;
@@ -220,6 +222,7 @@ export class PlazaApi {
     this.topics = namespaces.topics;
     this.alertChannels = namespaces.alertChannels;
     this.alerts = namespaces.alerts;
+    this.requests = namespaces.requests;
   }
 
   /**

@@ -193,6 +193,21 @@ export interface TopicsApi {
   delete(topicId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'deleteTopic'>>;
 }
 
+/** Citizen requests: `api.requests`. */
+export interface RequestsApi {
+  /** One page of requests, newest first, filtered by `departmentId`, `status`, `citizenId`, `externalRef` (walk all with `api.paginate('listRequests', …)`). */
+  list(query?: ApiQuery<'listRequests'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'listRequests'>>;
+  /** One request with its history. Throws `REQUEST_NOT_FOUND`. */
+  get(conversationId: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'getRequest'>>;
+  /**
+   * Moves an open request to another department's queue with a note for its agents; the citizen is told where it went.
+   * Throws `INVALID_REQUEST`, `REQUEST_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `CONFLICT`.
+   */
+  transfer(conversationId: string, transfer: ApiBody<'transferRequest'>, options?: PlazaApiCallOptions): Promise<ApiOutput<'transferRequest'>>;
+  /** Resolves an open request, posting the resolution for the citizen. Throws `INVALID_REQUEST`, `REQUEST_NOT_FOUND`, `CONFLICT`. */
+  resolve(conversationId: string, resolution?: string, options?: PlazaApiCallOptions): Promise<ApiOutput<'resolveRequest'>>;
+}
+
 /** The namespaces of {@link PlazaApi}. */
 export interface PlazaApiNamespaces {
   /** Conversations, members, messages, retention. */
@@ -215,6 +230,8 @@ export interface PlazaApiNamespaces {
   alertChannels: AlertChannelsApi;
   /** Alerts and acknowledgements. */
   alerts: AlertsApi;
+  /** Citizen requests: list, read with history, transfer, resolve. */
+  requests: RequestsApi;
 }
 
 /** Calls the operation behind a method name (see `plazaApiOperations`). */
@@ -310,6 +327,12 @@ export function createNamespaces(call: MethodCaller): PlazaApiNamespaces {
       post: (channelId, body, o) => c('alerts.post', { params: { channelId }, body }, o),
       list: (query, o) => c('alerts.list', { query }, o),
       get: (alertId, o) => c('alerts.get', { params: { alertId } }, o),
+    },
+    requests: {
+      list: (query, o) => c('requests.list', { query }, o),
+      get: (conversationId, o) => c('requests.get', { params: { conversationId } }, o),
+      transfer: (conversationId, body, o) => c('requests.transfer', { params: { conversationId }, body }, o),
+      resolve: (conversationId, resolution, o) => c('requests.resolve', { params: { conversationId }, body: resolution === undefined ? {} : { resolution } }, o),
     },
   };
 }

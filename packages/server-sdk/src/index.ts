@@ -22,5 +22,6 @@ export type {
   WebhooksApi,
 } from './PlazaApiNamespaces.js';
 export type { DepartmentsApi, TopicsApi } from './PlazaApiNamespaces.js';
+export type { RequestsApi } from './PlazaApiNamespaces.js';
 export { plazaApiOperations } from './plazaApiOperations.js';
 export type { ApiBody, ApiQuery, PlazaApiMethodName } from './plazaApiOperations.js';

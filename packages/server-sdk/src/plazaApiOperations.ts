@@ -63,6 +63,10 @@ export const plazaApiOperations = {
   'alerts.post': 'postAlert',
   'alerts.list': 'listAlerts',
   'alerts.get': 'getAlert',
+  'requests.list': 'listRequests',
+  'requests.get': 'getRequest',
+  'requests.transfer': 'transferRequest',
+  'requests.resolve': 'resolveRequest',
 } as const satisfies Record<string, ApiOperationId>;
 
 /** A namespaced method of {@link PlazaApi}, by its path, for example `conversations.members.add`. */

@@ -2,6 +2,7 @@ import { alertsRoutes } from './alerts.js';
 import { auditRoutes } from './audit.js';
 import { callsRoutes } from './calls.js';
 import { conversationsRoutes } from './conversations.js';
+import { deskRequestsRoutes } from './deskRequests.js';
 import { deskRoutes } from './desk.js';
 import type { ApiRoute, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 import { usersRoutes } from './users.js';
@@ -16,8 +17,9 @@ export const apiRoutes = {
   ...webhooksRoutes,
   ...usersRoutes,
   ...auditRoutes,
-  ...deskRoutes,
   ...alertsRoutes,
+  ...deskRequestsRoutes,
+  ...deskRoutes,
 } satisfies Record<string, ApiRoute>;
 
 /** The operations' names. */
@@ -47,10 +49,12 @@ export {
 export type { AuditRecordOutput } from './entities.js';
 export type { ApiRoute, HttpMethod, RouteInput, RouteOutput, RouteParsedInput } from './route.js';
 export { auditRoutes, callsRoutes, conversationsRoutes, usersRoutes, webhooksRoutes };
-export { deskRoutes };
-export { clockMinutes, departmentSchema, deskTopicSchema, isTimeZone, openingHoursSchema, openingIntervalSchema } from './desk.js';
 export { alertsRoutes };
 export { MAX_ALERT_ACK_TIMEOUT_SEC, alertAcknowledgementSchema, alertChannelSchema, alertSchema } from './alerts.js';
+export { deskRequestsRoutes };
+export { citizenRequestSchema, citizenRequestWithHistorySchema, requestHistoryEntrySchema, requestLocationOutputSchema } from './deskRequests.js';
+export { deskRoutes };
+export { clockMinutes, departmentSchema, deskTopicSchema, isTimeZone, openingHoursSchema, openingIntervalSchema } from './desk.js';
 export {
   eventIdSchema,
   isWebhookEventFilter,

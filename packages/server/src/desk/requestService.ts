@@ -81,8 +81,13 @@ function leavingAssignee(request: CitizenRequest): { removeMemberId?: string } {
   return request.assigneeId !== null && request.assigneeId !== request.citizenId ? { removeMemberId: request.assigneeId } : {};
 }
 
-async function applyAndAnnounce(server: SignalingContext, actor: DeskActor, transition: Omit<RequestTransition, 'actorId'>): Promise<CitizenRequest> {
-  const result = await server.store.requests.apply({ ...transition, actorId: actor.actorId });
+async function applyAndAnnounce(
+  server: SignalingContext,
+  actor: DeskActor,
+  transition: Omit<RequestTransition, 'actorId' | 'at'>,
+  at: Date = new Date(),
+): Promise<CitizenRequest> {
+  const result = await server.store.requests.apply({ ...transition, actorId: actor.actorId, at: at.toISOString() });
   await announceTransition(server, actor, transition.change, result);
   return result.request;
 }
@@ -112,7 +117,8 @@ export async function openRequest(
     departmentId = topic.departmentId;
   }
   const department = await requireDepartment(server, departmentId);
-  const entry = queueEntry(department, new Date());
+  const at = new Date();
+  const entry = queueEntry(department, at);
   const messages: DeskMessage[] = [
     { senderId: citizen.actorId, kind: 'user', text: input.description, clientId: input.clientId },
     notice(noticeText.opened(department)),
@@ -128,6 +134,7 @@ export async function openRequest(
     location: input.location ?? null,
     slaDueAt: entry.slaDueAt,
     messages,
+    at: at.toISOString(),
   });
   if (opened.created) {
     await announceAdded(server, opened.conversation.id, [citizen.actorId]);
@@ -197,7 +204,8 @@ export async function transferRequest(server: SignalingContext, actor: DeskActor
   const target = await requireDepartment(server, departmentId);
   if (request.status === 'resolved') throw new PlazaError(ErrorCode.CONFLICT, `request ${conversationId} is resolved; reopen it first`);
   if (target.id === request.departmentId) throw new PlazaError(ErrorCode.CONFLICT, `request ${conversationId} is already with ${target.id}`);
-  const entry = queueEntry(target, new Date());
+  const at = new Date();
+  const entry = queueEntry(target, at);
   const messages = [notice(noticeText.transferred(target))];
   if (entry.closedNotice) messages.push(entry.closedNotice);
   return applyAndAnnounce(server, actor, {
@@ -210,7 +218,7 @@ export async function transferRequest(server: SignalingContext, actor: DeskActor
     toDepartmentId: target.id,
     messages,
     ...leavingAssignee(request),
-  });
+  }, at);
 }
 
 /** Puts a claimed request on hold (the note is posted for the citizen). Assignee only. */
@@ -267,7 +275,8 @@ export async function reopenRequest(server: SignalingContext, actor: DeskActor, 
   const request = await requireRequest(server, conversationId);
   if (actor.actorId !== request.citizenId) await requireAgent(server, actor, request, 'reopen');
   const department = await requireDepartment(server, request.departmentId);
-  const entry = queueEntry(department, new Date());
+  const at = new Date();
+  const entry = queueEntry(department, at);
   const messages = [notice(noticeText.reopened(department, reason))];
   if (entry.closedNotice) messages.push(entry.closedNotice);
   return applyAndAnnounce(server, actor, {
@@ -278,7 +287,7 @@ export async function reopenRequest(server: SignalingContext, actor: DeskActor, 
     note: reason ?? null,
     messages,
     ...leavingAssignee(request),
-  });
+  }, at);
 }
 
 /**

@@ -96,7 +96,9 @@ describe('citizen desk: request lifecycle over sockets', () => {
     const a = await ok(citizen, 'request:open', { topicId: 'pothole', description: 'Hole one', clientId: clientId() });
     const b = await ok(citizen, 'request:open', { topicId: 'pothole', description: 'Hole two', clientId: clientId() });
     const queue: QueueItem[] = await ok(roads, 'queue:list', { departmentId: 'roads' });
-    expect(queue.map((q) => q.conversationId)).toEqual([a.conversationId, b.conversationId]);
+    // Oldest first; two opened in the same millisecond by id.
+    const oldestFirst = [a, b].sort((x, y) => (x.createdAt === y.createdAt ? (x.conversationId < y.conversationId ? -1 : 1) : x.createdAt < y.createdAt ? -1 : 1));
+    expect(queue.map((q) => q.conversationId)).toEqual(oldestFirst.map((r) => r.conversationId));
     expect(queue[0]?.citizenName).toBe('Name of lc-citizen');
     expect(queue[0]?.waitingMs).toBeGreaterThanOrEqual(queue[1]?.waitingMs ?? Infinity);
     expect(queue.every((q) => q.waitingMs >= 0 && q.status === 'queued')).toBe(true);

@@ -26,6 +26,8 @@ export interface NewRequest {
   slaDueAt: string | null;
   /** Posted in order into the new conversation (the description first). */
   messages: DeskMessage[];
+  /** The time of the change (ISO 8601): `created_at`, `queued_at`; `slaDueAt` was derived from it. */
+  at: string;
 }
 
 /** What opening a request produced. */
@@ -80,6 +82,8 @@ export interface RequestTransition {
   addMember?: { userId: string; role: MemberRole };
   /** A member to remove (the assignee on transfer or reopen). */
   removeMemberId?: string;
+  /** The time of the change (ISO 8601): `updated_at`, `queued_at` on requeue; `patch.slaDueAt` was derived from it. */
+  at: string;
 }
 
 /** What a transition produced. */

@@ -194,9 +194,11 @@ export class KyselyRequestRecords implements RequestRecords {
     this.#db = db;
   }
 
-  async #tx<T>(fn: (trx: Db, now: string) => Promise<T>): Promise<T> {
+  /** Runs `fn` in one transaction with one timestamp (`at`, else the current time). */
+  async #tx<T>(fn: (trx: Db, now: string) => Promise<T>, at?: string): Promise<T> {
     const db = await this.#db();
-    return db.transaction().execute((trx) => fn(trx, nowIso()));
+    const now = at ?? nowIso();
+    return db.transaction().execute((trx) => fn(trx, now));
   }
 
   open(input: NewRequest): Promise<OpenedRequest> {
@@ -252,7 +254,7 @@ export class KyselyRequestRecords implements RequestRecords {
       await recordChange(trx, request, 'opened', { actorId: input.citizenId, toDepartmentId: input.departmentId, note: null }, now);
       const conversation = toConversation(await requireConversation(trx, created.id));
       return { request, conversation, messages, created: true };
-    });
+    }, input.at);
   }
 
   apply(t: RequestTransition): Promise<RequestTransitionResult> {
@@ -290,7 +292,7 @@ export class KyselyRequestRecords implements RequestRecords {
       const request = await requireRequest(trx, t.conversationId);
       await recordChange(trx, request, t.change, { actorId: t.actorId, fromDepartmentId: t.fromDepartmentId, toDepartmentId: t.toDepartmentId, note: t.note }, now);
       return { request, previous, messages, added, removed };
-    });
+    }, t.at);
   }
 
   async get(conversationId: string): Promise<CitizenRequest | null> {

@@ -3,6 +3,7 @@ import { alertsHandlers } from './alerts.js';
 import { auditHandlers } from './audit.js';
 import { callsHandlers } from './calls.js';
 import { conversationsHandlers } from './conversations.js';
+import { deskRequestsHandlers } from './deskRequests.js';
 import { deskHandlers } from './desk.js';
 import { usersHandlers } from './users.js';
 import { webhooksHandlers } from './webhooks.js';
@@ -16,4 +17,5 @@ export const apiHandlers: ApiHandlers = {
   ...auditHandlers,
   ...deskHandlers,
   ...alertsHandlers,
+  ...deskRequestsHandlers,
 };
