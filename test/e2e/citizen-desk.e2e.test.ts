@@ -17,9 +17,10 @@ import { waitFor } from '../helpers/waitFor.js';
  * city, the Vite-built page; port 0, temp data dir) and three people in Chromium — Clara (a
  * resident), Lena (agent, Public Lighting) and Rafael (agent, Roads). Clara reports a broken street
  * light with a photo and her location using the keyboard only; it reaches Public Lighting's queue;
- * Lena claims it, they chat and hold a video call (decoded frames rising both ways); Lena transfers
- * it to Roads with a note; Rafael claims and resolves it; Clara sees the resolution. axe-core runs
- * in every state and must report no violation. Takes the README's screenshots.
+ * Lena claims it, they chat and hold a video call (decoded frames rising both ways); Lena puts it on
+ * hold, resumes it and transfers it to Roads with a note; Rafael claims and resolves it, by keyboard
+ * too; Clara sees the resolution. axe-core runs in every state and must report no violation. Takes
+ * the README's screenshots.
  */
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/citizen-desk/', import.meta.url));
@@ -293,6 +294,15 @@ describe('examples/citizen-desk', () => {
     await clara.page.keyboard.press('Enter');
     await clara.page.getByRole('button', { name: 'Start video call' }).waitFor();
 
+    // --- Lena puts it on hold (her note reaches Clara) and resumes it -------------------------
+    await lena.page.getByLabel('Note for the citizen (optional)').fill('I am asking the night crew to look at it.');
+    await lena.page.getByRole('button', { name: 'Put on hold' }).click();
+    await expect.poll(() => status(clara.page)).toBe('On hold at Public Lighting');
+    await expect.poll(async () => (await messages(clara.page)).some((m) => m.includes('I am asking the night crew to look at it.'))).toBe(true);
+    await expectAccessible(lena.page, 'agent, request on hold');
+    await lena.page.getByRole('button', { name: 'Resume request' }).click();
+    await expect.poll(() => status(clara.page)).toBe('Public Lighting is working on it');
+
     // --- Lena transfers it to Roads with a note for the next agent ----------------------------
     const note = 'The pole was hit by a truck and the kerb is broken; Roads needs to repair it first.';
     await lena.page.getByLabel('Transfer to').selectOption({ label: 'Roads' });
@@ -311,10 +321,19 @@ describe('examples/citizen-desk', () => {
     await transferred.waitFor();
     expect(await transferred.textContent()).toContain(`Transfer note: ${note}`);
     await expectAccessible(rafael.page, 'agent of the other department, queue with the transferred request');
-    await transferred.getByRole('button', { name: 'Claim' }).click();
+    // Rafael works by keyboard only: the details of the queued request, claim, resolve.
+    await tabTo(rafael.page, 'Details');
+    await rafael.page.keyboard.press('Enter');
+    await rafael.page.getByRole('heading', { name: 'Broken street light', level: 2 }).waitFor();
+    expect(await rafael.page.locator('.request-panel').textContent()).toContain(`Transfer note: ${note}`);
+    await tabTo(rafael.page, 'Claim request');
+    await rafael.page.keyboard.press('Enter');
     await expect.poll(() => status(rafael.page)).toBe('Claimed by Rafael Costa (Roads)');
-    await rafael.page.getByLabel('Resolution (the citizen reads it)').fill('The kerb is repaired and a new street light is in place.');
-    await rafael.page.getByRole('button', { name: 'Resolve request' }).click();
+    await expect.poll(async () => (await messages(rafael.page)).some((m) => m.includes('Yes, I am standing next to it.'))).toBe(true);
+    await tabTo(rafael.page, 'Resolution (the citizen reads it)');
+    await rafael.page.keyboard.type('The kerb is repaired and a new street light is in place.');
+    await tabTo(rafael.page, 'Resolve request');
+    await rafael.page.keyboard.press('Enter');
     await expect.poll(() => status(rafael.page)).toBe('Resolved');
 
     // --- Clara sees the resolution ------------------------------------------------------------
