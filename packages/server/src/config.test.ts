@@ -39,6 +39,8 @@ describe('server configuration', () => {
       messages: { perSecond: 1, burst: 2 },
       requests: serverConfigDefaults.rateLimits.requests,
       media: serverConfigDefaults.rateLimits.media,
+      api: serverConfigDefaults.rateLimits.api,
+      apiRefused: serverConfigDefaults.rateLimits.apiRefused,
     });
   });
 

@@ -37,6 +37,8 @@ export const serverConfigDefaults = {
     messages: { perSecond: 20, burst: 50 },
     requests: { perSecond: 50, burst: 100 },
     media: { perSecond: 200, burst: 500 },
+    api: { perSecond: 100, burst: 200 },
+    apiRefused: { perSecond: 10, burst: 20 },
   },
   logLevel: 'info' as LogLevel,
   sqliteSynchronous: 'full' as 'full' | 'normal',
@@ -118,6 +120,10 @@ export const serverConfigSchema = z.strictObject({
       messages: bucketSchema.default(serverConfigDefaults.rateLimits.messages),
       requests: bucketSchema.default(serverConfigDefaults.rateLimits.requests),
       media: bucketSchema.default(serverConfigDefaults.rateLimits.media),
+      /** REST requests per API key. */
+      api: bucketSchema.default(serverConfigDefaults.rateLimits.api),
+      /** REST requests refused for their credentials per client address, audited one by one. */
+      apiRefused: bucketSchema.default(serverConfigDefaults.rateLimits.apiRefused),
     })
     .prefault({}),
   logLevel: z.enum(Object.values(LogLevel) as [LogLevel, ...LogLevel[]]).default(serverConfigDefaults.logLevel),

@@ -266,7 +266,7 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   // Before the retention sweep: its outbox cursor tells the sweep which events are still owed.
   await webhooks.start();
   const services: ApiServices = { webhooks };
-  registerApi(http, { server: ctx, services, handlers: apiHandlers });
+  registerApi(http, { server: ctx, services, handlers: apiHandlers, rateLimits: config.rateLimits });
   const stopSweeps = startRetentionSweeps(store, config, logger);
   const stopMessageSweeps = startMessageRetentionSweeps({ store, files, auditor }, config.retentionSweepIntervalSec, logger);
   const stopSlaSweeps = startSlaSweeps(ctx, config.deskSweepIntervalSec, logger);

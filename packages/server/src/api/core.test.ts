@@ -18,7 +18,8 @@ type AuditPage = { data: { action: string; actorId: string | null; target: strin
 describe('REST API core', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    // Every refused request below must be audited: no throttling of refusals here (see rateLimit.test.ts).
+    t = await startTestServer({ rateLimits: { apiRefused: { perSecond: 1, burst: 1000 } } });
   });
   afterAll(async () => {
     await t.close();

@@ -2,12 +2,16 @@ import { ErrorCode, apiRoutes } from '@plaza/protocol';
 import type { ApiOperationId, ApiRoute, WireError, WireIssue } from '@plaza/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { serverConfigDefaults } from '../config.js';
 import { PlazaError, toPlazaError } from '../errors.js';
+import { MemoryRateLimiter } from '../ratelimit/MemoryRateLimiter.js';
+import type { BucketOptions } from '../ratelimit/RateLimiter.js';
 import type { SignalingContext } from '../signaling/context.js';
 import { API_AUTH_REALM, checkApiCredentials } from './apiAuth.js';
 import type { ApiContext, ApiHandlers, ApiServices } from './context.js';
 import { httpStatusOf } from './httpStatus.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { RefusalThrottle } from './RefusalThrottle.js';
 
 /** Largest JSON request body the REST API reads. */
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -20,6 +24,12 @@ export interface RegisterApiOptions {
   services: ApiServices;
   /** One handler per operation of `apiRoutes`. */
   handlers: ApiHandlers;
+  /**
+   * Token buckets: `api` per API key (every request; over it `429 RATE_LIMITED`), `apiRefused` per
+   * client address for requests refused for their credentials (over it they are still refused but
+   * no longer audited one by one). @default `serverConfigDefaults.rateLimits`
+   */
+  rateLimits?: { api: BucketOptions; apiRefused: BucketOptions };
 }
 
 /** A route's path in fastify's syntax: `{id}` → `:id`. */
@@ -56,11 +66,20 @@ function targetOf(params: unknown): string | null {
  * (`400 INVALID_REQUEST` with `details.issues`, nothing changed), then the handler. Errors are
  * `{ "error": { code, message, details? } }` with the status of their code. Every request that
  * changes something is audited as `api.<operationId>` with the key as actor, its outcome and
- * the caller's address.
+ * the caller's address. Each API key has a request rate (`429 RATE_LIMITED` with `Retry-After`
+ * above it, not audited); refused credentials are audited one by one up to a rate per address,
+ * above which they are counted into the next record (`details.suppressed`).
  */
 export function registerApi(http: FastifyInstance, options: RegisterApiOptions): void {
   const { server, services, handlers } = options;
   const logger = server.logger.child({ component: 'api' });
+  const rates = options.rateLimits ?? serverConfigDefaults.rateLimits;
+  const keyLimiter = new MemoryRateLimiter(rates.api);
+  const refusals = new RefusalThrottle(new MemoryRateLimiter(rates.apiRefused));
+  http.addHook('onClose', async () => {
+    keyLimiter.close();
+    refusals.close();
+  });
   const routes = Object.values(apiRoutes) as ApiRoute[];
   let document: string | null = null;
 
@@ -104,16 +123,33 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
             const ip = req.socket.remoteAddress ?? null;
             const apiKey = checkApiCredentials(req.headers.authorization, server.apiKeys);
             if (!apiKey) {
-              server.auditor.record({
-                action: 'api.refused',
-                outcome: 'denied',
-                reason: ErrorCode.UNAUTHENTICATED,
-                ip,
-                details: { operation: operationId, credentials: req.headers.authorization ? 'wrong' : 'missing' },
-              });
+              const refusal = await refusals.check(ip);
+              if (refusal.audit) {
+                server.auditor.record({
+                  action: 'api.refused',
+                  outcome: 'denied',
+                  reason: ErrorCode.UNAUTHENTICATED,
+                  ip,
+                  details: {
+                    operation: operationId,
+                    credentials: req.headers.authorization ? 'wrong' : 'missing',
+                    ...(refusal.suppressed > 0 ? { suppressed: refusal.suppressed } : {}),
+                    ...(refusal.rateLimited ? { rateLimited: true } : {}),
+                  },
+                });
+              }
               return send(reply, { code: ErrorCode.UNAUTHENTICATED, message: 'this API needs an API key and secret (Authorization: Basic base64(key:secret))' });
             }
             const actorId = `api:${apiKey}`;
+            const rate = await keyLimiter.consume(apiKey);
+            if (!rate.allowed) {
+              // Not audited: a client over its rate would flood the audit log with its retries.
+              return send(reply, {
+                code: ErrorCode.RATE_LIMITED,
+                message: `too many requests for API key ${apiKey}; try again in ${rate.retryAfterMs} ms`,
+                details: { retryAfterMs: rate.retryAfterMs },
+              });
+            }
             const audit = (outcome: 'allowed' | 'denied', reason: string | null, result?: unknown) => {
               if (!mutates) return;
               // A create has no path parameter: its target is the id of what it created.
