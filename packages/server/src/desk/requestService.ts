@@ -81,12 +81,8 @@ function leavingAssignee(request: CitizenRequest): { removeMemberId?: string } {
   return request.assigneeId !== null && request.assigneeId !== request.citizenId ? { removeMemberId: request.assigneeId } : {};
 }
 
-async function applyAndAnnounce(
-  server: SignalingContext,
-  actor: DeskActor,
-  transition: Omit<RequestTransition, 'actorId' | 'at'>,
-  at: Date = new Date(),
-): Promise<CitizenRequest> {
+/** Applies a transition at `at` (the instant its SLA due time was derived from), then its live effects. */
+async function applyAndAnnounce(server: SignalingContext, actor: DeskActor, at: Date, transition: Omit<RequestTransition, 'actorId' | 'at'>): Promise<CitizenRequest> {
   const result = await server.store.requests.apply({ ...transition, actorId: actor.actorId, at: at.toISOString() });
   await announceTransition(server, actor, transition.change, result);
   return result.request;
@@ -180,7 +176,7 @@ export async function claimRequest(server: SignalingContext, actor: DeskActor, c
   const department = await requireDepartment(server, request.departmentId);
   const [user] = await server.store.getUsers([actor.actorId]);
   const addMember = actor.actorId === request.citizenId ? undefined : { userId: actor.actorId, role: 'moderator' as const };
-  return applyAndAnnounce(server, actor, {
+  return applyAndAnnounce(server, actor, new Date(), {
     conversationId,
     change: 'claimed',
     expect: { statuses: ['queued'], assigneeId: null },
@@ -208,7 +204,7 @@ export async function transferRequest(server: SignalingContext, actor: DeskActor
   const entry = queueEntry(target, at);
   const messages = [notice(noticeText.transferred(target))];
   if (entry.closedNotice) messages.push(entry.closedNotice);
-  return applyAndAnnounce(server, actor, {
+  return applyAndAnnounce(server, actor, at, {
     conversationId,
     change: 'transferred',
     expect: byAssignee(request, ['queued', 'claimed', 'on_hold']),
@@ -218,14 +214,14 @@ export async function transferRequest(server: SignalingContext, actor: DeskActor
     toDepartmentId: target.id,
     messages,
     ...leavingAssignee(request),
-  }, at);
+  });
 }
 
 /** Puts a claimed request on hold (the note is posted for the citizen). Assignee only. */
 export async function holdRequest(server: SignalingContext, actor: DeskActor, conversationId: string, note?: string): Promise<CitizenRequest> {
   const request = await requireRequest(server, conversationId);
   await requireAssignee(server, actor, request, 'hold');
-  return applyAndAnnounce(server, actor, {
+  return applyAndAnnounce(server, actor, new Date(), {
     conversationId,
     change: 'on_hold',
     expect: byAssignee(request, ['claimed']),
@@ -239,7 +235,7 @@ export async function holdRequest(server: SignalingContext, actor: DeskActor, co
 export async function resumeRequest(server: SignalingContext, actor: DeskActor, conversationId: string): Promise<CitizenRequest> {
   const request = await requireRequest(server, conversationId);
   await requireAssignee(server, actor, request, 'resume');
-  return applyAndAnnounce(server, actor, {
+  return applyAndAnnounce(server, actor, new Date(), {
     conversationId,
     change: 'resumed',
     expect: byAssignee(request, ['on_hold']),
@@ -257,7 +253,7 @@ export async function resolveRequest(server: SignalingContext, actor: DeskActor,
   const request = await requireRequest(server, conversationId);
   await requireAssignee(server, actor, request, 'resolve');
   const statuses: RequestStatus[] = actor.trusted ? ['queued', 'claimed', 'on_hold'] : ['claimed', 'on_hold'];
-  return applyAndAnnounce(server, actor, {
+  return applyAndAnnounce(server, actor, new Date(), {
     conversationId,
     change: 'resolved',
     expect: byAssignee(request, statuses),
@@ -279,7 +275,7 @@ export async function reopenRequest(server: SignalingContext, actor: DeskActor, 
   const entry = queueEntry(department, at);
   const messages = [notice(noticeText.reopened(department, reason))];
   if (entry.closedNotice) messages.push(entry.closedNotice);
-  return applyAndAnnounce(server, actor, {
+  return applyAndAnnounce(server, actor, at, {
     conversationId,
     change: 'reopened',
     expect: byAssignee(request, ['resolved']),
@@ -287,7 +283,7 @@ export async function reopenRequest(server: SignalingContext, actor: DeskActor, 
     note: reason ?? null,
     messages,
     ...leavingAssignee(request),
-  }, at);
+  });
 }
 
 /**
