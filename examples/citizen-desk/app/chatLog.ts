@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '@plaza/client';
+import type { Conversation, Member, Message } from '@plaza/client';
 import { personName } from '../city.js';
 import { el, errorText, formatTime, nextId, showError } from './dom.js';
 
@@ -16,6 +16,7 @@ export class ChatLog {
   readonly #names = new Map<string, string>();
   readonly #myId: string;
   readonly #onMessage = (message: Message) => this.#append(message);
+  readonly #onMember = (member: Member) => this.#names.set(member.userId, member.name);
 
   constructor(conversation: Conversation, myId: string) {
     this.#conversation = conversation;
@@ -45,12 +46,14 @@ export class ChatLog {
       }
     });
     conversation.on('message', this.#onMessage);
+    conversation.on('memberAdded', this.#onMember);
     void this.#load();
   }
 
   /** Stops listening (the panel closes). */
   close(): void {
     this.#conversation.off('message', this.#onMessage);
+    this.#conversation.off('memberAdded', this.#onMember);
   }
 
   async #load(): Promise<void> {
