@@ -5,8 +5,8 @@ import type { PlazaError } from '../errors.js';
 export type RequestManagerEvents = {
   /**
    * A request the user may see changed: opened, claimed, transferred, put on hold, resumed,
-   * resolved, reopened or its SLA missed. A citizen hears of their own requests (on every device);
-   * an agent of the requests they work on and of their departments' queues.
+   * resolved, reopened or its SLA missed. A citizen hears of their own requests (on every device;
+   * not of SLA misses); an agent of the requests they work on and of their departments' queues.
    */
   requestUpdated: [change: RequestChange];
 };
