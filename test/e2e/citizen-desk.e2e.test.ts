@@ -285,6 +285,7 @@ describe('examples/citizen-desk', () => {
     await expect.poll(() => clara.page.locator('.call-state').textContent()).toBe('In the call with Lena Fischer.');
     await expectAccessible(clara.page, 'citizen, in the video call');
     await expectAccessible(lena.page, 'agent, in the video call');
+    await clara.page.evaluate(() => window.scrollTo(0, 0));
     await clara.page.screenshot({ path: joinPath(SCREENSHOT_DIR, 'screenshot-citizen.png') });
     await lena.page.evaluate(() => window.scrollTo(0, 0));
     await lena.page.screenshot({ path: joinPath(SCREENSHOT_DIR, 'screenshot-agent.png'), fullPage: true });
@@ -343,7 +344,8 @@ describe('examples/citizen-desk', () => {
     expect(await clara.page.getByRole('button', { name: 'Reopen request' }).isVisible()).toBe(true);
     await expectAccessible(clara.page, 'citizen, resolved request');
     await expectAccessible(rafael.page, 'agent, resolved request');
-    await clara.page.screenshot({ path: joinPath(SCREENSHOT_DIR, 'screenshot-resolved.png') });
+    await clara.page.evaluate(() => window.scrollTo(0, 0));
+    await clara.page.screenshot({ path: joinPath(SCREENSHOT_DIR, 'screenshot-resolved.png'), fullPage: true });
 
     expect([...clara.errors, ...lena.errors, ...rafael.errors]).toEqual([]);
     await Promise.all([clara.context.close(), lena.context.close(), rafael.context.close()]);
