@@ -12,10 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { PlazaClient } from '@plaza/client';
-import type { Conversation, Message } from '@plaza/client';
+import type { Conversation } from '@plaza/client';
 import { AccessToken } from '@plaza/server-sdk';
 import { ConfigError, localKeyPair } from './config.js';
 import { defaultDepartments } from './departments.js';
+import { followConversation } from './terminalChat.js';
 
 function fail(message: string): never {
   process.stderr.write(`citizen: ${message}\n`);
@@ -48,26 +49,17 @@ await plaza.connect(token).catch((error: unknown) => fail(`cannot connect to ${u
 const print = (line: string) => process.stdout.write(`${line}\n`);
 let current: Conversation | null = null;
 
-/** Prints a conversation's messages as "<name>: <text>" (names from its member list), the last few earlier ones first. */
-async function follow(conversation: Conversation, earlier: readonly Message[] = []): Promise<void> {
-  const names = new Map((await conversation.members()).map((m) => [m.userId, m.name]));
-  for (const m of earlier) if (m.kind === 'user') print(`  ${names.get(m.senderId) ?? m.senderId}: ${m.text}`);
-  conversation.on('memberAdded', (member) => {
-    names.set(member.userId, member.name);
-    print(`  (${member.name} joined)`);
-  });
-  const show = (m: Message) => {
-    if (m.kind === 'user') print(`${m.senderId === identity ? 'you' : (names.get(m.senderId) ?? m.senderId)}: ${m.text}`);
-  };
-  conversation.on('message', show);
+/** Shows the conversation's earlier and new messages and makes it the one typed lines go to. */
+async function follow(conversation: Conversation): Promise<void> {
   current = conversation;
+  await followConversation(conversation, { identity, print });
 }
 
 if (actAs) {
   print(`Connected as ${name} (${identity}). Waiting to be added to a conversation…`);
   plaza.conversations.on('added', (conversation) => {
     print(`\nAdded to "${conversation.title ?? conversation.id}" (topic ${conversation.topic ?? 'none'}). Type to reply.`);
-    void conversation.history({ limit: 20 }).then((page) => follow(conversation, page.messages));
+    follow(conversation).catch((error: unknown) => print(`(cannot show the conversation: ${error instanceof Error ? error.message : String(error)})`));
   });
 } else {
   const conversation = await plaza.conversations.create({ kind: 'group', title: `Question about ${topic}`, topic });

@@ -13,4 +13,6 @@ export type { Agent, Department } from './departments.js';
 export { startWebhookReceiver } from './webhookReceiver.js';
 export type { ReceivedEvent, WebhookReceiver, WebhookReceiverOptions } from './webhookReceiver.js';
 export { ConfigError, readConfig, localKeyPair } from './config.js';
+export { followConversation } from './terminalChat.js';
+export type { FollowOptions } from './terminalChat.js';
 export type { FaqBotConfig } from './config.js';
