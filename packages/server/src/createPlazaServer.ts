@@ -23,6 +23,7 @@ import type { FileStorage } from './files/FileStorage.js';
 import { LocalDiskFileStorage } from './files/LocalDiskFileStorage.js';
 import { deriveUrlKey } from './files/signedUrl.js';
 import { UPLOAD_PATH, registerUploadRoutes } from './files/uploadRoutes.js';
+import { answerFrameworkError, answerNotFound } from './http/errorShape.js';
 import { registerHealthRoutes } from './http/health.js';
 import { loadOrCreateKeys } from './keys.js';
 import { createLogger } from './logger.js';
@@ -151,7 +152,10 @@ export async function createPlazaServer(options: PlazaServerOptions = {}): Promi
   const http = fastify({
     loggerInstance: logger.child({ component: 'http' }),
     logController: new LogController({ disableRequestLogging: true }),
+    // Requests refused before routing and unknown paths answer in the REST API's error shape.
+    frameworkErrors: answerFrameworkError,
   }) as unknown as FastifyInstance;
+  http.setNotFoundHandler(answerNotFound);
   registerHealthRoutes(http, { store, registry: metrics.registry, isClosing });
   registerUploadRoutes(http, {
     files,

@@ -101,6 +101,28 @@ describe('REST API core', () => {
     }
   });
 
+  it('a path that is not valid percent-encoding is 400 INVALID_REQUEST and an unknown path outside /v1 is 404 NOT_FOUND, in the API error shape', async () => {
+    for (const path of ['/v1/conversations/%ZZ', '/v1/conversations/%ED%A0%80', '/v1/conversations/%C0%AF', '/v1/users/%E0%A4%A/export', '/files/%ZZ']) {
+      const res = await apiRequest(t.url, 'GET', path);
+      expect([res.status, Object.keys(res.body), res.body.error.code], path).toEqual([400, ['error'], 'INVALID_REQUEST']);
+      expect(res.body.error.message, path).toEqual(expect.any(String));
+    }
+    for (const [method, path] of [
+      ['GET', '/v2/x'],
+      ['GET', '/V1/conversations'],
+      ['POST', '/'],
+      ['DELETE', '/healthz/x'],
+    ] as const) {
+      const res = await apiRequest(t.url, method, path);
+      expect([res.status, Object.keys(res.body), res.body.error.code], path).toEqual([404, ['error'], 'NOT_FOUND']);
+    }
+    // The routes outside /v1 answer as before.
+    expect((await fetch(new URL('/healthz', t.url))).status).toBe(200);
+    expect((await fetch(new URL('/readyz', t.url))).status).toBe(200);
+    expect((await fetch(new URL('/openapi.json', t.url))).status).toBe(200);
+    expect((await fetch(new URL('/metrics', t.url))).status).toBe(200);
+  });
+
   it('malformed JSON, a non-JSON body, an unknown key and a body larger than 1 MiB are refused and change nothing', async () => {
     const malformed = await apiRequest(t.url, 'POST', '/v1/conversations', { body: '{"kind": "group",' });
     expect([malformed.status, malformed.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
