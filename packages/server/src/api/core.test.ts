@@ -123,6 +123,26 @@ describe('REST API core', () => {
     expect((await fetch(new URL('/metrics', t.url))).status).toBe(200);
   });
 
+  it('an empty body with Content-Type: application/json is no body: DELETE and body-less POSTs work, an optional-only body may be left out', async () => {
+    const json = { 'content-type': 'application/json' };
+    const hook = await apiRequest(t.url, 'POST', '/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hook', events: ['*'] } });
+    expect(hook.status).toBe(201);
+    const rotated = await apiRequest(t.url, 'POST', `/v1/webhooks/${hook.body.id}/rotate-secret`, { headers: json });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(hook.body.secret);
+    // redeliverEvent's body has only an optional field: without a body (with or without the header) it is `{}`.
+    for (const headers of [json, {}]) {
+      const redeliver = await apiRequest(t.url, 'POST', '/v1/events/evt_999999/redeliver', { headers });
+      expect([redeliver.status, redeliver.body.error.code]).toEqual([404, 'EVENT_NOT_FOUND']);
+    }
+    expect((await apiRequest(t.url, 'DELETE', `/v1/webhooks/${hook.body.id}`, { headers: json })).status).toBe(204);
+    // A body that is required is still required, and JSON is still parsed safely.
+    const none = await apiRequest(t.url, 'POST', '/v1/conversations', { headers: json });
+    expect([none.status, none.body.error.code, none.body.error.details.issues[0].path]).toEqual([400, 'INVALID_REQUEST', ['body']]);
+    const poisoned = await apiRequest(t.url, 'POST', '/v1/conversations', { body: '{"kind":"group","createdBy":"core-p","__proto__":{"admin":true}}' });
+    expect([poisoned.status, poisoned.body.error.code]).toEqual([400, 'INVALID_REQUEST']);
+  });
+
   it('malformed JSON, a non-JSON body, an unknown key and a body larger than 1 MiB are refused and change nothing', async () => {
     const malformed = await apiRequest(t.url, 'POST', '/v1/conversations', { body: '{"kind": "group",' });
     expect([malformed.status, malformed.body.error.code]).toEqual([400, 'INVALID_REQUEST']);

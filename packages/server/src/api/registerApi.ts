@@ -90,6 +90,16 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
 
   void http.register(
     async (api) => {
+      // Many HTTP tools send `Content-Type: application/json` on every request, also a DELETE or a
+      // body-less POST: an empty body is no body here. Anything else goes to fastify's own parser
+      // (which refuses `__proto__` and `constructor.prototype` keys).
+      const parseJson = api.getDefaultJsonParser('error', 'error');
+      api.removeContentTypeParser('application/json');
+      api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: API_BODY_LIMIT_BYTES }, (req, body, done) => {
+        const text = typeof body === 'string' ? body : body.toString('utf8');
+        if (text.trim() === '') return done(null, undefined);
+        parseJson(req, text, done);
+      });
       api.setNotFoundHandler((req, reply) => {
         send(reply, { code: ErrorCode.NOT_FOUND, message: `no REST operation ${req.method} ${req.url.split('?')[0] ?? ''}` });
       });
@@ -172,7 +182,9 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
                 }
                 return where === 'body' ? undefined : {};
               }
-              const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+              // A missing body is `{}` where that is a valid body (every field optional).
+              const missing = where === 'body' ? (schema.safeParse({}).success ? {} : undefined) : {};
+              const result = schema.safeParse(value === undefined ? missing : value);
               if (!result.success) {
                 issues.push(...issuesOf(where, result.error));
                 return undefined;
