@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, userIdSchema } from '../fields.js';
+import { citizenRequestSchema, requestHistoryEntrySchema, requestLocationOutputSchema } from './deskRequests.js';
 import { defineRoute } from './route.js';
 import type { ApiRoute } from './route.js';
 
@@ -25,6 +26,46 @@ const capped = <T extends z.ZodType>(item: T) =>
     /** `true` when the list reached its cap and older entries were left out. */
     truncated: z.boolean(),
   });
+
+/** The citizen desk's part of an export. */
+const deskExportSchema = z
+  .object({
+    requests: capped(
+      z.object({
+        conversationId: z.string(),
+        topicId: z.string(),
+        departmentId: z.string(),
+        status: citizenRequestSchema.shape.status,
+        description: z.string(),
+        location: requestLocationOutputSchema.nullable(),
+        externalRef: z.string().nullable(),
+        resolution: z.string().nullable(),
+        createdAt: iso,
+        updatedAt: iso,
+        resolvedAt: iso.nullable(),
+        history: z.array(requestHistoryEntrySchema).describe('Every change, oldest first'),
+      }),
+    ).describe('Requests the user opened as citizen'),
+    handledRequests: capped(
+      z.object({
+        conversationId: z.string(),
+        departmentId: z.string(),
+        status: citizenRequestSchema.shape.status,
+        assigned: z.boolean().describe('Whether the user is its assignee now'),
+        createdAt: iso,
+        updatedAt: iso,
+        resolvedAt: iso.nullable(),
+        changes: z
+          .array(z.object({ change: requestHistoryEntrySchema.shape.change, note: z.string().nullable(), at: iso }))
+          .describe('The changes the user made, oldest first'),
+      }),
+    ).describe("Other people's requests the user handled as agent (assignee now, or a change they made)"),
+    departments: z.array(z.object({ departmentId: z.string(), name: z.string(), addedAt: iso })).describe('Departments the user is an agent of'),
+    alertAcknowledgements: capped(
+      z.object({ alertId: z.string(), channelId: z.string(), title: z.string(), severity: z.string(), alertCreatedAt: iso, at: iso }),
+    ).describe('Alerts the user acknowledged'),
+  })
+  .describe('The citizen desk');
 
 /** What `GET /v1/users/{userId}/export` answers. */
 export const userExportSchema = z.object({
@@ -101,6 +142,7 @@ export const userExportSchema = z.object({
       details: z.record(z.string(), z.unknown()).nullable(),
     }),
   ),
+  desk: deskExportSchema,
 });
 
 /** What `DELETE /v1/users/{userId}` answers: what the erasure removed or anonymised. */
@@ -129,6 +171,16 @@ export const userErasureSchema = z.object({
     auditRecords: z.number().int(),
     /** Outbox events that named the user, anonymised. */
     outboxEvents: z.number().int(),
+    /** Citizen desk requests the user opened: description and location removed, citizen replaced by the pseudonym. */
+    requests: z.number().int(),
+    /** Requests assigned to the user, now to the pseudonym (they stay claimed: move them on with transferRequest or resolveRequest). */
+    requestsAssigned: z.number().int(),
+    /** Entries of requests' histories the user made, now under the pseudonym (a citizen's reopen reasons removed). */
+    requestEvents: z.number().int(),
+    /** Agent memberships of departments, deleted. */
+    departments: z.number().int(),
+    /** Acknowledgements of alerts, now under the pseudonym (the alert stays acknowledged). */
+    alertAcknowledgements: z.number().int(),
   }),
 });
 
@@ -167,8 +219,10 @@ export const usersRoutes = {
     description: [
       'One JSON document: the profile, memberships, every message the user sent (with tombstones), their reactions,',
       'the files they uploaded (each with download URLs valid for about an hour that work without membership,',
-      'for this export only), and the audit records where they are actor or target. Lists are capped',
-      `(${EXPORT_MAX_ITEMS} messages, reactions and audit records, newest kept; ${EXPORT_MAX_FILES} files)`,
+      'for this export only), the audit records where they are actor or target, and their citizen desk data',
+      '(`desk`: requests they opened with their history, requests they handled as agent, the departments they are',
+      'an agent of, the alerts they acknowledged). Lists are capped',
+      `(${EXPORT_MAX_ITEMS} messages, reactions, audit records, requests and acknowledgements, newest kept; ${EXPORT_MAX_FILES} files)`,
       'and say `truncated: true` when cut. Audited as `user.exported`. Errors: `400 INVALID_REQUEST`,',
       '`401 UNAUTHENTICATED`, `404 USER_NOT_FOUND`.',
     ].join(' '),
@@ -187,7 +241,10 @@ export const usersRoutes = {
       'Removes or anonymises everything that names the user: their messages become tombstones (no text, sender',
       'replaced by a random pseudonym), their reactions, memberships (a conversation they solely owned gets its',
       'longest-standing member as owner), direct pairs, files (rows, bytes, thumbnails) and unfinished uploads go;',
-      'mentions of them are removed; audit records and outbox events keep their place with the pseudonym. Live',
+      'mentions of them are removed; audit records and outbox events keep their place with the pseudonym. Citizen',
+      'desk: requests they opened stay (topic, departments, status, timestamps, history) under the pseudonym without',
+      'their description, location and reopen reasons; requests they handled and alert acknowledgements keep the',
+      'pseudonym; their agent memberships of departments go; the notice naming them as claiming agent says "An agent". Live',
       'connections close and call participations end; members connected see each tombstone as `message:updated`.',
       'Recorded as `user.erased` (audit and event) with the erasure id, never the user id; this request itself is',
       'audited without its target. Tokens still valid would create a new, empty user: stop minting them first.',

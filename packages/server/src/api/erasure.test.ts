@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { ErrorCode } from '@plaza/protocol';
 import type { Message } from '@plaza/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { filesUnder, tusCreate, uploadBytes } from '../files/testing.js';
 import { collect, ok, settle, startTestServer } from '../testing/harness.js';
 import type { RawSocket, TestServer } from '../testing/harness.js';
+import { scanDatabase } from './erasureTesting.js';
 import { apiRequest } from './testing.js';
 
 /** Waits for the next whole second (tokens minted after a revocation must carry a later `iat`). */
@@ -17,27 +17,6 @@ async function nextSecond(): Promise<void> {
 
 /** A user id that appears nowhere by chance. */
 const VICTIM = 'erase-target-7Qx9';
-
-/** Every `table.column` of the database whose value (as text) contains `needle`. */
-function scanDatabase(file: string, needle: string): string[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const hits: string[] = [];
-    const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[];
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['users', 'messages', 'audit', 'outbox', 'files', 'webhook_deliveries']));
-    for (const { name } of tables) {
-      for (const row of db.prepare(`select * from "${name}"`).all() as Record<string, unknown>[]) {
-        for (const [column, value] of Object.entries(row)) {
-          const text = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-          if (text.includes(needle)) hits.push(`${name}.${column}${process.env.SCAN_DEBUG ? ` ${text}` : ''}`);
-        }
-      }
-    }
-    return hits;
-  } finally {
-    db.close();
-  }
-}
 
 describe('DELETE /v1/users/{userId}', { timeout: 30_000 }, () => {
   let t: TestServer;

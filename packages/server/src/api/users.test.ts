@@ -1,5 +1,7 @@
 import { ErrorCode } from '@plaza/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAlertChannel, postAlert } from '../desk/alertsTesting.js';
+import { makeDepartment } from '../desk/deskTesting.js';
 import { uploadBytes } from '../files/testing.js';
 import { ok, startTestServer } from '../testing/harness.js';
 import type { RawSocket, TestServer } from '../testing/harness.js';
@@ -93,5 +95,89 @@ describe('GET /v1/users/{userId}/export', { timeout: 30_000 }, () => {
     expect(doc.paths['/v1/users/{userId}']?.delete?.operationId).toBe('eraseUser');
     expect(doc.paths['/v1/conversations/{conversationId}/retention']?.put?.operationId).toBe('setRetention');
     expect(doc.paths['/v1/conversations/{conversationId}/retention']?.get?.operationId).toBe('getRetention');
+  });
+});
+
+describe('GET /v1/users/{userId}/export: the citizen desk', { timeout: 30_000 }, () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('has the requests the user opened (with history), those they handled as agent, their departments and alert acknowledgements', async () => {
+    await makeDepartment(t, { id: 'xd-lighting', name: 'Public Lighting', agentIds: ['xd-ben'], topicId: 'xd-street-light' });
+    await makeDepartment(t, { id: 'xd-roads', name: 'Roads', agentIds: ['xd-ana'], topicId: 'xd-pothole' });
+    const ana = await t.connect('xd-ana');
+    const ben = await t.connect('xd-ben');
+    const cy = await t.connect('xd-cy');
+    const own = await ok(ana, 'request:open', { topicId: 'xd-street-light', description: 'Lamp dark', location: { lat: 1, lng: 2, address: 'Elm St 4' }, clientId: 'a1' });
+    await ok(ben, 'request:claim', { conversationId: own.conversationId });
+    const other = await ok(cy, 'request:open', { topicId: 'xd-pothole', description: 'Pothole', clientId: 'c1' });
+    await ok(ana, 'request:claim', { conversationId: other.conversationId });
+    await ok(ana, 'request:transfer', { conversationId: other.conversationId, departmentId: 'xd-lighting', note: 'Lamp post fell into it' });
+    await createAlertChannel(t, { id: 'xd-floods', name: 'Floods', memberIds: ['xd-ana'] });
+    const alert = await postAlert(t, 'xd-floods', { title: 'River high', body: 'Gauge 3', severity: 'warning', source: 'gauge' });
+    await ok(ana, 'alert:acknowledge', { alertId: alert.id });
+
+    const res = await apiRequest(t.url, 'GET', '/v1/users/xd-ana/export');
+    expect(res.status).toBe(200);
+    const desk = res.body.desk;
+    expect(desk.requests).toEqual({
+      truncated: false,
+      data: [
+        {
+          conversationId: own.conversationId,
+          topicId: 'xd-street-light',
+          departmentId: 'xd-lighting',
+          status: 'claimed',
+          description: 'Lamp dark',
+          location: { lat: 1, lng: 2, address: 'Elm St 4' },
+          externalRef: null,
+          resolution: null,
+          createdAt: own.createdAt,
+          updatedAt: expect.any(String),
+          resolvedAt: null,
+          history: [
+            { change: 'opened', actorId: 'xd-ana', fromDepartmentId: null, toDepartmentId: 'xd-lighting', note: null, at: own.createdAt },
+            { change: 'claimed', actorId: 'xd-ben', fromDepartmentId: null, toDepartmentId: null, note: null, at: expect.any(String) },
+          ],
+        },
+      ],
+    });
+    expect(desk.handledRequests).toEqual({
+      truncated: false,
+      data: [
+        {
+          conversationId: other.conversationId,
+          departmentId: 'xd-lighting',
+          status: 'queued',
+          assigned: false,
+          createdAt: other.createdAt,
+          updatedAt: expect.any(String),
+          resolvedAt: null,
+          changes: [
+            { change: 'claimed', note: null, at: expect.any(String) },
+            { change: 'transferred', note: 'Lamp post fell into it', at: expect.any(String) },
+          ],
+        },
+      ],
+    });
+    expect(desk.departments).toEqual([{ departmentId: 'xd-roads', name: 'Roads', addedAt: expect.any(String) }]);
+    expect(desk.alertAcknowledgements).toEqual({
+      truncated: false,
+      data: [{ alertId: alert.id, channelId: 'xd-floods', title: 'River high', severity: 'warning', alertCreatedAt: alert.createdAt, at: expect.any(String) }],
+    });
+
+    // The assignee's export: the request as handled (assigned), not as opened; cy's has no desk roles.
+    const benDesk = (await apiRequest(t.url, 'GET', '/v1/users/xd-ben/export')).body.desk;
+    expect(benDesk.requests.data).toEqual([]);
+    expect(benDesk.handledRequests.data).toMatchObject([{ conversationId: own.conversationId, status: 'claimed', assigned: true, changes: [{ change: 'claimed' }] }]);
+    const cyDesk = (await apiRequest(t.url, 'GET', '/v1/users/xd-cy/export')).body.desk;
+    expect(cyDesk.requests.data.map((r: { conversationId: string }) => r.conversationId)).toEqual([other.conversationId]);
+    expect(cyDesk).toMatchObject({ handledRequests: { data: [] }, departments: [], alertAcknowledgements: { data: [] } });
   });
 });

@@ -249,14 +249,17 @@ export interface ChatStore extends FileRecords {
   sessionsRevokedAt(userId: string): Promise<string | null>;
   /**
    * Everything stored about `userId` (profile, memberships, sent messages, reactions, uploaded
-   * files, audit records as actor or target), newest `caps` entries of each list; `null` when unknown.
+   * files, audit records as actor or target, citizen desk requests opened and handled, agent
+   * departments, alert acknowledgements), newest `caps` entries of each list; `null` when unknown.
    */
   exportUserData(userId: string, caps: { items: number; files: number }): Promise<UserExportData | null>;
   /**
    * Erases `userId` in one transaction: sent messages become tombstones under `ids.pseudonym`,
    * reactions, memberships (a sole owner's conversation gets its longest-standing member as
    * owner), direct pairs, uploaded files (rows; the caller deletes bytes) and mentions go, audit
-   * records and outbox events are rewritten with the pseudonym, the user row goes, and a
+   * records and outbox events are rewritten with the pseudonym, the citizen desk's records keep
+   * their place under the pseudonym without the citizen's description and location (agent
+   * memberships of departments go; see deskUserData.ts), the user row goes, and a
    * `user.erased` event without personal data is written. Throws `USER_NOT_FOUND`.
    */
   eraseUser(userId: string, ids: { pseudonym: string; erasureId: string }): Promise<ErasureOutcome>;

@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import { PlazaError } from '../errors.js';
 import { chunks, selectMembers } from './conversationQueries.js';
+import { ERASED_DESCRIPTION, eraseDeskData, exportDeskData } from './deskUserData.js';
+import type { DeskExportData } from './deskUserData.js';
 import type { StoredFile } from './FileRecords.js';
 import { releaseAttachments, toStoredFile } from './fileQueries.js';
 import { withReactions as withMessageParts } from './messageQueries.js';
@@ -86,6 +88,8 @@ export interface UserExportData {
     ip: string | null;
     details: Record<string, unknown> | null;
   }>;
+  /** The citizen desk: requests opened and handled, departments, alert acknowledgements. */
+  desk: DeskExportData;
 }
 
 /** Keeps the first `cap` rows (queried with `limit cap + 1`) and says whether there were more. */
@@ -146,6 +150,7 @@ export async function exportUserData(db: Db, userId: string, caps: { items: numb
     .limit(caps.items + 1)
     .execute();
   const audit = cut(auditRows, caps.items);
+  const desk = await exportDeskData(db, userId, caps.items);
   return {
     user: {
       id: user.id,
@@ -191,6 +196,7 @@ export async function exportUserData(db: Db, userId: string, caps: { items: numb
         details: parseJson<Record<string, unknown>>(a.details),
       })),
     },
+    desk,
   };
 }
 
@@ -200,8 +206,9 @@ const SUBJECT_KEYS = ['id', 'userId', 'uploaderId', 'senderId', 'actorId'] as co
 /**
  * A copy of a JSON value with every string equal to `userId` (values and keys) replaced by
  * `pseudonym`; an object about the user (see {@link SUBJECT_KEYS}) also loses its `name`,
- * `metadata`, `text`, `clientId`, `attachments` and `mentions`. Strings that merely contain the id are left alone: they are someone
- * else's words.
+ * `metadata`, `text`, `clientId`, `attachments` and `mentions`; a citizen desk request they opened
+ * (`citizenId`) loses its `description` and `location`. Strings that merely contain the id are left
+ * alone: they are someone else's words.
  */
 export function scrubJson(value: unknown, userId: string, pseudonym: string): unknown {
   if (typeof value === 'string') return value === userId ? pseudonym : value;
@@ -218,6 +225,11 @@ export function scrubJson(value: unknown, userId: string, pseudonym: string): un
     if (typeof out.clientId === 'string') out.clientId = null;
     if (Array.isArray(out.attachments)) out.attachments = [];
     if (Array.isArray(out.mentions)) out.mentions = [];
+  }
+  // A citizen desk request they opened (in `request.*` events): their words and whereabouts go.
+  if (source.citizenId === userId) {
+    if (typeof out.description === 'string') out.description = ERASED_DESCRIPTION;
+    if ('location' in out) out.location = null;
   }
   return out;
 }
@@ -244,6 +256,11 @@ export interface ErasureOutcome {
     mentions: number;
     auditRecords: number;
     outboxEvents: number;
+    requests: number;
+    requestsAssigned: number;
+    requestEvents: number;
+    departments: number;
+    alertAcknowledgements: number;
   };
   /** Messages changed (tombstones, lost reactions or mentions), at most 1,000 (`ERASURE_LIVE_EVENTS_MAX`). */
   changedMessages: Message[];
@@ -261,9 +278,23 @@ export interface ErasureOutcome {
  */
 export async function eraseUser(trx: Db, userId: string, ids: { pseudonym: string; erasureId: string }, now: string): Promise<ErasureOutcome> {
   const { pseudonym, erasureId } = ids;
-  const user = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+  const user = await trx.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst();
   if (!user) throw new PlazaError(ErrorCode.USER_NOT_FOUND, `no user ${userId}`);
-  const counts: ErasureOutcome['counts'] = { messages: 0, reactions: 0, memberships: 0, ownersPromoted: 0, files: 0, mentions: 0, auditRecords: 0, outboxEvents: 0 };
+  const counts: ErasureOutcome['counts'] = {
+    messages: 0,
+    reactions: 0,
+    memberships: 0,
+    ownersPromoted: 0,
+    files: 0,
+    mentions: 0,
+    auditRecords: 0,
+    outboxEvents: 0,
+    requests: 0,
+    requestsAssigned: 0,
+    requestEvents: 0,
+    departments: 0,
+    alertAcknowledgements: 0,
+  };
   const changed = new Map<string, string>(); // message id → conversation id, bumped at the end
   const releasedFiles: StoredFile[] = [];
 
@@ -317,6 +348,11 @@ export async function eraseUser(trx: Db, userId: string, ids: { pseudonym: strin
     changed.set(m.id, m.conversation_id);
     counts.mentions += 1;
   }
+
+  // The citizen desk (see deskUserData.ts for what a city keeps); its rewritten notices changed too.
+  const desk = await eraseDeskData(trx, user, pseudonym);
+  Object.assign(counts, desk.counts);
+  for (const [messageId, conversationId] of desk.changedNotices) changed.set(messageId, conversationId);
 
   // Other messages that changed get a new revision, so clients that sync see the change.
   for (const [messageId, conversationId] of changed) {
