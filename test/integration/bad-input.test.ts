@@ -431,6 +431,23 @@ describe('message size limit', () => {
   });
 });
 
+describe('control characters in message text', () => {
+  it('NUL, ESC, BEL, the other C0 controls and DEL are refused with INVALID_REQUEST in sends and edits, and nothing is stored', async () => {
+    const controls = ['\u0000', '\u0001', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u001f', '\u007f'];
+    for (const c of controls) {
+      const label = `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      await expectRefusal('alice', 'message:send', { conversationId: groupId, clientId: `ctl-${c.charCodeAt(0)}`, text: `before${c}after` }, ErrorCode.INVALID_REQUEST, label);
+      await expectRefusal('alice', 'message:edit', { conversationId: groupId, messageId: firstMessage.id, text: `edited${c}` }, ErrorCode.INVALID_REQUEST, `edit ${label}`);
+    }
+  });
+
+  it('tab, line feed, carriage return and right-to-left marks are text and stored intact', async () => {
+    const text = 'line 1\r\n\tline 2\nمرحبا\u200F \u200E(ok)';
+    const stored = await requestOk<Message>(sockets.alice, 'message:send', { conversationId: groupId, clientId: 'ctl-allowed', text });
+    expect(stored.text).toBe(text);
+  });
+});
+
 describe('unknown events and missing acks', () => {
   it('an unknown event name answers UNKNOWN_EVENT and the connection stays usable', async () => {
     await expectNoChange('alice', 'unknown event', async () => {

@@ -44,8 +44,19 @@ export const titleSchema = label(z.string().trim().min(1).max(200));
 export const topicSchema = label(z.string().trim().min(1).max(100));
 /** An external reference (for example a CRM case id): 1–200 printable, well-formed characters. */
 export const externalRefSchema = str().min(1).max(200).regex(noControl, 'control characters are not allowed');
-/** Message text, well-formed. Line breaks and tabs are allowed. */
-export const textSchema = str().max(TEXT_HARD_LIMIT);
+// C0 control characters except tab, line feed and carriage return, and DEL: NUL cuts strings in
+// C code and logs, ESC starts terminal escape sequences, BEL rings. None is text.
+const textControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * Message text, well-formed. Line breaks and tabs are allowed; other C0 control characters and DEL
+ * are not. Bidi marks and controls are allowed (right-to-left languages need them), so clients must
+ * render message text as text, isolated from what surrounds it (for example in its own `dir="auto"`
+ * element), never as markup.
+ */
+export const textSchema = str()
+  .max(TEXT_HARD_LIMIT)
+  .refine((v) => !textControl.test(v), 'control characters other than tab, line feed and carriage return are not allowed');
 /** Presence status text: up to 200 printable characters, no bidi controls. */
 export const statusTextSchema = label(z.string().max(200));
 /** A sequence number. */

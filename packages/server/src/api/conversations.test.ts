@@ -307,6 +307,11 @@ describe('REST API: messages', () => {
       [{ text: 'hi', kind: 'user' }, 400, 'INVALID_REQUEST'],
       [{ text: 42 }, 400, 'INVALID_REQUEST'],
       [{}, 400, 'INVALID_REQUEST'],
+      // C0 control characters other than tab, line feed and carriage return, and DEL.
+      [{ text: 'a\u0000b' }, 400, 'INVALID_REQUEST'],
+      [{ text: 'red \u001b[31mtext' }, 400, 'INVALID_REQUEST'],
+      [{ text: 'ding\u0007' }, 400, 'INVALID_REQUEST'],
+      [{ text: 'del\u007f' }, 400, 'INVALID_REQUEST'],
     ];
     for (const [body, status, code] of cases) {
       const res = await api('POST', `/v1/conversations/${conv.id}/messages`, body);
@@ -315,6 +320,9 @@ describe('REST API: messages', () => {
     expect(await history(conv.id)).toEqual([]);
     expect((await api('POST', '/v1/conversations/c_nothing/messages', { text: 'hi' })).status).toBe(404);
     expect((await api('POST', `/v1/conversations/${conv.id}/messages`, { text: 'x'.repeat(100), senderId: 'px-owner' })).status).toBe(201);
+    // Tabs, line breaks and right-to-left marks are text.
+    const rtl = await api<Message>('POST', `/v1/conversations/${conv.id}/messages`, { text: 'a\tb\r\nשלום\u200F!', senderId: 'px-owner' });
+    expect([rtl.status, rtl.body.text]).toEqual([201, 'a\tb\r\nשלום\u200F!']);
   });
 
   it('listMessages pages with beforeSeq and afterSeq; both at once is 400; unknown conversation 404', async () => {
