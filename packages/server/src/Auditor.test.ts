@@ -35,8 +35,22 @@ describe('Auditor', () => {
     const records = await store.listAudit({ limit: 10 });
     expect(records.map((r) => r.actorId)).toEqual([null, 'ben', 'ana']);
     expect(records[0]).toMatchObject({ outcome: 'denied', reason: 'UNAUTHENTICATED', ip: '10.0.0.1', target: null, details: null });
-    // One transaction: one timestamp for the whole batch.
-    expect(new Set(records.map((r) => r.at)).size).toBe(1);
+  });
+
+  it('stores the time each entry was recorded, not the time its batch was written', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-01T10:00:00.000Z'));
+    const auditor = new Auditor(store, silent, { batchWindowMs: 60_000 });
+    auditor.record({ action: 'member.added', actorId: 'ana' });
+    vi.setSystemTime(new Date('2026-03-01T10:00:00.050Z'));
+    auditor.record({ action: 'member.removed', actorId: 'ana' });
+    vi.setSystemTime(new Date('2026-03-01T10:00:05.000Z'));
+    await auditor.flush();
+    const records = await store.listAudit({ limit: 10 });
+    expect(records.map((r) => [r.action, r.at])).toEqual([
+      ['member.removed', '2026-03-01T10:00:00.050Z'],
+      ['member.added', '2026-03-01T10:00:00.000Z'],
+    ]);
   });
 
   it('flush writes what is queued without waiting for the window', async () => {

@@ -43,7 +43,7 @@ export class Auditor {
 
   /**
    * Records one entry (never a token or message text). Missing fields default to `null`;
-   * `outcome` defaults to `allowed`. A failure is logged, never thrown.
+   * `outcome` defaults to `allowed`, `at` to now. A failure is logged, never thrown.
    */
   record(entry: Partial<AuditEntry> & Pick<AuditEntry, 'action'>): void {
     const full: AuditEntry = {
@@ -54,6 +54,8 @@ export class Auditor {
       reason: entry.reason ?? null,
       ip: entry.ip ?? null,
       details: entry.details ?? null,
+      // The time of the action: the batch is written up to a window later.
+      at: entry.at ?? new Date().toISOString(),
     };
     this.#logger.info({ audit: full }, 'audit');
     this.#queue.push(full);

@@ -79,6 +79,11 @@ export interface AuditEntry {
   ip: string | null;
   /** Extra facts (never secrets). */
   details: Record<string, unknown> | null;
+  /**
+   * When it happened, ISO 8601 UTC (the `Auditor` sets it when the entry is recorded, not when its
+   * batch is written); the time of the write when absent.
+   */
+  at?: string;
 }
 
 /** A stored audit record. */

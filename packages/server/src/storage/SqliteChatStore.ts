@@ -415,7 +415,7 @@ export class SqliteChatStore implements ChatStore {
           .insertInto('audit')
           .values(
             part.map((entry) => ({
-              at: now,
+              at: entry.at ?? now,
               action: entry.action,
               actor_id: entry.actorId,
               target: entry.target,
