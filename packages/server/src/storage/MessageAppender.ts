@@ -31,6 +31,8 @@ export interface MessageAppenderOptions {
   maxBatchSize: number;
   /** Logger for failed batches. */
   logger: StoreLogger | undefined;
+  /** Called after a batch that stored new messages (and so their `message.created` outbox rows) committed. */
+  onStored?: () => void;
 }
 
 /** Runs `fn` while holding the database connection exclusively (no other transaction open). */
@@ -127,6 +129,7 @@ export class MessageAppender {
       await this.ready();
       const outcomes = await this.#lock(() => this.#run(batch));
       this.#stats.transactions += 1;
+      const storedBefore = this.#stats.messages;
       this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
       batch.forEach((item, i) => {
         const outcome = outcomes[i];
@@ -140,6 +143,7 @@ export class MessageAppender {
           item.reject(outcome.error);
         }
       });
+      if (this.#stats.messages > storedBefore) this.#options.onStored?.();
     } catch (error) {
       this.#stats.failedTransactions += 1;
       this.#options.logger?.error({ err: error, batchSize: batch.length }, 'message batch failed; no message of it was stored');

@@ -11,7 +11,7 @@ import type {
   SyncPage,
   User,
 } from '@plaza/protocol';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { PlazaError } from '../errors.js';
 import * as admin from './adminQueries.js';
 import { KyselyAlertRecords } from './alertQueries.js';
@@ -23,6 +23,7 @@ import type { DeletedMessage, NewFileRecord, StoredFile } from './FileRecords.js
 import { nowIso } from './ids.js';
 import { MessageAppender } from './MessageAppender.js';
 import { deleteExpired, writeOutboxEvents } from './outbox.js';
+import { OutboxSignal, OutboxSignallingSqliteDialect } from './outboxSignal.js';
 import type { NewOutboxEvent } from './outbox.js';
 import { KyselyWebhookRecords } from './webhookQueries.js';
 import { KyselyRequestRecords } from './requestQueries.js';
@@ -110,6 +111,8 @@ export class SqliteChatStore implements ChatStore {
   readonly directory: DirectoryRecords;
   readonly #logger: StoreLogger | undefined;
   readonly #ready: Promise<void>;
+  /** Raised after commits that wrote outbox rows (wakes the webhook dispatcher). */
+  readonly #outboxSignal = new OutboxSignal();
   #reads: PreparedReads | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -134,17 +137,19 @@ export class SqliteChatStore implements ChatStore {
     // Page cache per connection (negative = KiB): keeps the message indexes hot under ingest.
     this.#sqlite.pragma(`cache_size = -${Math.max(2048, Math.floor(opts.cacheSizeKiB))}`);
     this.#logger?.debug({ filename: opts.filename, synchronous: opts.synchronous }, 'sqlite opened');
-    this.#db = new Kysely<ChatDatabase>({ dialect: new SqliteDialect({ database: this.#sqlite }) });
+    this.#db = new Kysely<ChatDatabase>({
+      dialect: new OutboxSignallingSqliteDialect({ database: this.#sqlite }, this.#sqlite, this.#outboxSignal),
+    });
     this.alerts = new KyselyAlertRecords(() => this.#open());
     this.#appender = new MessageAppender(
       this.#sqlite,
       (fn) => this.#db.connection().execute(async () => fn()),
       () => this.#ready,
-      { maxBatchSize: opts.maxBatchSize, logger: this.#logger },
+      { maxBatchSize: opts.maxBatchSize, logger: this.#logger, onStored: () => this.#outboxSignal.notify() },
     );
     this.#ready = this.#runMigrations();
     this.#ready.catch(() => undefined);
-    this.webhooks = new KyselyWebhookRecords(() => this.#open());
+    this.webhooks = new KyselyWebhookRecords(() => this.#open(), this.#outboxSignal);
     this.requests = new KyselyRequestRecords(() => this.#open());
     this.directory = new KyselyDirectoryRecords(() => this.#open());
   }

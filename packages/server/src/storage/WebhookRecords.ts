@@ -86,6 +86,16 @@ export interface DueDelivery {
   attempts: number;
 }
 
+/** What one finished attempt of a delivery came to. */
+export type DeliveryOutcome =
+  /** A 2xx answer: the delivery is delivered (`attempts` + 1, `status` kept as the last status). */
+  | { deliveryId: number; delivered: true; status: number }
+  /**
+   * Anything else: `attempts` is the number of attempts made so far, and the delivery is due again
+   * at `nextAttemptAt`, or dead when that is `null`.
+   */
+  | { deliveryId: number; delivered: false; attempts: number; status: number | null; error: string; nextAttemptAt: string | null };
+
 /**
  * Webhook endpoints, their deliveries, and the outbox seen as events: what the REST API and the
  * webhook dispatcher persist. Part of `ChatStore` (as `store.webhooks`). Expected failures throw
@@ -133,13 +143,16 @@ export interface WebhookRecords {
   fanOut(limit: number): Promise<{ cursor: number; created: number }>;
   /** Up to `limit` pending deliveries due by `now` of enabled endpoints, soonest first, except `exclude`. */
   claimDue(now: string, limit: number, exclude: readonly number[]): Promise<DueDelivery[]>;
-  /** Marks a delivery delivered (after a 2xx answer). */
-  markDelivered(deliveryId: number, status: number): Promise<void>;
   /**
-   * Records a failed attempt: `attempts` becomes `attempts`, and the delivery is due again at
-   * `nextAttemptAt`, or dead when that is `null`.
+   * Records the outcomes of finished attempts in one transaction (one commit for many deliveries).
+   * Only deliveries still pending change (one deleted or redelivered meanwhile is left alone).
    */
-  markFailed(deliveryId: number, failure: { attempts: number; status: number | null; error: string; nextAttemptAt: string | null }): Promise<void>;
+  recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void>;
+  /**
+   * Calls `listener` after each commit of this process that wrote outbox rows (see `OutboxSignal`).
+   * Returns a function that removes it.
+   */
+  onOutboxWritten(listener: () => void): () => void;
   /** Pending deliveries (the metrics gauge). */
   countPending(): Promise<number>;
 }

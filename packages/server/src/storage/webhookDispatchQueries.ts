@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { OUTBOX_CURSOR_KEY } from './outbox.js';
 import { chunks } from './conversationQueries.js';
 import type { ChatDatabase } from './schema.js';
-import type { DueDelivery, KeyedPage, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent } from './WebhookRecords.js';
+import type { DeliveryOutcome, DueDelivery, KeyedPage, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent } from './WebhookRecords.js';
 
 /*
  * The queries of the webhook dispatcher (fan-out, due deliveries) and the read side of deliveries
@@ -205,4 +205,43 @@ export async function claimDue(db: Db, now: string, limit: number, exclude: read
     payload: r.payload,
     attempts: r.attempts,
   }));
+}
+
+/**
+ * Writes finished attempts (inside a transaction; see `WebhookRecords.recordOutcomes`). Deliveries
+ * that were accepted are updated with one statement per answer status (almost always one), each
+ * failure with its own.
+ */
+export async function recordOutcomes(trx: Db, outcomes: readonly DeliveryOutcome[], now: string): Promise<void> {
+  const deliveredByStatus = new Map<number, number[]>();
+  for (const outcome of outcomes) {
+    if (outcome.delivered) {
+      let ids = deliveredByStatus.get(outcome.status);
+      if (!ids) deliveredByStatus.set(outcome.status, (ids = []));
+      ids.push(outcome.deliveryId);
+      continue;
+    }
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        status: outcome.nextAttemptAt === null ? 'dead' : 'pending',
+        attempts: outcome.attempts,
+        last_status: outcome.status,
+        last_error: outcome.error.slice(0, 500),
+        ...(outcome.nextAttemptAt === null ? {} : { next_attempt_at: outcome.nextAttemptAt }),
+      })
+      .where('id', '=', outcome.deliveryId)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+  for (const [status, ids] of deliveredByStatus) {
+    for (const part of chunks(ids)) {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'delivered', attempts: (eb) => eb('attempts', '+', 1), last_status: status, last_error: null, delivered_at: now })
+        .where('id', 'in', part)
+        .where('status', '=', 'pending')
+        .execute();
+    }
+  }
 }

@@ -5,7 +5,9 @@ import { PlazaError } from '../errors.js';
 import * as dispatch from './webhookDispatchQueries.js';
 import { nowIso, randomBase62 } from './ids.js';
 import type { ChatDatabase, WebhookEndpointsTable } from './schema.js';
+import type { OutboxSignal } from './outboxSignal.js';
 import type {
+  DeliveryOutcome,
   DueDelivery,
   KeyedPage,
   NewWebhookEndpoint,
@@ -76,10 +78,15 @@ function parseEndpointKey(key: string): [string, string] {
  */
 export class KyselyWebhookRecords implements WebhookRecords {
   readonly #open: () => Promise<Db>;
+  readonly #signal: OutboxSignal;
 
-  /** @param open - resolves with the migrated database (throws `UNAVAILABLE` once the store is closed) */
-  constructor(open: () => Promise<Db>) {
+  /**
+   * @param open - resolves with the migrated database (throws `UNAVAILABLE` once the store is closed)
+   * @param signal - raised by the store after commits that wrote outbox rows
+   */
+  constructor(open: () => Promise<Db>, signal: OutboxSignal) {
     this.#open = open;
+    this.#signal = signal;
   }
 
   async #tx<T>(fn: (trx: Db, now: string) => Promise<T>): Promise<T> {
@@ -221,30 +228,13 @@ export class KyselyWebhookRecords implements WebhookRecords {
     return dispatch.claimDue(await this.#open(), now, limit, exclude);
   }
 
-  async markDelivered(deliveryId: number, status: number): Promise<void> {
-    const db = await this.#open();
-    await db
-      .updateTable('webhook_deliveries')
-      .set({ status: 'delivered', attempts: (eb) => eb('attempts', '+', 1), last_status: status, last_error: null, delivered_at: nowIso() })
-      .where('id', '=', deliveryId)
-      .where('status', '=', 'pending')
-      .execute();
+  recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return Promise.resolve();
+    return this.#tx((trx, now) => dispatch.recordOutcomes(trx, outcomes, now));
   }
 
-  async markFailed(deliveryId: number, failure: { attempts: number; status: number | null; error: string; nextAttemptAt: string | null }): Promise<void> {
-    const db = await this.#open();
-    await db
-      .updateTable('webhook_deliveries')
-      .set({
-        status: failure.nextAttemptAt === null ? 'dead' : 'pending',
-        attempts: failure.attempts,
-        last_status: failure.status,
-        last_error: failure.error.slice(0, 500),
-        ...(failure.nextAttemptAt === null ? {} : { next_attempt_at: failure.nextAttemptAt }),
-      })
-      .where('id', '=', deliveryId)
-      .where('status', '=', 'pending')
-      .execute();
+  onOutboxWritten(listener: () => void): () => void {
+    return this.#signal.on(listener);
   }
 
   async countPending(): Promise<number> {

@@ -38,8 +38,10 @@ describe('outbox retention and webhooks', () => {
     expect(await store.webhooks.fanOut(500)).toEqual({ cursor: pending, created: 3 });
     const due = await store.webhooks.claimDue(new Date().toISOString(), 10, []);
     expect(due.map((d) => d.eventId)).toEqual([delivered, dead, pending]);
-    await store.webhooks.markDelivered(due[0]!.id, 200);
-    await store.webhooks.markFailed(due[1]!.id, { attempts: 8, status: 500, error: 'HTTP 500', nextAttemptAt: null });
+    await store.webhooks.recordOutcomes([
+      { deliveryId: due[0]!.id, delivered: true, status: 200 },
+      { deliveryId: due[1]!.id, delivered: false, attempts: 8, status: 500, error: 'HTTP 500', nextAttemptAt: null },
+    ]);
     // Written after the fan-out: above the cursor.
     await store.recordEvents([{ type: 'user.erased', payload: {} }]);
     const [notFannedOut] = (await outboxIds()).slice(-1);

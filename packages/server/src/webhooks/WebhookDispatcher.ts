@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ServerMetrics } from '../metrics.js';
 import type { ChatStore } from '../storage/ChatStore.js';
-import type { DueDelivery } from '../storage/WebhookRecords.js';
+import type { DeliveryOutcome, DueDelivery } from '../storage/WebhookRecords.js';
+import { OutcomeBatcher } from './OutcomeBatcher.js';
 import { retryDelayMs } from './retry.js';
 import { sendDelivery } from './send.js';
 
@@ -22,41 +23,72 @@ export interface WebhookDispatcherOptions {
   userAgent: string;
   /**
    * How often the outbox and the due deliveries are checked when nothing woke the dispatcher, in ms.
-   * An idle check is two indexed reads. @default 200
+   * A fallback: commits of this process wake it at once (see `WebhookRecords.onOutboxWritten`), and
+   * so do finished deliveries and retries falling due; the poll finds rows written by another
+   * process. An idle check is two indexed reads. @default 1000
    */
   pollIntervalMs?: number;
   /** How long `close()` lets deliveries in flight finish before it aborts them, in ms. @default 2000 */
   closeTimeoutMs?: number;
   /** Outbox rows fanned out per transaction. @default 500 */
   fanOutBatch?: number;
+  /** Outcomes of deliveries that finish within this many ms are committed in one transaction. @default 5 */
+  outcomeWindowMs?: number;
+  /** Most outcomes in one transaction. @default 200 */
+  outcomeBatch?: number;
 }
 
 /** Defaults of the optional {@link WebhookDispatcherOptions}. */
-export const webhookDispatcherDefaults = { pollIntervalMs: 200, closeTimeoutMs: 2000, fanOutBatch: 500 } as const;
+export const webhookDispatcherDefaults = {
+  pollIntervalMs: 1000,
+  closeTimeoutMs: 2000,
+  fanOutBatch: 500,
+  outcomeWindowMs: 5,
+  outcomeBatch: 200,
+} as const;
+
+/** Retries falling due are woken for in slots of this many ms (one timer per slot). */
+const RETRY_WAKE_SLOT_MS = 25;
+/** Retries further away than this many poll intervals are left to the poll. */
+const RETRY_WAKE_HORIZON_POLLS = 10;
 
 /**
- * Delivers outbox events to webhook endpoints, at least once. A loop that
- * 1. fans new outbox rows (after the cursor kept in the database) out into pending deliveries, one
+ * Delivers outbox events to webhook endpoints, at least once.
+ * 1. It fans new outbox rows (after the cursor kept in the database) out into pending deliveries, one
  *    per endpoint whose filters match (disabled ones too: their deliveries wait), in one transaction
- *    with the cursor, and
- * 2. sends due deliveries of enabled endpoints (at most `concurrency` at once): a 2xx answer within
- *    `timeoutMs` marks one
- *    delivered; anything else schedules the next attempt with exponential backoff, and after
- *    `maxAttempts` attempts the delivery is dead (a dead letter, redeliverable through the API).
+ *    with the cursor — as soon as a commit of this process wrote outbox rows.
+ * 2. It claims due deliveries of enabled endpoints a few at a time (one query) and keeps
+ *    `concurrency` of them in flight: when one finishes, the next starts. A 2xx answer within
+ *    `timeoutMs` makes one delivered; anything else schedules the next attempt with exponential
+ *    backoff, and after `maxAttempts` attempts the delivery is dead (a dead letter, redeliverable
+ *    through the API).
+ * 3. Outcomes are group-committed: those finishing within `outcomeWindowMs` are written in one
+ *    transaction (see {@link OutcomeBatcher}).
  *
- * All state is in the database: after a crash, deliveries that were in flight are still pending
- * and are sent again. It wakes every `pollIntervalMs` and at once on {@link wake}.
+ * All state is in the database: after a crash, deliveries that were in flight, or whose outcome was
+ * not committed yet, are still pending and are sent again. Besides commits and finished deliveries,
+ * it wakes for retries falling due, every `pollIntervalMs`, and on {@link wake}.
  */
 export class WebhookDispatcher {
   readonly #o: Required<WebhookDispatcherOptions>;
   readonly #logger: Logger;
   readonly #inflight = new Map<number, Promise<void>>();
+  /** Claimed, not started yet. */
+  #queue: DueDelivery[] = [];
+  /** Claimed and not yet recorded (queued, in flight, or outcome not committed): never claimed twice. */
+  readonly #held = new Map<number, DueDelivery>();
+  readonly #outcomes: OutcomeBatcher;
   readonly #shutdown = new AbortController();
+  readonly #retryTimers = new Map<number, NodeJS.Timeout>();
   #cursor = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #tick: Promise<void> | null = null;
+  #pump: Promise<void> | null = null;
+  #pumpScheduled = false;
   #wakeRequested = false;
+  /** The last claim was full: more deliveries may be due. */
+  #moreDue = false;
   #pendingChanged = true;
+  #poll: NodeJS.Timeout | null = null;
+  #unsubscribe: (() => void) | null = null;
   #started = false;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -65,38 +97,71 @@ export class WebhookDispatcher {
   constructor(options: WebhookDispatcherOptions) {
     this.#o = { ...webhookDispatcherDefaults, ...options };
     this.#logger = options.logger.child({ component: 'webhooks' });
+    this.#outcomes = new OutcomeBatcher({
+      write: (outcomes) => this.#o.store.webhooks.recordOutcomes(outcomes),
+      committed: (outcomes) => this.#committed(outcomes),
+      failed: (outcomes, error) => this.#notRecorded(outcomes, error),
+      windowMs: this.#o.outcomeWindowMs,
+      maxBatch: this.#o.outcomeBatch,
+    });
   }
 
-  /** Reads (or creates) the cursor and starts the loop. Idempotent. */
+  /** Claimed deliveries kept ready beyond those in flight. */
+  get #prefetch(): number {
+    return this.#o.concurrency * 4;
+  }
+
+  /** Reads (or creates) the cursor, listens for outbox commits and starts the loop. Idempotent. */
   async start(): Promise<void> {
     if (this.#started || this.#closed) return;
     this.#started = true;
     this.#cursor = await this.#o.store.webhooks.initCursor();
-    this.#schedule(0);
+    this.#unsubscribe = this.#o.store.webhooks.onOutboxWritten(() => this.wake());
+    this.#poll = setInterval(() => this.wake(), this.#o.pollIntervalMs);
+    this.#poll.unref();
+    this.wake();
   }
 
-  /** Checks for new events and due deliveries now (after a commit, a redelivery, a finished delivery). */
+  /**
+   * Checks for new events and due deliveries soon (after a commit, a redelivery, a finished
+   * delivery). Calls in the same event-loop turn, or while a check runs, make one more check.
+   */
   wake(): void {
     if (this.#closed || !this.#started) return;
-    if (this.#tick) {
+    if (this.#pump) {
       this.#wakeRequested = true;
       return;
     }
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#schedule(0);
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      if (this.#closed) return;
+      this.#pump = this.#runPump().finally(() => {
+        this.#pump = null;
+        if (this.#wakeRequested) {
+          this.#wakeRequested = false;
+          this.wake();
+        }
+      });
+    });
   }
 
   /**
    * Stops the loop and lets deliveries in flight finish for up to `closeTimeoutMs`; the rest are
-   * aborted and stay pending (sent again after the next start). Idempotent.
+   * aborted and stay pending (sent again after the next start). Outcomes are committed before it
+   * resolves. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = null;
-      await this.#tick;
+      this.#unsubscribe?.();
+      if (this.#poll) clearInterval(this.#poll);
+      for (const timer of this.#retryTimers.values()) clearTimeout(timer);
+      this.#retryTimers.clear();
+      await this.#pump;
+      for (const queued of this.#queue) this.#held.delete(queued.id);
+      this.#queue = [];
       let bound: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...this.#inflight.values()]),
@@ -107,29 +172,17 @@ export class WebhookDispatcher {
       clearTimeout(bound);
       this.#shutdown.abort();
       await Promise.allSettled([...this.#inflight.values()]);
+      await this.#outcomes.flush();
     })();
     return this.#closing;
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#closed || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#tick = this.#runTick().finally(() => {
-        this.#tick = null;
-        const again = this.#wakeRequested;
-        this.#wakeRequested = false;
-        this.#schedule(again ? 0 : this.#o.pollIntervalMs);
-      });
-    }, delayMs);
-    this.#timer.unref();
-  }
-
-  async #runTick(): Promise<void> {
+  async #runPump(): Promise<void> {
     try {
       await this.#fanOut();
-      await this.#sendDue();
-      if (this.#pendingChanged) {
+      await this.#refill();
+      this.#fill();
+      if (this.#pendingChanged && !this.#closed) {
         this.#pendingChanged = false;
         this.#o.metrics.webhookPending.set(await this.#o.store.webhooks.countPending());
       }
@@ -143,50 +196,102 @@ export class WebhookDispatcher {
     if ((await webhooks.lastEventId()) <= this.#cursor) return;
     for (;;) {
       const { cursor, created } = await webhooks.fanOut(this.#o.fanOutBatch);
-      if (created > 0) this.#pendingChanged = true;
+      if (created > 0) {
+        this.#pendingChanged = true;
+        this.#moreDue = true;
+      }
       const moved = cursor !== this.#cursor;
       this.#cursor = cursor;
       if (!moved || this.#closed || (await webhooks.lastEventId()) <= cursor) return;
     }
   }
 
-  async #sendDue(): Promise<void> {
-    const free = this.#o.concurrency - this.#inflight.size;
-    if (free <= 0 || this.#closed) return;
-    const due = await this.#o.store.webhooks.claimDue(new Date().toISOString(), free, [...this.#inflight.keys()]);
+  /** Claims due deliveries (one query) until `#prefetch` are queued or in flight. */
+  async #refill(): Promise<void> {
+    const room = this.#prefetch - this.#queue.length - this.#inflight.size;
+    if (room <= 0 || this.#closed) return;
+    const due = await this.#o.store.webhooks.claimDue(new Date().toISOString(), room, [...this.#held.keys()]);
+    this.#moreDue = due.length === room;
     for (const delivery of due) {
-      if (this.#closed) return;
-      const sending = this.#send(delivery).finally(() => {
-        this.#inflight.delete(delivery.id);
-        this.wake();
-      });
-      this.#inflight.set(delivery.id, sending);
+      if (this.#closed || this.#held.has(delivery.id)) continue;
+      this.#held.set(delivery.id, delivery);
+      this.#queue.push(delivery);
     }
   }
 
-  async #send(delivery: DueDelivery): Promise<void> {
-    const { store, metrics } = this.#o;
-    const log = this.#logger.child({ webhookId: delivery.endpointId, eventId: `evt_${delivery.eventId}` });
-    const result = await sendDelivery(delivery, { timeoutMs: this.#o.timeoutMs, shutdown: this.#shutdown.signal, userAgent: this.#o.userAgent });
-    if (result.aborted) return;
-    try {
-      if (result.ok) {
-        await store.webhooks.markDelivered(delivery.id, result.status ?? 200);
-        metrics.webhookDeliveries.inc({ outcome: 'delivered' });
-        log.debug({ attempt: delivery.attempts + 1, status: result.status }, 'webhook delivered');
-      } else {
-        const attempts = delivery.attempts + 1;
-        const dead = attempts >= this.#o.maxAttempts;
-        const nextAttemptAt = dead ? null : new Date(Date.now() + retryDelayMs(attempts, this.#o.retryBaseMs)).toISOString();
-        await store.webhooks.markFailed(delivery.id, { attempts, status: result.status, error: result.error ?? 'failed', nextAttemptAt });
-        metrics.webhookDeliveries.inc({ outcome: dead ? 'dead' : 'failed' });
-        if (dead) log.warn({ attempts, status: result.status, error: result.error }, 'webhook delivery failed every attempt; it is a dead letter now');
-        else log.debug({ attempt: attempts, status: result.status, error: result.error, nextAttemptAt }, 'webhook attempt failed');
-      }
-      this.#pendingChanged = true;
-    } catch (error) {
-      // Not recorded: the delivery stays pending and is sent again (at least once).
-      if (!this.#closed) log.warn({ err: error }, 'could not record a webhook attempt');
+  /** Starts queued deliveries while fewer than `concurrency` are in flight; asks for more when the queue runs low. */
+  #fill(): void {
+    while (!this.#closed && this.#inflight.size < this.#o.concurrency) {
+      const delivery = this.#queue.shift();
+      if (!delivery) break;
+      const sending = this.#send(delivery).finally(() => {
+        this.#inflight.delete(delivery.id);
+        this.#fill();
+      });
+      this.#inflight.set(delivery.id, sending);
     }
+    if (this.#moreDue && this.#queue.length < this.#o.concurrency) this.wake();
+  }
+
+  async #send(delivery: DueDelivery): Promise<void> {
+    const result = await sendDelivery(delivery, { timeoutMs: this.#o.timeoutMs, shutdown: this.#shutdown.signal, userAgent: this.#o.userAgent });
+    if (result.aborted) {
+      // Counts for nothing: still pending in the database, sent again after the next start.
+      this.#held.delete(delivery.id);
+      return;
+    }
+    if (result.ok) {
+      this.#outcomes.push({ deliveryId: delivery.id, delivered: true, status: result.status ?? 200 });
+      return;
+    }
+    const attempts = delivery.attempts + 1;
+    const dead = attempts >= this.#o.maxAttempts;
+    const nextAttemptAt = dead ? null : new Date(Date.now() + retryDelayMs(attempts, this.#o.retryBaseMs)).toISOString();
+    this.#outcomes.push({ deliveryId: delivery.id, delivered: false, attempts, status: result.status, error: result.error ?? 'failed', nextAttemptAt });
+  }
+
+  /** After a batch of outcomes committed: metrics, logs, wake-ups for the retries. */
+  #committed(outcomes: readonly DeliveryOutcome[]): void {
+    const { metrics } = this.#o;
+    for (const outcome of outcomes) {
+      const delivery = this.#held.get(outcome.deliveryId);
+      this.#held.delete(outcome.deliveryId);
+      const log = () => this.#logger.child({ webhookId: delivery?.endpointId, eventId: delivery ? `evt_${delivery.eventId}` : undefined });
+      if (outcome.delivered) {
+        metrics.webhookDeliveries.inc({ outcome: 'delivered' });
+        if (this.#logger.isLevelEnabled('debug')) log().debug({ attempt: (delivery?.attempts ?? 0) + 1, status: outcome.status }, 'webhook delivered');
+        continue;
+      }
+      const { attempts, status, error, nextAttemptAt } = outcome;
+      metrics.webhookDeliveries.inc({ outcome: nextAttemptAt === null ? 'dead' : 'failed' });
+      if (nextAttemptAt === null) {
+        log().warn({ attempts, status, error }, 'webhook delivery failed every attempt; it is a dead letter now');
+      } else {
+        if (this.#logger.isLevelEnabled('debug')) log().debug({ attempt: attempts, status, error, nextAttemptAt }, 'webhook attempt failed');
+        this.#wakeAt(Date.parse(nextAttemptAt));
+      }
+    }
+    this.#pendingChanged = true;
+  }
+
+  /** A batch of outcomes could not be written: the deliveries are still pending and are sent again. */
+  #notRecorded(outcomes: readonly DeliveryOutcome[], error: unknown): void {
+    for (const outcome of outcomes) this.#held.delete(outcome.deliveryId);
+    if (this.#closed) return;
+    this.#logger.warn({ err: error, deliveries: outcomes.length }, 'could not record webhook attempts; they are sent again');
+    this.wake();
+  }
+
+  /** Wakes when a retry falls due (one timer per slot of `RETRY_WAKE_SLOT_MS`; far ones are left to the poll). */
+  #wakeAt(atMs: number): void {
+    if (this.#closed || atMs - Date.now() > this.#o.pollIntervalMs * RETRY_WAKE_HORIZON_POLLS) return;
+    const slot = Math.ceil(atMs / RETRY_WAKE_SLOT_MS) * RETRY_WAKE_SLOT_MS;
+    if (this.#retryTimers.has(slot)) return;
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(slot);
+      this.wake();
+    }, Math.max(0, slot - Date.now()));
+    timer.unref();
+    this.#retryTimers.set(slot, timer);
   }
 }

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyWebhook } from '@plaza/server-sdk';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
+import { apiRequest } from '../api/testing.js';
+import { createMetrics } from '../metrics.js';
+import { createSqliteChatStore } from '../storage/SqliteChatStore.js';
+import type { SqliteChatStore } from '../storage/SqliteChatStore.js';
+import { startTestServer } from '../testing/harness.js';
+import type { TestServer } from '../testing/harness.js';
+import { WebhookReceiver } from './testing.js';
+import { WebhookDispatcher } from './WebhookDispatcher.js';
+
+/**
+ * The dispatcher under load and its wake-up: many events each delivered once (outcomes are
+ * group-committed, so a delivery must never be claimed again while its outcome waits for its batch),
+ * and a commit starting a delivery without waiting for the poll.
+ */
+
+const receivers: WebhookReceiver[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  for (const r of receivers) await r.close();
+});
+
+async function receiver(): Promise<WebhookReceiver> {
+  const r = await WebhookReceiver.start();
+  receivers.push(r);
+  return r;
+}
+
+describe('webhook dispatch', () => {
+  it('delivers each of 500 messages posted 16 at a time exactly once to a receiver that answers 204, and records every delivery', async () => {
+    // The REST rate limit raised: the load is the point here.
+    const t: TestServer = await startTestServer({ calls: false, rateLimits: { api: { perSecond: 10_000, burst: 10_000 } } });
+    cleanups.push(() => t.close());
+    const r = await receiver();
+    const hook = await apiRequest(t.url, 'POST', '/v1/webhooks', { body: { url: r.url, events: ['message.created'] } });
+    expect(hook.status).toBe(201);
+    const conversation = await apiRequest(t.url, 'POST', '/v1/conversations', { body: { kind: 'group', title: 'Load', createdBy: 'alice' } });
+    expect(conversation.status).toBe(201);
+
+    const total = 500;
+    let next = 0;
+    const posted: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next++; i < total; i = next++) {
+          const res = await apiRequest(t.url, 'POST', `/v1/conversations/${conversation.body.id}/messages`, { body: { text: `message ${i}` } });
+          expect(res.status).toBe(201);
+          posted.push(res.body.id as string);
+        }
+      }),
+    );
+
+    const arrived = () => new Set(r.requests.map((q) => (JSON.parse(q.body) as { data: { message: { id: string } } }).data.message.id));
+    await waitFor('every message to arrive', () => arrived().size === total, { timeoutMs: 30_000, describe: () => `${arrived().size} of ${total}` });
+    await waitFor('no delivery to be pending', async () => {
+      const pending = await apiRequest(t.url, 'GET', `/v1/webhooks/${hook.body.id}/deliveries?status=pending&limit=1`);
+      return pending.body.data.length === 0;
+    });
+
+    expect([...arrived()].sort()).toEqual([...posted].sort());
+    const perEvent = new Map<string, number>();
+    for (const q of r.requests) perEvent.set(q.eventId, (perEvent.get(q.eventId) ?? 0) + 1);
+    expect([...perEvent.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(r.requests).toHaveLength(total);
+    for (const q of r.requests) expect(verifyWebhook(q.body, q.headers, hook.body.secret as string)).toMatchObject({ type: 'message.created' });
+
+    let delivered = 0;
+    let cursor: string | null = null;
+    do {
+      const page = await apiRequest(t.url, 'GET', `/v1/webhooks/${hook.body.id}/deliveries?status=delivered&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      for (const d of page.body.data as { attempts: number; lastStatus: number }[]) {
+        expect(d).toMatchObject({ attempts: 1, lastStatus: 204 });
+        delivered += 1;
+      }
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor);
+    expect(delivered).toBe(total);
+  }, 60_000);
+
+  it('a commit wakes the dispatcher: events arrive long before its 5 s poll would have found them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-webhook-wake-'));
+    const store: SqliteChatStore = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
+    await store.migrate();
+    const dispatcher = new WebhookDispatcher({
+      store,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+      retryBaseMs: 5000,
+      maxAttempts: 3,
+      timeoutMs: 5000,
+      concurrency: 8,
+      userAgent: 'Plaza-Webhooks/test',
+      pollIntervalMs: 5000,
+    });
+    cleanups.push(async () => {
+      await dispatcher.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await dispatcher.start();
+    const r = await receiver();
+    await store.webhooks.create({ url: r.url, events: ['message.created', 'conversation.updated'], description: null, enabled: true });
+    const conversation = await store.createConversation({ kind: 'group', title: 'Wake', topic: null, externalRef: null, createdBy: 'alice', members: [{ userId: 'alice', role: 'owner' }] });
+    const typesArrived = () => r.requests.map((q) => (JSON.parse(q.body) as { type: string }).type);
+    // Well under the poll interval: only a wake-up can explain an arrival in time.
+    const soon = { timeoutMs: 2500, intervalMs: 5 };
+
+    // A message through the group commit of appends.
+    const append = () =>
+      store.appendMessage({ conversationId: conversation.id, senderId: 'alice', clientId: null, kind: 'user', text: 'hi', replyTo: null, mentions: [] });
+    await append();
+    await waitFor('the first message to arrive', () => typesArrived().length === 1, soon);
+    await waitFor('its delivery to be recorded', async () => (await store.webhooks.countPending()) === 0, soon);
+    // Once idle, again: the next commit wakes it too (not only the start or a finished delivery).
+    await append();
+    await waitFor('the second message to arrive', () => typesArrived().length === 2, soon);
+    // Another store write (a Kysely transaction) wakes it the same way.
+    await store.updateConversation(conversation.id, { title: 'Woken' });
+    await waitFor('conversation.updated to arrive', () => typesArrived().includes('conversation.updated'), soon);
+    expect(typesArrived()).toEqual(['message.created', 'message.created', 'conversation.updated']);
+  }, 30_000);
+});
