@@ -277,6 +277,14 @@ describe('agents', () => {
     expect(seen.map((e) => e.actorId)).toEqual(['probe']);
   });
 
+  it("deleting a department takes its agents' sockets out of its room", async () => {
+    await createDepartment('short-lived', { agentIds: ['kim'] });
+    await t.connect('kim');
+    await roomHas('short-lived', 'kim', true);
+    expect((await api('DELETE', '/v1/departments/short-lived')).status).toBe(204);
+    await roomHas('short-lived', 'kim', false);
+  });
+
   it('desk:myDepartments answers the departments the caller is an agent of', async () => {
     const rita = await t.connect('rita');
     const mine = await ok(rita, 'desk:myDepartments', {});
