@@ -72,6 +72,10 @@ describe('DELETE /v1/users/{userId}', { timeout: 30_000 }, () => {
     expect(counts).toMatchObject({ messages: 2, reactions: 1, memberships: 2, ownersPromoted: 1, files: 1, uploads: 1, mentions: 1 });
     expect(counts.auditRecords).toBeGreaterThan(0);
     expect(counts.outboxEvents).toBeGreaterThan(0);
+    // The answer and the user.erased event tell the same time.
+    const erasedEvents = await apiRequest(t.url, 'GET', '/v1/events?type=user.erased&limit=200');
+    const event = (erasedEvents.body.data as { createdAt: string; data: { erasureId: string; erasedAt: string } }[]).find((e) => e.data.erasureId === erasureId);
+    expect(event).toMatchObject({ createdAt: res.body.erasedAt, data: { erasedAt: res.body.erasedAt } });
     expect(await victimGone).toBe('io server disconnect');
 
     // What members see: tombstones under the pseudonym, live and in history.

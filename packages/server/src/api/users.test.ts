@@ -35,6 +35,15 @@ describe('GET /v1/users/{userId}/export', { timeout: 30_000 }, () => {
     await t.close();
   });
 
+  it('lists the audit records newest first, like listAudit', async () => {
+    await t.connect('ex-ana');
+    await vi.waitFor(async () => expect((await t.server.store.listAudit({ limit: 5, actorId: 'ex-ana' })).length).toBeGreaterThan(1));
+    const res = await apiRequest(t.url, 'GET', '/v1/users/ex-ana/export');
+    const ids = (res.body.audit.data as { id: number }[]).map((a) => a.id);
+    expect(ids.length).toBeGreaterThan(1);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+  });
+
   it('answers profile, memberships, messages (with tombstones), reactions, files with working URLs and audit records; audited as user.exported', async () => {
     const res = await apiRequest(t.url, 'GET', '/v1/users/ex-ana/export');
     expect(res.status).toBe(200);

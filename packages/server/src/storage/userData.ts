@@ -184,7 +184,8 @@ export async function exportUserData(db: Db, userId: string, caps: { items: numb
     files: { truncated: files.truncated, data: files.data.reverse().map((f: FileRow) => toStoredFile(f)) },
     audit: {
       truncated: audit.truncated,
-      data: audit.data.reverse().map((a) => ({
+      // Newest first, as listAudit answers them.
+      data: audit.data.map((a) => ({
         id: Number(a.id),
         at: a.at,
         action: a.action,
@@ -270,6 +271,8 @@ export interface ErasureOutcome {
   promoted: { conversationId: string; member: Member }[];
   /** File rows deleted: delete their bytes and thumbnails. */
   releasedFiles: StoredFile[];
+  /** When the erasure committed (ISO 8601 UTC): the `user.erased` event's `erasedAt` and `createdAt`. */
+  erasedAt: string;
 }
 
 /**
@@ -428,5 +431,5 @@ export async function eraseUser(trx: Db, userId: string, ids: { pseudonym: strin
 
   await trx.deleteFrom('users').where('id', '=', userId).execute();
   await writeOutbox(trx, 'user.erased' as OutboxEventType, { erasureId, pseudonym, erasedAt: now, counts }, now);
-  return { counts, changedMessages, removedMembers, promoted, releasedFiles };
+  return { counts, changedMessages, removedMembers, promoted, releasedFiles, erasedAt: now };
 }

@@ -83,7 +83,8 @@ export const usersHandlers: ApiHandlerGroup<keyof typeof usersRoutes> = {
     const pseudonym = randomIdWithout('erased-', userId);
     const erasureId = randomIdWithout('er_', userId);
     const outcome = await server.store.eraseUser(userId, { pseudonym, erasureId });
-    const erasedAt = new Date().toISOString();
+    // The time of the user.erased event, so the answer and the event agree.
+    const { erasedAt } = outcome;
     // A connection accepted while the erasure ran would outlive it.
     server.io.in(userRoom(userId)).disconnectSockets(true);
     await server.files.deleteBytes(outcome.releasedFiles);
