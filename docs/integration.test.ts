@@ -133,5 +133,10 @@ describe('docs/integration.md', () => {
     expect(() => verifyPlazaWebhook(delivery.body, headers, other)).toThrow('invalid signature');
     const stale = { ...headers, 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 3600) };
     expect(() => verifyPlazaWebhook(delivery.body, stale, endpoint.secret)).toThrow('timestamp out of tolerance');
+    // A receiver whose secret is not configured verifies nothing, and the SDK says so with a code.
+    for (const missing of ['', 'whsec_', undefined as unknown as string]) {
+      expect(() => verifyPlazaWebhook(delivery.body, headers, missing)).toThrow('no webhook secret configured');
+      expect(() => verifyWebhook(delivery.body, delivery.headers, missing)).toThrow(expect.objectContaining({ code: 'INVALID_SECRET' }));
+    }
   });
 });

@@ -7,8 +7,10 @@ import type { WebhookEventType } from '@plaza/protocol';
  * - `TIMESTAMP_OUT_OF_TOLERANCE`: the timestamp is further from now than the tolerance (a replay, or a wrong clock)
  * - `INVALID_SIGNATURE`: no signature matches the body with this secret (tampered body, wrong secret)
  * - `INVALID_PAYLOAD`: the signature matches but the body is not a Plaza event (never sent by Plaza)
+ * - `INVALID_SECRET`: the secret given to verify with is empty or not a `whsec_…` value — the
+ *   receiver is misconfigured, nothing can verify (answer 5xx so that Plaza retries once it is fixed)
  */
-export type WebhookVerificationErrorCode = 'MISSING_HEADERS' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'INVALID_SIGNATURE' | 'INVALID_PAYLOAD';
+export type WebhookVerificationErrorCode = 'MISSING_HEADERS' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'INVALID_SIGNATURE' | 'INVALID_PAYLOAD' | 'INVALID_SECRET';
 
 /** A webhook request that did not verify. Answer it with 400 (or 401) and do not act on it. */
 export class WebhookVerificationError extends Error {
@@ -96,7 +98,9 @@ function hmac(key: Buffer, id: string, timestamp: string, body: string | Uint8Ar
  * @param secret - the endpoint's secret, `whsec_…`
  * @param options - tolerance and clock
  * @returns the parsed event
- * @throws {@link WebhookVerificationError} when the request does not verify; `TypeError` for a malformed secret
+ * @throws {@link WebhookVerificationError} when the request does not verify, also (`INVALID_SECRET`) when
+ * `secret` is empty or malformed — a misconfigured receiver gets an error it handles like the others
+ * instead of one that escapes its request handler
  *
  * @example
  * ```ts
@@ -112,7 +116,12 @@ function hmac(key: Buffer, id: string, timestamp: string, body: string | Uint8Ar
  * ```
  */
 export function verifyWebhook(body: string | Uint8Array, headers: WebhookHeaders, secret: string, options: VerifyWebhookOptions = {}): WebhookEvent {
-  const key = secretKey(secret);
+  let key: Buffer;
+  try {
+    key = secretKey(secret);
+  } catch (error) {
+    throw new WebhookVerificationError('INVALID_SECRET', `cannot verify: ${(error as Error).message} (check the receiver's configuration)`);
+  }
   const toleranceSec = options.toleranceSec ?? verifyWebhookDefaults.toleranceSec;
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
