@@ -161,7 +161,9 @@ export const conversationsRoutes = {
       '`PAYLOAD_TOO_LARGE` (413: text above the server\'s limit).',
     params: conversationParams,
     body: z.strictObject({
-      text: textSchema,
+      text: textSchema.describe(
+        'Message text: at most {maxTextBytes} UTF-8 bytes on this server (its `maxTextBytes`; more is 413 `PAYLOAD_TOO_LARGE`), not blank, no control characters other than tab, line feed and carriage return',
+      ),
       senderId: userIdSchema.optional().describe('Post as this member; without it the message is a system message'),
       clientId: clientIdSchema.optional().describe('Idempotency key: the same key from the same sender stores one message'),
       replyTo: idSchema.optional(),

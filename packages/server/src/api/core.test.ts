@@ -52,6 +52,26 @@ describe('REST API core', () => {
     expect(Object.keys(created.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['id', 'kind', 'externalRef', 'memberCount']));
   });
 
+  it("each operation declares the error statuses it can answer: the common ones and those of the codes its description names", async () => {
+    const doc = (await (await fetch(new URL('/openapi.json', t.url))).json()) as {
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, { description: string }>; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, { description?: string }> } } } } }>>;
+    };
+    const ops = new Map(Object.values(doc.paths).flatMap((p) => Object.values(p).map((op) => [op.operationId, op] as const)));
+    for (const [id, op] of ops) {
+      for (const status of ['400', '401', '429', '503']) expect(op.responses[status], `${id} ${status}`).toBeDefined();
+      expect(Object.keys(op.responses).filter((s) => s === '413').length, id).toBe(op.requestBody ? 1 : 0);
+    }
+    const errors = (id: string) => Object.keys(ops.get(id)!.responses).filter((s) => s >= '400').sort();
+    expect(errors('listConversations')).toEqual(['400', '401', '429', '503']);
+    expect(errors('listAudit')).toEqual(['400', '401', '429', '503']);
+    expect(errors('getConversation')).toEqual(['400', '401', '404', '429', '503']);
+    expect(errors('postMessage')).toEqual(['400', '401', '403', '404', '409', '413', '429', '503']);
+    expect(ops.get('postMessage')!.responses['404']!.description).toContain('CONVERSATION_NOT_FOUND');
+    // The text limit is the server's, not the schema's hard bound.
+    const text = ops.get('postMessage')!.requestBody!.content['application/json'].schema.properties.text!;
+    expect(text.description).toContain('at most 16384 UTF-8 bytes');
+  });
+
   it('every operation without or with wrong credentials is 401 UNAUTHENTICATED with WWW-Authenticate, and audited as api.refused', async () => {
     expect(routes.length).toBeGreaterThanOrEqual(16);
     const wrongs = [false, { key: 'PKtest', secret: 'wrong' }, { key: 'PKnobody', secret: 'test-secret-that-is-long-enough-0123456789' }] as const;

@@ -1,6 +1,7 @@
-import { apiErrorSchema } from '@plaza/protocol';
-import type { ApiRoute } from '@plaza/protocol';
+import { apiErrorSchema, isErrorCode, limitDefaults } from '@plaza/protocol';
+import type { ApiRoute, ErrorCode } from '@plaza/protocol';
 import { z } from 'zod';
+import { httpStatusOf } from './httpStatus.js';
 
 /** JSON Schema of a zod schema, as OpenAPI 3.1 embeds it. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -8,14 +9,49 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
-const ERROR_RESPONSES: Record<string, string> = {
+/** Errors every operation can answer, whatever its description lists. */
+const COMMON_ERRORS: Record<string, string> = {
   '400': 'Invalid request (`INVALID_REQUEST`, with `details.issues`)',
   '401': 'Missing or wrong API key and secret (`UNAUTHENTICATED`)',
-  '404': 'No such resource (a `*_NOT_FOUND` code)',
-  '409': 'Conflicts with the current state (`CONFLICT`)',
-  '413': 'Body larger than the limit (`PAYLOAD_TOO_LARGE`)',
+  '429': 'Too many requests for this API key (`RATE_LIMITED`, with `Retry-After` and `details.retryAfterMs`)',
   '503': 'Shutting down or not ready (`UNAVAILABLE`)',
 };
+
+/** What a status means, for the codes an operation's description lists. */
+const STATUS_MEANING: Record<string, string> = {
+  '403': 'Not allowed',
+  '404': 'Not found',
+  '409': 'Conflicts with the current state',
+  '413': 'Too large',
+  '415': 'Unsupported type',
+  '500': 'Failed',
+};
+
+/**
+ * The error responses of one operation: the common ones, 413 when it takes a body (every body has
+ * a size limit), and the status of every error code its description names (`httpStatusOf`).
+ */
+function errorResponses(route: ApiRoute): Record<string, string> {
+  const codes = new Map<string, Set<string>>();
+  for (const word of new Set(route.description?.match(/\b[A-Z][A-Z0-9_]+[A-Z0-9]\b/g) ?? [])) {
+    if (!isErrorCode(word)) continue;
+    const status = String(httpStatusOf(word as ErrorCode));
+    if (status in COMMON_ERRORS) continue;
+    (codes.get(status) ?? codes.set(status, new Set()).get(status)!).add(word);
+  }
+  if (route.body) (codes.get('413') ?? codes.set('413', new Set()).get('413')!).add('PAYLOAD_TOO_LARGE');
+  const responses: Record<string, string> = { ...COMMON_ERRORS };
+  for (const [status, names] of codes) {
+    responses[status] = `${STATUS_MEANING[status] ?? 'Error'} (${[...names].map((c) => `\`${c}\``).join(', ')})`;
+  }
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)));
+}
+
+/** Options of {@link buildOpenApiDocument}. */
+export interface OpenApiOptions {
+  /** The server's message text limit in UTF-8 bytes, stated where a description says `{maxTextBytes}`. @default limitDefaults.maxTextBytes */
+  maxTextBytes?: number;
+}
 
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the same zod schemas the server
@@ -23,8 +59,9 @@ const ERROR_RESPONSES: Record<string, string> = {
  *
  * @param routes - every REST operation
  * @param version - the server's version, as `info.version`
+ * @param options - the server's limits that descriptions state
  */
-export function buildOpenApiDocument(routes: readonly ApiRoute[], version: string): Record<string, unknown> {
+export function buildOpenApiDocument(routes: readonly ApiRoute[], version: string, options: OpenApiOptions = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const errorRef = { $ref: '#/components/schemas/Error' };
   for (const route of routes) {
@@ -49,7 +86,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
         ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }
         : { description: 'Success (no body)' },
     };
-    for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
+    for (const [status, description] of Object.entries(errorResponses(route))) {
       responses[status] = { description, content: { 'application/json': { schema: errorRef } } };
     }
     const operation: Record<string, unknown> = {
@@ -63,7 +100,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
     };
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
   }
-  return {
+  const document = {
     openapi: '3.1.0',
     info: {
       title: 'Plaza REST API',
@@ -78,4 +115,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
     },
     paths,
   };
+  // Limits the server configures, written into the descriptions that name them.
+  const maxTextBytes = String(options.maxTextBytes ?? limitDefaults.maxTextBytes);
+  return JSON.parse(JSON.stringify(document).replaceAll('{maxTextBytes}', maxTextBytes)) as Record<string, unknown>;
 }

@@ -84,7 +84,7 @@ export function registerApi(http: FastifyInstance, options: RegisterApiOptions):
   let document: string | null = null;
 
   http.get('/openapi.json', async (_req, reply) => {
-    document ??= JSON.stringify(buildOpenApiDocument(routes, server.serverVersion));
+    document ??= JSON.stringify(buildOpenApiDocument(routes, server.serverVersion, { maxTextBytes: server.limits.maxTextBytes }));
     return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-cache').send(document);
   });
 
