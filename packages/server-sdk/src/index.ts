@@ -10,6 +10,9 @@ export type { PaginatedOperationId, PageItem, PlazaApiArgs, PlazaApiCallOptions,
 export { PlazaApiError } from './PlazaApiError.js';
 export type { PlazaApiErrorDetails, PlazaApiErrorOptions } from './PlazaApiError.js';
 export type {
+  AlertChannelRecipientsApi,
+  AlertChannelsApi,
+  AlertsApi,
   AuditApi,
   CallParticipantsApi,
   CallsApi,

@@ -61,3 +61,7 @@ export type {
   StoreLogger,
 } from './storage/index.js';
 export type { DepartmentPatch, DirectoryPage, DirectoryPageQuery, DirectoryRecords, NewDepartment, NewTopic, TopicPatch } from './storage/index.js';
+export type * from './storage/AlertRecords.js';
+export type * from './storage/RequestRecords.js';
+export type { DeskErasure, DeskExportData } from './storage/deskUserData.js';
+export type { DeliveryOutcome } from './storage/WebhookRecords.js';

@@ -1,4 +1,5 @@
 import type { RequestChangeKind, RequestLocation, RequestStatus } from '@plaza/protocol';
+import type { CappedList } from './userData.js';
 import type { Kysely } from 'kysely';
 import { DESK_SENDER_ID } from '../desk/requestNotices.js';
 import { chunks } from './conversationQueries.js';
@@ -30,16 +31,11 @@ type Db = Kysely<ChatDatabase>;
 /** What replaces an erased citizen's description of their request. */
 export const ERASED_DESCRIPTION = '[erased]';
 
-/** A capped list: its entries and whether the cap cut it. */
-interface Capped<T> {
-  data: T[];
-  truncated: boolean;
-}
 
 /** The citizen desk's data about one user, for an export. */
 export interface DeskExportData {
   /** Requests the user opened as citizen, with their history (oldest first). */
-  requests: Capped<{
+  requests: CappedList<{
     conversationId: string;
     topicId: string;
     departmentId: string;
@@ -54,7 +50,7 @@ export interface DeskExportData {
     history: RequestHistoryEntry[];
   }>;
   /** Requests the user handled as agent (assignee now, or a change they made), with their own changes. */
-  handledRequests: Capped<{
+  handledRequests: CappedList<{
     conversationId: string;
     departmentId: string;
     status: RequestStatus;
@@ -68,10 +64,10 @@ export interface DeskExportData {
   /** Departments the user is an agent of. */
   departments: { departmentId: string; name: string; addedAt: string }[];
   /** Alerts the user acknowledged. */
-  alertAcknowledgements: Capped<{ alertId: string; channelId: string; title: string; severity: string; alertCreatedAt: string; at: string }>;
+  alertAcknowledgements: CappedList<{ alertId: string; channelId: string; title: string; severity: string; alertCreatedAt: string; at: string }>;
 }
 
-function cut<T>(rows: T[], cap: number): Capped<T> {
+function cut<T>(rows: T[], cap: number): CappedList<T> {
   return { data: rows.slice(0, cap), truncated: rows.length > cap };
 }
 

@@ -31,3 +31,7 @@ export type {
 } from './ChatStore.js';
 export type { DeletedMessage, FileRecords, NewFileRecord, StoredFile } from './FileRecords.js';
 export type { DepartmentPatch, DirectoryPage, DirectoryPageQuery, DirectoryRecords, NewDepartment, NewTopic, TopicPatch } from './DirectoryRecords.js';
+export type * from './AlertRecords.js';
+export type * from './RequestRecords.js';
+export type { DeskErasure, DeskExportData } from './deskUserData.js';
+export type { DeliveryOutcome } from './WebhookRecords.js';
