@@ -16,7 +16,8 @@ function code(error: unknown): string | undefined {
 }
 
 /**
- * Creates the data directory (mode 0700) if missing and checks that it is a writable directory.
+ * Creates the data directory (mode 0700) if missing and checks that it is a writable directory;
+ * creates (or tightens) its `files/` directory with mode 0700.
  * Throws {@link StartupError} with one line naming the directory.
  */
 export function prepareDataDir(dataDir: string): void {
@@ -38,6 +39,11 @@ export function prepareDataDir(dataDir: string): void {
   } catch (error) {
     throw new StartupError(`data directory ${dataDir} is not writable (${code(error) ?? 'access denied'})`, { cause: error });
   }
+  // Files are as private as the database. Created here, before the upload store would create it
+  // with the default mode (0755 after umask); an existing one from an older version is tightened.
+  const files = join(dataDir, 'files');
+  mkdirSync(files, { recursive: true, mode: 0o700 });
+  chmodSync(files, 0o700);
 }
 
 /**

@@ -111,11 +111,12 @@ describe('plaza-server start errors', { timeout: 60_000 }, () => {
     }
   });
 
-  it('creates the data dir with mode 0700 and the database files with mode 0600', async () => {
+  it('creates the data dir and its files directory with mode 0700 and the database files with mode 0600', async () => {
     const dir = join(root, 'modes', 'data');
     const run = await runCli(['--data-dir', dir], true);
     try {
       expect(statSync(dir).mode & 0o777).toBe(0o700);
+      for (const sub of ['files', 'files/uploads']) expect(statSync(join(dir, sub)).mode & 0o777, sub).toBe(0o700);
       for (const file of ['plaza.db', 'plaza.db-wal', 'plaza.db-shm', 'keys.json']) {
         expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o600);
       }

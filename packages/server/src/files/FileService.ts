@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
+import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { ErrorCode } from '@plaza/protocol';
 import type { Upload } from '@tus/server';
 import type { Logger } from 'pino';
@@ -131,6 +131,9 @@ export class FileService {
    */
   async start(): Promise<void> {
     await mkdir(this.uploads.directory, { recursive: true, mode: 0o700 });
+    // The tus store may have created it already with the default mode (0755 after umask): uploads
+    // are as private as the database, owner only.
+    await chmod(this.uploads.directory, 0o700);
     await this.#collectGarbage();
     const ids = (await this.uploads.configstore.list?.()) ?? [];
     for (const id of ids) {
