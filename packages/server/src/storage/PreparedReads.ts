@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { Conversation, MemberRole } from '@plaza/protocol';
+import type { Attachment, Conversation, HistoryPage, MemberRole } from '@plaza/protocol';
 import type { Membership } from './ChatStore.js';
 import type { ConnectionLock } from './MessageAppender.js';
-import { toConversation } from './rows.js';
-import type { ConversationRow } from './rows.js';
+import { groupReactions, toAttachment, toConversation, toMessage } from './rows.js';
+import type { ConversationRow, FileRow, MessageRow, ReactionRow } from './rows.js';
 
 interface MembershipRow {
   conversation_id: string;
@@ -18,6 +18,13 @@ interface ConversationMemberRow extends ConversationRow {
   m_role: string | null;
   m_last_read_seq: number | null;
   m_joined_at: string | null;
+}
+
+/** Which page of a conversation's messages to read (see `PreparedReads.history`). */
+export interface HistoryQuery {
+  beforeSeq?: number;
+  afterSeq?: number;
+  limit: number;
 }
 
 /** The stored name and metadata (JSON text) of a user. */
@@ -41,6 +48,26 @@ function prepare(sqlite: Database.Database) {
       'select m.conversation_id from members m inner join conversations c on c.id = m.conversation_id where m.user_id = ? and c.member_count < ?',
     ),
     user: sqlite.prepare<[string], StoredUserRow>('select name, metadata from users where id = ?'),
+    latest: sqlite.prepare<[string, number], MessageRow>('select * from messages where conversation_id = ? order by seq desc limit ?'),
+    before: sqlite.prepare<[string, number, number], MessageRow>(
+      'select * from messages where conversation_id = ? and seq < ? order by seq desc limit ?',
+    ),
+    after: sqlite.prepare<[string, number, number], MessageRow>('select * from messages where conversation_id = ? and seq > ? order by seq asc limit ?'),
+    between: sqlite.prepare<[string, number, number, number], MessageRow>(
+      'select * from messages where conversation_id = ? and seq > ? and seq < ? order by seq asc limit ?',
+    ),
+    // The reactions and attachments of a page's messages, by the page's seq range (a page holds every
+    // message of its range), so each is one statement whatever the page size.
+    reactionsInRange: sqlite.prepare<[string, number, number], ReactionRow>(
+      'select r.message_id, r.emoji, r.user_id from messages m' +
+        ' join reactions r on r.conversation_id = m.conversation_id and r.message_id = m.id' +
+        ' where m.conversation_id = ? and m.seq >= ? and m.seq <= ? and m.deleted_at is null order by r.rev',
+    ),
+    attachmentsInRange: sqlite.prepare<[string, number, number], FileRow & { message_id: string }>(
+      'select f.*, a.message_id as message_id from messages m' +
+        ' join message_attachments a on a.message_id = m.id join files f on f.id = a.file_id' +
+        ' where m.conversation_id = ? and m.seq >= ? and m.seq <= ? and m.deleted_at is null order by a.message_id, a.position',
+    ),
   };
 }
 
@@ -67,6 +94,7 @@ export class PreparedReads {
   readonly #sqlite: Database.Database;
   readonly #lock: ConnectionLock;
   readonly #statements: ReturnType<typeof prepare>;
+  readonly #historyInSnapshot: (conversationId: string, query: HistoryQuery) => HistoryPage;
 
   /**
    * @param sqlite - the open, migrated database
@@ -76,6 +104,8 @@ export class PreparedReads {
     this.#sqlite = sqlite;
     this.#lock = lock;
     this.#statements = prepare(sqlite);
+    // One read transaction: the messages, reactions and attachments come from one snapshot.
+    this.#historyInSnapshot = sqlite.transaction((conversationId: string, query: HistoryQuery) => this.#history(conversationId, query));
   }
 
   #read<T>(fn: () => T): Promise<T> {
@@ -128,6 +158,43 @@ export class PreparedReads {
           : this.#statements.smallConversationIdsOf.all(userId, belowMemberCount);
       return rows.map((r) => r.conversation_id);
     });
+  }
+
+  /**
+   * A page of a conversation's messages with their reactions and attachments, ascending by seq (see
+   * `ChatStore.history`): the latest `limit`, those before `beforeSeq`, or those after `afterSeq`.
+   */
+  history(conversationId: string, query: HistoryQuery): Promise<HistoryPage> {
+    return this.#read(() => this.#historyInSnapshot(conversationId, query));
+  }
+
+  #history(conversationId: string, query: HistoryQuery): HistoryPage {
+    const st = this.#statements;
+    const limit = Math.max(1, Math.floor(query.limit));
+    let rows: MessageRow[];
+    if (query.afterSeq !== undefined) {
+      rows =
+        query.beforeSeq !== undefined
+          ? st.between.all(conversationId, query.afterSeq, query.beforeSeq, limit + 1)
+          : st.after.all(conversationId, query.afterSeq, limit + 1);
+    } else {
+      rows = query.beforeSeq !== undefined ? st.before.all(conversationId, query.beforeSeq, limit + 1) : st.latest.all(conversationId, limit + 1);
+    }
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (query.afterSeq === undefined) page.reverse();
+    const first = page[0];
+    const last = page[page.length - 1];
+    if (!first || !last) return { messages: [], hasMore };
+    const range = [conversationId, Number(first.seq), Number(last.seq)] as const;
+    const reactions = groupReactions(st.reactionsInRange.all(...range));
+    const attachments = new Map<string, Attachment[]>();
+    for (const row of st.attachmentsInRange.all(...range)) {
+      let list = attachments.get(row.message_id);
+      if (!list) attachments.set(row.message_id, (list = []));
+      list.push(toAttachment(row));
+    }
+    return { messages: page.map((r) => toMessage(r, reactions.get(r.id), attachments.get(r.id))), hasMore };
   }
 
   /** The stored name and metadata of a user, or `undefined`. */

@@ -392,8 +392,8 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx, now) => messages.react(trx, conversationId, messageId, userId, emoji, add, now));
   }
 
-  history(conversationId: string, query: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage> {
-    return this.#tx((trx) => messages.history(trx, conversationId, query));
+  async history(conversationId: string, query: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage> {
+    return (await this.#prepared()).history(conversationId, query);
   }
 
   changesSince(conversationId: string, afterRev: number, limit: number): Promise<SyncPage> {

@@ -152,28 +152,6 @@ export async function react(
   return message as Message;
 }
 
-/** A page of messages ascending by seq (see `ChatStore.history`). */
-export async function history(
-  db: Db,
-  conversationId: string,
-  query: { beforeSeq?: number; afterSeq?: number; limit: number },
-): Promise<HistoryPage> {
-  const limit = Math.max(1, Math.floor(query.limit));
-  let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
-  if (query.afterSeq !== undefined) {
-    q = q.where('seq', '>', query.afterSeq);
-    if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
-    const rows = await q.orderBy('seq', 'asc').limit(limit + 1).execute();
-    const hasMore = rows.length > limit;
-    return { messages: await withReactions(db, conversationId, rows.slice(0, limit)), hasMore };
-  }
-  if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
-  const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit).reverse();
-  return { messages: await withReactions(db, conversationId, page), hasMore };
-}
-
 /** Messages changed after `afterRev`, ascending by rev, with the conversation's counters. */
 export async function changesSince(db: Db, conversationId: string, afterRev: number, limit: number): Promise<SyncPage> {
   const conv = await requireConversation(db, conversationId);

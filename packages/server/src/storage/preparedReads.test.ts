@@ -81,4 +81,40 @@ describe('hot-path reads', () => {
     await store.close();
     await expect(store.getConversation('x')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
+
+  it('history pages (latest, before, after, between) hold the same messages, reactions and attachments as reading each message alone', async () => {
+    const conv = await store.createConversation(group('ana', 'ben'));
+    const send = (text: string, attachments?: string[]) =>
+      store.appendMessage({ conversationId: conv.id, senderId: 'ana', clientId: null, kind: 'user', text, replyTo: null, mentions: ['ben'], ...(attachments ? { attachments } : {}) });
+    const file = (id: string) =>
+      store.insertFile({ id, conversationId: conv.id, uploaderId: 'ana', name: `${id}.png`, size: 10, mimeType: 'image/png', sha256: '0'.repeat(64), width: 4, height: 3, thumbnailMime: null, storageKey: id });
+    await file('f_a');
+    await file('f_b');
+    await file('f_c');
+    const ids: string[] = [];
+    for (let i = 1; i <= 12; i += 1) {
+      const attachments = i === 3 ? ['f_a', 'f_b'] : i === 7 ? ['f_c'] : undefined;
+      ids.push((await send(`m${i}`, attachments)).message.id);
+    }
+    await store.react(conv.id, ids[2]!, 'ben', '👍', true);
+    await store.react(conv.id, ids[2]!, 'ana', '👍', true);
+    await store.react(conv.id, ids[2]!, 'ben', '🎉', true);
+    await store.react(conv.id, ids[6]!, 'ana', '🎉', true);
+    await store.react(conv.id, ids[6]!, 'ben', '👍', true);
+    await store.deleteMessage(conv.id, ids[6]!);
+    const alone = async (from: number, to: number) => Promise.all(ids.slice(from - 1, to).map((id) => store.getMessage(conv.id, id)));
+
+    const latest = await store.history(conv.id, { limit: 5 });
+    expect(latest).toEqual({ messages: await alone(8, 12), hasMore: true });
+    const before = await store.history(conv.id, { beforeSeq: 8, limit: 5 });
+    expect(before).toEqual({ messages: await alone(3, 7), hasMore: true });
+    expect(before.messages[0]).toMatchObject({ seq: 3, reactions: [{ emoji: '👍', userIds: ['ben', 'ana'] }, { emoji: '🎉', userIds: ['ben'] }] });
+    expect(before.messages[0]?.attachments.map((a) => a.fileId)).toEqual(['f_a', 'f_b']);
+    expect(before.messages[4]).toMatchObject({ seq: 7, reactions: [], attachments: [] });
+    expect(await store.history(conv.id, { afterSeq: 0, limit: 4 })).toEqual({ messages: await alone(1, 4), hasMore: true });
+    expect(await store.history(conv.id, { afterSeq: 9, limit: 5 })).toEqual({ messages: await alone(10, 12), hasMore: false });
+    expect(await store.history(conv.id, { afterSeq: 1, beforeSeq: 4, limit: 5 })).toEqual({ messages: await alone(2, 3), hasMore: false });
+    expect(await store.history(conv.id, { beforeSeq: 1, limit: 5 })).toEqual({ messages: [], hasMore: false });
+    expect(await store.history('nope', { limit: 5 })).toEqual({ messages: [], hasMore: false });
+  });
 });

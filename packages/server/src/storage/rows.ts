@@ -43,7 +43,8 @@ export function toMessage(row: MessageRow, reactions: Reaction[] = [], attachmen
     kind: row.kind as MessageKind,
     text: row.text,
     replyTo: row.reply_to,
-    mentions: parseJson<string[]>(row.mentions) ?? [],
+    // Most messages mention no one: skip JSON.parse for the empty list.
+    mentions: row.mentions === '[]' ? [] : (parseJson<string[]>(row.mentions) ?? []),
     reactions,
     createdAt: row.created_at,
     editedAt: row.edited_at,
