@@ -87,6 +87,8 @@ export class WebhookDispatcher {
   /** The last claim was full: more deliveries may be due. */
   #moreDue = false;
   #pendingChanged = true;
+  /** The gauge of pending deliveries is refreshed at most once per poll interval (a count, not free under load). */
+  #gaugeDue = true;
   #poll: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void) | null = null;
   #started = false;
@@ -117,7 +119,10 @@ export class WebhookDispatcher {
     this.#started = true;
     this.#cursor = await this.#o.store.webhooks.initCursor();
     this.#unsubscribe = this.#o.store.webhooks.onOutboxWritten(() => this.wake());
-    this.#poll = setInterval(() => this.wake(), this.#o.pollIntervalMs);
+    this.#poll = setInterval(() => {
+      this.#gaugeDue = true;
+      this.wake();
+    }, this.#o.pollIntervalMs);
     this.#poll.unref();
     this.wake();
   }
@@ -182,8 +187,9 @@ export class WebhookDispatcher {
       await this.#fanOut();
       await this.#refill();
       this.#fill();
-      if (this.#pendingChanged && !this.#closed) {
+      if (this.#pendingChanged && this.#gaugeDue && !this.#closed) {
         this.#pendingChanged = false;
+        this.#gaugeDue = false;
         this.#o.metrics.webhookPending.set(await this.#o.store.webhooks.countPending());
       }
     } catch (error) {
