@@ -109,8 +109,8 @@ export class CallBot {
     return this.command('connect', { url, token });
   }
 
-  /** Joins the conversation's call. */
-  join(conversationId: string, options: { autoSubscribe?: boolean } = {}): Promise<{ callId: string; participantId: string }> {
+  /** Joins the conversation's call (`participantId`: take over that participant of the same user). */
+  join(conversationId: string, options: { autoSubscribe?: boolean; participantId?: string } = {}): Promise<{ callId: string; participantId: string }> {
     return this.command('join', { conversationId, ...options });
   }
 

@@ -71,10 +71,8 @@ export class CallPanel {
     try {
       const call = await this.#conversation.joinCall();
       this.#call = call;
+      // Right after the await: those already in the call arrive as events like later ones.
       this.#watch(call);
-      for (const participant of call.participants.values()) {
-        for (const track of participant.tracks.values()) if (track.isSubscribed) this.#show(track, participant);
-      }
       // Devices after joining: a refused camera still leaves the user in the call, with sound.
       await call.publishMicrophone().catch((error: unknown) => showError(`Microphone unavailable: ${errorText(error)}`));
       await call.publishCamera().catch((error: unknown) => showError(`Camera unavailable: ${errorText(error)}`));

@@ -222,11 +222,9 @@ joinForm.addEventListener('submit', async (event) => {
     }
     const conversation = await plaza.conversations.get(conversationId);
     call = await conversation.joinCall();
+    // Right after the await: the people already in the call arrive as participantJoined and
+    // their tracks as trackSubscribed, like everyone who comes later.
     watch(call);
-    for (const p of call.participants.values()) {
-      updateIndicators(p.id, p.name, remoteTracks(p));
-      for (const track of p.tracks.values()) if (track.isSubscribed) showRemote(track, p);
-    }
     // Ask for the devices after joining, so a refused camera still leaves you in the call.
     if (withMic) await call.publishMicrophone().catch((e) => showAlert(`Microphone unavailable: ${e.message}`));
     if (withCamera) await call.publishCamera().catch((e) => showAlert(`Camera unavailable: ${e.message}`));

@@ -447,7 +447,10 @@ export class Conversation extends SafeEmitter<ConversationEvents> {
   /**
    * Joins the conversation's live call, starting one when there is none, and resolves once the
    * media path is ready. A second join of the same conversation from this client, while the first is
-   * in the call, fails with `CONFLICT`.
+   * in the call, fails with `CONFLICT`. The join's own events (`participantJoined` for those already
+   * there, their `trackPublished` and `trackSubscribed`) are delivered after it resolved, so
+   * listeners added right after the `await` get each once. `options.participantId` takes over the
+   * user's participant from another device.
    *
    * @example
    * ```ts

@@ -30,6 +30,9 @@ import type {
 
 export type { JoinCallOptions, PublishCameraOptions, PublishMicrophoneOptions, PublishScreenOptions, PublishTrackOptions } from './callOptions.js';
 
+/** @internal The options a call object keeps (the join's own, like `participantId`, are spent). */
+export type CallOptions = Required<Pick<JoinCallOptions, 'autoSubscribe'>>;
+
 /** What a call needs from the client (injected). */
 export interface CallContext {
   /** Signaling. */
@@ -55,10 +58,17 @@ type ServerEvent<K extends keyof CallServerEvents> = Parameters<CallServerEvents
  * `conversation.joinCall()` (or `ring.accept()`). Lost connections, network changes and SFU
  * restarts are recovered by the SDK (`reconnecting` → `reconnected`).
  *
+ * Events caused by the join itself — `participantJoined` for everyone already in the call,
+ * `trackPublished` for their tracks, `trackSubscribed` for those received during the join — are
+ * delivered after `joinCall()` resolved, in a task of their own: listeners added right after the
+ * `await` (before the next `await`) get each of them once, in order. Code that attaches listeners
+ * later reads the state instead: {@link Call.participants}, their `tracks` and
+ * `track.isSubscribed`.
+ *
  * @example
  * ```ts
  * const call = await conv.joinCall();
- * call.on('trackSubscribed', (track) => track.attach(videoEl));
+ * call.on('trackSubscribed', (track) => grid.append(track.attach())); // the others already there too
  * await call.publishMicrophone(); await call.publishCamera();
  * ```
  */
@@ -80,9 +90,14 @@ export class Call extends SafeEmitter<CallEvents> {
   readonly #eventTarget: CallEventTarget;
   /** Server events held while a join's answer is being applied (replayed after it), else `null`. */
   #held: { name: keyof CallServerEvents; event: ServerEvent<keyof CallServerEvents> }[] | null = [];
+  /**
+   * Call events caused by joining (the others already there, their tracks, subscriptions), kept
+   * until `joinCall()` resolved and the app's code right after its `await` ran; then `null`.
+   */
+  #deferred: { event: keyof CallEvents; args: unknown[] }[] | null = [];
 
   /** @internal Created by the call manager from the `call:join` answer; call {@link Call._start} next. */
-  constructor(joined: CallJoined, options: Required<JoinCallOptions>, ctx: CallContext) {
+  constructor(joined: CallJoined, options: CallOptions, ctx: CallContext) {
     super(`call ${joined.call.id}`, () => ctx.logger());
     this.#ctx = ctx;
     this.#id = joined.call.id;
@@ -114,6 +129,7 @@ export class Call extends SafeEmitter<CallEvents> {
       participant: (id) => this.#roster.participants.get(id) ?? null,
       emitData: (data, p) => this.emit('data', data, p),
       report,
+      trace: (message, context) => ctx.logger().debug(message, { callId: this.#id, ...context }),
     });
     this.#publisher = new LocalPublisher({
       participant: this.localParticipant,
@@ -293,7 +309,28 @@ export class Call extends SafeEmitter<CallEvents> {
     await this.#ctx.request('call:leave', { callId }).catch((e: unknown) => this.#ignoreGone(e));
   }
 
-  /** @internal Loads the device, creates the transports and receives the others' tracks. */
+  /**
+   * Emits a call event; while joining, keeps it for {@link Call.#deliverDeferred}.
+   * @internal The SDK's own emitter; apps listen with `on`.
+   */
+  override emit<E extends keyof CallEvents>(event: E, ...args: CallEvents[E]): boolean {
+    if (this.#deferred) {
+      this.#deferred.push({ event, args });
+      return true;
+    }
+    return this.#emitNow(event, args);
+  }
+
+  #emitNow(event: keyof CallEvents, args: unknown[]): boolean {
+    return (super.emit as (e: keyof CallEvents, ...a: unknown[]) => boolean).call(this, event, ...args);
+  }
+
+  /**
+   * @internal Loads the device, creates the transports and receives the others' tracks. Events
+   * caused by the join are delivered after the returned promise (and `joinCall()`) resolved, in a
+   * task of their own: listeners the app adds right after `await conversation.joinCall()` get each
+   * of them once, in order.
+   */
   async _start(joined: CallJoined): Promise<void> {
     try {
       // Joined once the data channels are open too (they never fail the join; at most a few seconds).
@@ -303,12 +340,22 @@ export class Call extends SafeEmitter<CallEvents> {
       clearTimeout(timer);
     } catch (error) {
       this.#held = null;
+      this.#deferred = null; // nobody can listen to a call whose join failed
       this.#end('error');
       await this.#ctx.request('call:leave', { callId: this.#id }).catch(() => undefined);
       throw toPlazaError(error, ErrorCode.MEDIA_INCOMPATIBLE);
     }
     this.#transition('ready');
     this.#release();
+    // A task, not a microtask: it runs after every promise continuation of the join, the app's too.
+    setTimeout(() => this.#deliverDeferred(), 0);
+  }
+
+  /** Emits the events kept while joining, in order; from now on events are emitted at once. */
+  #deliverDeferred(): void {
+    const deferred = this.#deferred ?? [];
+    this.#deferred = null;
+    for (const { event, args } of deferred) this.#emitNow(event, args);
   }
 
   /** @internal The Plaza connection dropped. */

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@plaza/protocol';
 import type { CallParticipant } from '@plaza/protocol';
 import type { types as ms } from 'mediasoup-client';
 import type { MediaSession } from './MediaSession.js';
@@ -13,6 +14,8 @@ export interface CallDataContext {
   emitData(data: string | ArrayBuffer, participant: RemoteParticipant): void;
   /** Reports a failure in the background. */
   report(what: string, error: unknown): void;
+  /** Logs what is expected and harmless, for tracing. */
+  trace(message: string, context: Record<string, unknown>): void;
 }
 
 type Payload = string | ArrayBuffer | Uint8Array;
@@ -65,10 +68,13 @@ export class CallData {
     if (!p) void this.open();
   }
 
-  /** Receives another participant's channel; resolves once it is open (never rejects). */
+  /**
+   * Receives another participant's channel; resolves once it is open (never rejects). Nothing to
+   * do without a receive transport (a token with `canSubscribe: false` receives no data either).
+   */
   consume(dataProducerId: string, participantId: string): Promise<void> {
     this.#known.set(dataProducerId, participantId);
-    if (this.#consumers.has(dataProducerId)) return Promise.resolve();
+    if (this.#consumers.has(dataProducerId) || !this.#canReceive()) return Promise.resolve();
     return this.#consume(dataProducerId, participantId);
   }
 
@@ -168,11 +174,26 @@ export class CallData {
     });
   }
 
+  #canReceive(): boolean {
+    try {
+      return this.#ctx.session().canReceive;
+    } catch {
+      return true; // no session now (being rebuilt): the next reconcile decides
+    }
+  }
+
   async #consume(dataProducerId: string, participantId: string): Promise<void> {
     let consumer: ms.DataConsumer;
     try {
       consumer = await this.#ctx.session().consumeData(dataProducerId);
     } catch (error) {
+      if ((error as { code?: unknown } | null)?.code === ErrorCode.MEDIA_NOT_FOUND) {
+        // Its publisher closed it meanwhile: left, or rebuilt after a blip or an SFU restart, in
+        // which case its new channel arrives with `call:dataPublished`. Expected, nothing lost.
+        if (this.#known.get(dataProducerId) === participantId) this.#known.delete(dataProducerId);
+        this.#ctx.trace('call: a data channel was gone before it was received', { dataProducerId, participantId });
+        return;
+      }
       this.#ctx.report('receiving a data channel', error);
       return;
     }

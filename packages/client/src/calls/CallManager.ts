@@ -6,7 +6,7 @@ import { SafeEmitter } from '../internal/SafeEmitter.js';
 import { assertId } from '../internal/validate.js';
 import type { Logger } from '../logger.js';
 import { Call } from './Call.js';
-import type { JoinCallOptions } from './Call.js';
+import type { CallOptions, JoinCallOptions } from './Call.js';
 import { IncomingRing } from './IncomingRing.js';
 import type { RequestFn } from './signaling.js';
 import type { WebRtcImplementation } from './webrtc.js';
@@ -69,11 +69,12 @@ export class CallManager extends SafeEmitter<CallManagerEvents> {
     assertId('conversationId', conversationId);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     if (options.autoSubscribe !== undefined && typeof options.autoSubscribe !== 'boolean') throw new TypeError('autoSubscribe must be a boolean');
+    if (options.participantId !== undefined) assertId('participantId', options.participantId);
     if (!this.#ctx.hasSession()) throw new InvalidStateError('not connected yet: call plaza.connect() first');
     if (this.#byConversation.has(conversationId)) {
       return Promise.reject(new PlazaError(ErrorCode.CONFLICT, `this client is already in the call of ${conversationId}`));
     }
-    const joining = this.#joinNow(conversationId, { autoSubscribe: options.autoSubscribe ?? true });
+    const joining = this.#joinNow(conversationId, { autoSubscribe: options.autoSubscribe ?? true }, options.participantId);
     this.#byConversation.set(conversationId, joining);
     joining.catch(() => {
       if (this.#byConversation.get(conversationId) === joining) this.#byConversation.delete(conversationId);
@@ -112,12 +113,12 @@ export class CallManager extends SafeEmitter<CallManagerEvents> {
     for (const call of [...this.#byId.values()]) call.leave().catch(() => undefined);
   }
 
-  async #joinNow(conversationId: string, options: Required<JoinCallOptions>): Promise<Call> {
+  async #joinNow(conversationId: string, options: CallOptions, participantId: string | undefined): Promise<Call> {
     this.#joining += 1;
     let call: Call;
     let joined;
     try {
-      joined = await this.#ctx.request('call:join', { conversationId });
+      joined = await this.#ctx.request('call:join', { conversationId, ...(participantId !== undefined ? { participantId } : {}) });
       call = new Call(joined, options, {
         request: this.#ctx.request,
         webrtc: this.#ctx.webrtc,

@@ -4,6 +4,15 @@ import type { TrackSource } from '@plaza/protocol';
 export interface JoinCallOptions {
   /** Receive every track of the others as soon as it is published. @defaultValue true */
   autoSubscribe?: boolean;
+  /**
+   * Take over this participant of the user's (`call.localParticipant.id` on another device, which
+   * the app handed over: "I moved to my phone"). The participant keeps its id and place in the
+   * call; the device that had it gets `left` with reason `left`; its tracks must be published
+   * again from here. Only a participant of the same user in the live call can be taken over:
+   * otherwise the join fails with `CALL_NOT_FOUND` (a participant that already left the call is
+   * joined anew instead). @defaultValue a new participant
+   */
+  participantId?: string;
 }
 
 /** Options of {@link Call.publishMicrophone}. */
