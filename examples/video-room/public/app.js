@@ -89,11 +89,11 @@ function removeTiles(participantId) {
   for (const li of tiles.querySelectorAll(`[data-key^="${CSS.escape(participantId)}:"]`)) li.remove();
 }
 
-/** Shows whether a participant's camera and microphone are on, in their camera tile. */
+/** Shows whether a participant's camera and microphone are on, in their camera tile (`tracks` by source). */
 function updateIndicators(participantId, name, tracks) {
   const li = tile(`${participantId}:camera`, name);
-  const camera = tracks.find((t) => t.source === 'camera');
-  const mic = tracks.find((t) => t.source === 'microphone');
+  const camera = tracks.get('camera');
+  const mic = tracks.get('microphone');
   li.querySelector('.camera-off').hidden = Boolean(camera && !camera.muted);
   li.querySelector('.mic').textContent = !mic || mic.muted ? ' (muted)' : '';
 }
@@ -121,8 +121,6 @@ function hideRemote(track, participant) {
   }
 }
 
-const remoteTracks = (participant) => [...participant.tracks.values()];
-
 /** The status line: who you are in the call and how many others are there. */
 function updateStatus() {
   if (!call) return;
@@ -134,7 +132,7 @@ function updateStatus() {
 
 function watch(c) {
   c.on('participantJoined', (p) => {
-    updateIndicators(p.id, p.name, remoteTracks(p));
+    updateIndicators(p.id, p.name, p.tracks);
     announce(`${p.name} joined.`);
     updateStatus();
   });
@@ -145,15 +143,15 @@ function watch(c) {
   });
   c.on('trackSubscribed', (track, p) => {
     showRemote(track, p);
-    updateIndicators(p.id, p.name, remoteTracks(p));
+    updateIndicators(p.id, p.name, p.tracks);
   });
   c.on('trackUnsubscribed', (track, p) => {
     hideRemote(track, p);
-    updateIndicators(p.id, p.name, remoteTracks(p));
+    updateIndicators(p.id, p.name, p.tracks);
   });
   for (const event of ['trackPublished', 'trackUnpublished', 'trackMuted', 'trackUnmuted']) {
     c.on(event, (track, p) => {
-      if (p && p.id !== c.localParticipant.id) updateIndicators(p.id, p.name, remoteTracks(p));
+      if (p && p.id !== c.localParticipant.id) updateIndicators(p.id, p.name, p.tracks);
     });
   }
   c.on('reconnecting', () => (statusLine.textContent = 'Connection lost, reconnecting…'));

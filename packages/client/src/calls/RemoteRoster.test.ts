@@ -58,11 +58,21 @@ describe('remote roster bookkeeping', () => {
     expect(events).toEqual(['participantJoined p_a', 'trackPublished t1 p_a', 'trackPublished t2 p_a', 'trackSubscribed t1 p_a', 'trackSubscribed t2 p_a']);
   });
 
+  it('remote tracks are keyed by source, like the local participant\'s; unpublishing by id removes the source', async () => {
+    const { r } = roster(false);
+    await r.reconcile(info([participant('p_a', [track('t1'), track('t2', 'microphone'), track('t3', 'screen')])]));
+    const p = r.participants.get('p_a')!;
+    expect([...p.tracks.keys()]).toEqual(['camera', 'microphone', 'screen']);
+    expect(p.tracks.get('microphone')?.id).toBe('t2');
+    r.removeTrack('p_a', 't3');
+    expect([...p.tracks.keys()]).toEqual(['camera', 'microphone']);
+  });
+
   it('without autoSubscribe tracks are announced but received only on subscribe()', async () => {
     const { r, events } = roster(false);
     await r.reconcile(info([participant('p_a', [track('t1')])]));
     expect(events).toEqual(['participantJoined p_a', 'trackPublished t1 p_a']);
-    const t = r.participants.get('p_a')!.tracks.get('t1')!;
+    const t = r.participants.get('p_a')!.tracks.get('camera')!;
     await r.subscribe(t);
     expect(t.isSubscribed).toBe(true);
     r.unsubscribe(t);
@@ -81,13 +91,13 @@ describe('remote roster bookkeeping', () => {
   it('a newer track of the same source takes over the stale object: new id, received again, no events', async () => {
     const { r, events, consumers } = roster();
     await r.reconcile(info([participant('p_a', [track('t1')])]));
-    const before = r.participants.get('p_a')!.tracks.get('t1')!;
+    const before = r.participants.get('p_a')!.tracks.get('camera')!;
     events.length = 0;
     r.addTrack('p_a', track('t9'));
-    await r.subscribe(r.participants.get('p_a')!.tracks.get('t9')!);
+    await r.subscribe(r.participants.get('p_a')!.tracks.get('camera')!);
     expect(events).toEqual([]);
-    expect([...r.participants.get('p_a')!.tracks.keys()]).toEqual(['t9']);
-    expect(r.participants.get('p_a')!.tracks.get('t9')).toBe(before);
+    expect([...r.participants.get('p_a')!.tracks.keys()]).toEqual(['camera']);
+    expect(r.participants.get('p_a')!.tracks.get('camera')).toBe(before);
     expect(before.id).toBe('t9');
     expect(before.isSubscribed).toBe(true);
     expect(consumers.map((c) => [c.id, c.closed])).toEqual([['con-t1-0', true], ['con-t9-1', false]]);
@@ -96,13 +106,13 @@ describe('remote roster bookkeeping', () => {
   it('after a rebuild, kept tracks are received again without events, and participants missing from the answer leave', async () => {
     const { r, events, nextGeneration } = roster();
     await r.reconcile(info([participant('p_a', [track('t1')]), participant('p_b')]));
-    const t1 = r.participants.get('p_a')!.tracks.get('t1')!;
+    const t1 = r.participants.get('p_a')!.tracks.get('camera')!;
     events.length = 0;
     r.dropConsumers();
     nextGeneration();
     await r.reconcile(info([participant('p_a', [track('t1')])]));
     expect(events).toEqual(['participantLeft p_b left']);
-    expect(r.participants.get('p_a')!.tracks.get('t1')).toBe(t1);
+    expect(r.participants.get('p_a')!.tracks.get('camera')).toBe(t1);
     expect(t1.isSubscribed).toBe(true);
   });
 
@@ -111,7 +121,7 @@ describe('remote roster bookkeeping', () => {
     try {
       const { r, events, nextGeneration } = roster();
       await r.reconcile(info([participant('p_a', [track('t1'), track('t2', 'microphone')])]));
-      const [camera, mic] = [r.participants.get('p_a')!.tracks.get('t1')!, r.participants.get('p_a')!.tracks.get('t2')!];
+      const [camera, mic] = [r.participants.get('p_a')!.tracks.get('camera')!, r.participants.get('p_a')!.tracks.get('microphone')!];
       events.length = 0;
       r.dropConsumers();
       nextGeneration();
@@ -148,7 +158,7 @@ describe('remote roster bookkeeping', () => {
   it('a consumer that arrives after its session was replaced is closed and not announced', async () => {
     const { r, events, consumers, nextGeneration } = roster(false);
     await r.reconcile(info([participant('p_a', [track('t1')])]));
-    const t = r.participants.get('p_a')!.tracks.get('t1')!;
+    const t = r.participants.get('p_a')!.tracks.get('camera')!;
     const pending = r.subscribe(t);
     nextGeneration();
     await pending;

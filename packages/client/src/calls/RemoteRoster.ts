@@ -84,7 +84,7 @@ export class RemoteRoster {
       }
       const ids = new Set(p.tracks.map((t) => t.id));
       for (const t of p.tracks) {
-        const track = known._tracks.get(t.id);
+        const track = known._trackById(t.id);
         if (!track) this.addTrack(p.id, t);
         else {
           this.#applyMuted(track, known, t.muted);
@@ -138,15 +138,15 @@ export class RemoteRoster {
    */
   addTrack(participantId: string, t: CallTrack): void {
     const p = this.#participants.get(participantId);
-    if (!p || p._tracks.has(t.id)) return;
-    const old = [...p._tracks.values()].find((x) => x.source === t.source);
+    if (!p || p._trackById(t.id)) return;
+    const old = p._tracks.get(t.source);
     if (old && old.kind === t.kind) {
       this.#rekey(p, old, t);
       return;
     }
     if (old) this.removeTrack(participantId, old.id);
     const track = new RemoteTrack(t, this.#ctx.trackControl);
-    p._tracks.set(t.id, track);
+    p._tracks.set(t.source, track);
     this.#ctx.emit('trackPublished', track, p);
     if (this.#ctx.autoSubscribe && this.#ctx.canReceive()) this.#wanted.add(t.id);
     if (this.#wanted.has(t.id)) this.#subscribeInBackground(track);
@@ -155,13 +155,13 @@ export class RemoteRoster {
   /** A track was unpublished. */
   removeTrack(participantId: string, trackId: string): void {
     const p = this.#participants.get(participantId);
-    const track = p?._tracks.get(trackId);
+    const track = p?._trackById(trackId);
     if (!p || !track) return;
     this.#wanted.delete(trackId);
     this.#stopReturning(track);
     const wasSubscribed = this.#announced.delete(track);
     track._close();
-    p._tracks.delete(trackId);
+    p._tracks.delete(track.source);
     if (wasSubscribed) this.#ctx.emit('trackUnsubscribed', track, p);
     this.#ctx.emit('trackUnpublished', track, p);
   }
@@ -169,7 +169,7 @@ export class RemoteRoster {
   /** A remote track was muted or unmuted. */
   onTrackUpdated(participantId: string, t: CallTrack): void {
     const p = this.#participants.get(participantId);
-    const track = p?._tracks.get(t.id);
+    const track = p?._trackById(t.id);
     if (p && track) this.#applyMuted(track, p, t.muted);
   }
 
@@ -208,7 +208,7 @@ export class RemoteRoster {
 
   /** The participant publishing `track`, while it is published. */
   ownerOf(track: RemoteTrack): RemoteParticipant | null {
-    for (const p of this.#participants.values()) if (p._tracks.get(track.id) === track) return p;
+    for (const p of this.#participants.values()) if (p._tracks.get(track.source) === track) return p;
     return null;
   }
 
@@ -251,9 +251,7 @@ export class RemoteRoster {
   #rekey(p: RemoteParticipant, old: RemoteTrack, t: CallTrack): void {
     this.#stopReturning(old);
     const wanted = this.#wanted.delete(old.id) || (this.#ctx.autoSubscribe && this.#ctx.canReceive());
-    p._tracks.delete(old.id);
-    old._rekey(t);
-    p._tracks.set(t.id, old);
+    old._rekey(t); // same source, same key in p._tracks
     this.#applyMuted(old, p, t.muted);
     if (wanted) {
       this.#wanted.add(t.id);
