@@ -9,6 +9,7 @@ import { routeCallEvent } from './callEventRouter.js';
 import type { CallEventTarget } from './callEventRouter.js';
 import { CallRecovery, leftReasonOfRecoveryFailure } from './CallRecovery.js';
 import { nextCallState } from './CallState.js';
+import { QualitySettler } from './QualitySettler.js';
 import type { CallState, CallStateInput } from './CallState.js';
 import { LocalParticipant } from './LocalParticipant.js';
 import type { LocalTrack } from './LocalTrack.js';
@@ -88,6 +89,7 @@ export class Call extends SafeEmitter<CallEvents> {
   readonly #data: CallData;
   readonly #publisher: LocalPublisher;
   readonly #eventTarget: CallEventTarget;
+  readonly #quality: QualitySettler;
   /** Server events held while a join's answer is being applied (replayed after it), else `null`. */
   #held: { name: keyof CallServerEvents; event: ServerEvent<keyof CallServerEvents> }[] | null = [];
   /**
@@ -142,6 +144,10 @@ export class Call extends SafeEmitter<CallEvents> {
       emitMuted: (track, muted) => this.emit(muted ? 'trackMuted' : 'trackUnmuted', track, this.localParticipant),
       logger: () => ctx.logger(),
     });
+    this.#quality = new QualitySettler({
+      emit: (quality, participant) => this.emit('connectionQualityChanged', quality, participant),
+      present: (participant) => participant === this.localParticipant || this.#roster.participants.get(participant.id) === participant,
+    });
     this.#eventTarget = {
       local: this.localParticipant,
       roster: this.#roster,
@@ -154,6 +160,7 @@ export class Call extends SafeEmitter<CallEvents> {
       setSpeakers: (speakers) => {
         this.#speakers = speakers;
       },
+      reportQuality: (participant, quality) => this.#quality.report(participant, quality),
     };
     this.#recovery = new CallRecovery({
       rejoin: () => this.#join(this.localParticipant.id),
@@ -487,6 +494,7 @@ export class Call extends SafeEmitter<CallEvents> {
     if (nextCallState(this.#state, 'ended') === null) return;
     this.#state = 'left';
     this.#recovery.dispose();
+    this.#quality.dispose();
     this.#data.reset();
     this.#session?.close();
     this.#session = null;

@@ -1,4 +1,4 @@
-import type { CallServerEvents } from '@plaza/protocol';
+import type { CallServerEvents, ConnectionQuality } from '@plaza/protocol';
 import type { CallEvents, CallLeftReason } from '../events.js';
 import type { CallData } from './CallData.js';
 import type { LocalParticipant } from './LocalParticipant.js';
@@ -28,6 +28,8 @@ export interface CallEventTarget {
   speakers(): Participant[];
   /** Records the active speakers. */
   setSpeakers(speakers: Participant[]): void;
+  /** A participant's connection quality was reported (announced once it settles). */
+  reportQuality(participant: Participant, quality: ConnectionQuality): void;
 }
 
 /** @internal Applies one `call:*` server event of a call. */
@@ -67,7 +69,7 @@ export function routeCallEvent<K extends keyof CallServerEvents>(t: CallEventTar
     case 'call:quality': {
       const e = event as ServerEvent<'call:quality'>;
       const p = participant(t, e.participantId);
-      if (p?._setQuality(e.quality)) t.emit('connectionQualityChanged', e.quality, p);
+      if (p) t.reportQuality(p, e.quality);
       return;
     }
     case 'call:rebuild':
