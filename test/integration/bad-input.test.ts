@@ -448,6 +448,25 @@ describe('control characters in message text', () => {
   });
 });
 
+describe('control characters in citizen-desk text', () => {
+  // A request's description becomes the citizen's first message and notes are posted into the
+  // conversation: they follow the rules of message text.
+  it('NUL, ESC, BEL and DEL in a description, a transfer or hold note, a resolution or a reopen reason are refused with INVALID_REQUEST', async () => {
+    const request = { conversationId: groupId };
+    for (const c of ['\u0000', '\u0007', '\u001b', '\u007f']) {
+      const label = `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      const payloads: [string, Record<string, unknown>][] = [
+        ['request:open', { topicId: 'street-light', description: `The light${c} is out`, clientId: `desk-ctl-${c.charCodeAt(0)}` }],
+        ['request:transfer', { ...request, departmentId: 'roads', note: `pothole${c}` }],
+        ['request:hold', { ...request, note: `${c}waiting` }],
+        ['request:resolve', { ...request, resolution: `fixed${c}` }],
+        ['request:reopen', { ...request, reason: `still dark${c}` }],
+      ];
+      for (const [name, payload] of payloads) await expectRefusal('alice', name, payload, ErrorCode.INVALID_REQUEST, label);
+    }
+  });
+});
+
 describe('unknown events and missing acks', () => {
   it('an unknown event name answers UNKNOWN_EVENT and the connection stays usable', async () => {
     await expectNoChange('alice', 'unknown event', async () => {

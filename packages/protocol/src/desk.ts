@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, str, userIdSchema } from './fields.js';
+import { freeText, idSchema, str, userIdSchema } from './fields.js';
 
 /*
  * The citizen desk: departments with agents and opening hours, topics routed to departments,
@@ -188,11 +188,15 @@ export const requestLocationSchema = z.strictObject({
   address: str().trim().min(1).max(300).regex(noControl, 'control characters are not allowed').optional(),
 });
 
-/** What a citizen writes when opening a request. */
-export const requestDescriptionSchema = str().trim().min(1).max(4000);
+/**
+ * What a citizen writes when opening a request. It becomes the citizen's first message, so it follows
+ * the rules of message text: no C0 control characters other than tab, line feed and carriage return,
+ * no DEL; bidi marks allowed.
+ */
+export const requestDescriptionSchema = freeText().trim().min(1).max(4000);
 
-/** An agent's note on a transfer or hold, or a resolution. */
-export const deskNoteSchema = str().trim().min(1).max(2000);
+/** An agent's note on a transfer or hold, a resolution or a reopen reason: text like message text (see {@link requestDescriptionSchema}). */
+export const deskNoteSchema = freeText().trim().min(1).max(2000);
 
 /** The zod schema of every desk request, by event name. Merged into `requestSchemas`. */
 export const deskRequestSchemas = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { callRequestSchemas } from './calls.js';
 import { deskRequestSchemas } from './desk.js';
-import { idSchema, isWellFormedText, str, userIdSchema } from './fields.js';
+import { freeText, idSchema, isWellFormedText, str, userIdSchema } from './fields.js';
 
 export { idSchema, isWellFormedText, userIdSchema };
 
@@ -44,9 +44,6 @@ export const titleSchema = label(z.string().trim().min(1).max(200));
 export const topicSchema = label(z.string().trim().min(1).max(100));
 /** An external reference (for example a CRM case id): 1–200 printable, well-formed characters. */
 export const externalRefSchema = str().min(1).max(200).regex(noControl, 'control characters are not allowed');
-// C0 control characters except tab, line feed and carriage return, and DEL: NUL cuts strings in
-// C code and logs, ESC starts terminal escape sequences, BEL rings. None is text.
-const textControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /**
  * Message text, well-formed. Line breaks and tabs are allowed; other C0 control characters and DEL
@@ -54,9 +51,7 @@ const textControl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
  * render message text as text, isolated from what surrounds it (for example in its own `dir="auto"`
  * element), never as markup.
  */
-export const textSchema = str()
-  .max(TEXT_HARD_LIMIT)
-  .refine((v) => !textControl.test(v), 'control characters other than tab, line feed and carriage return are not allowed');
+export const textSchema = freeText().max(TEXT_HARD_LIMIT);
 /** Presence status text: up to 200 printable characters, no bidi controls. */
 export const statusTextSchema = label(z.string().max(200));
 /** A sequence number. */

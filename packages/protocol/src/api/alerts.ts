@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deskSlugSchema } from '../desk.js';
-import { idSchema, str, userIdSchema } from '../fields.js';
+import { freeText, idSchema, str, userIdSchema } from '../fields.js';
 import { memberSchema } from './entities.js';
 import { cursorSchema, defineRoute, pageLimitSchema, pageOf } from './route.js';
 import type { ApiRoute } from './route.js';
@@ -173,7 +173,7 @@ export const alertsRoutes = {
     params: channelParams,
     body: z.strictObject({
       title: line(200),
-      body: str().trim().max(4000),
+      body: freeText().trim().max(4000),
       severity: z.enum(['info', 'warning', 'critical']),
       source: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'expected a source name of 1-64 letters, digits, ".", "_", ":" or "-"'),
       clientId: idSchema.optional().describe('Idempotency key, unique per source'),

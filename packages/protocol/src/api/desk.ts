@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deskSlugSchema } from '../desk.js';
-import { str, userIdSchema } from '../fields.js';
+import { freeText, userIdSchema } from '../fields.js';
 import { titleSchema } from '../schemas.js';
 import { cursorSchema, defineRoute, pageLimitSchema, pageOf } from './route.js';
 import type { ApiRoute } from './route.js';
@@ -50,12 +50,54 @@ export const openingIntervalSchema = z
   .refine(([open, close]) => clockMinutes(close) > clockMinutes(open), { message: 'the closing time must be after the opening time' })
   .describe('[open, close] local times HH:MM; close after open (24:00 = end of the day)');
 
-const dayScheduleSchema = z.array(openingIntervalSchema).max(8).describe('Opening intervals of the day; missing or empty = closed');
+const clockPattern = /^(?:[01][0-9]|2[0-4]):[0-5][0-9]$/;
+
+/** The first two intervals of a day that overlap (by opening time), or `null`; malformed times are left to their own checks. */
+function firstOverlap(intervals: readonly (readonly [string, string])[]): [[string, string], [string, string]] | null {
+  if (!intervals.every(([open, close]) => clockPattern.test(open) && clockPattern.test(close))) return null;
+  const sorted = [...intervals].sort((a, b) => clockMinutes(a[0]) - clockMinutes(b[0]));
+  for (let i = 1; i < sorted.length; i += 1) {
+    const [prev, next] = [sorted[i - 1] as [string, string], sorted[i] as [string, string]];
+    // Intervals are [open, close): one may open when the one before closes.
+    if (clockMinutes(next[0]) < clockMinutes(prev[1])) return [prev, next];
+  }
+  return null;
+}
+
+const dayScheduleSchema = z
+  .array(openingIntervalSchema)
+  .max(8)
+  .superRefine((intervals, ctx) => {
+    const overlap = firstOverlap(intervals);
+    if (overlap) {
+      const [a, b] = overlap;
+      ctx.addIssue({ code: 'custom', message: `opening intervals must not overlap: ${a[0]}-${a[1]} and ${b[0]}-${b[1]}`, input: intervals });
+    }
+  })
+  // Stored (and shown) by opening time, whatever order they were given in.
+  .overwrite((intervals) => [...intervals].sort((a, b) => clockMinutes(a[0]) - clockMinutes(b[0])))
+  .describe('Opening intervals of the day, not overlapping (stored by opening time); missing or empty = closed');
+
+/**
+ * The canonical spelling of an IANA zone this runtime knows (`europe/berlin` → `Europe/Berlin`), or
+ * `zone` itself when it knows none: what is stored is what residents are shown.
+ */
+function canonicalTimeZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone;
+  }
+}
 
 /** The zod schema of {@link OpeningHours}: a valid IANA zone, `HH:MM` intervals, real dates. */
 export const openingHoursSchema = z
   .strictObject({
-    timezone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' }).describe('IANA time zone'),
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Berlin' })
+      .overwrite(canonicalTimeZone)
+      .describe('IANA time zone; stored in its canonical spelling (`europe/berlin` becomes `Europe/Berlin`)'),
     weekly: z
       .strictObject({
         mon: dayScheduleSchema.optional(),
@@ -75,12 +117,14 @@ export const openingHoursSchema = z
           .refine(isCalendarDate, { message: 'expected a real calendar date' }),
       )
       .max(1000)
+      // A date given twice is one day off: stored once, in date order.
+      .overwrite((dates) => [...new Set(dates)].sort())
       .optional()
-      .describe('Whole local days the department is closed (holidays), YYYY-MM-DD'),
+      .describe('Whole local days the department is closed (holidays), YYYY-MM-DD; stored sorted, each once'),
   })
   .describe('When a department answers, in its local time');
 
-const descriptionSchema = str().trim().min(1).max(2000);
+const descriptionSchema = freeText().trim().min(1).max(2000);
 const slaSchema = z
   .int()
   .min(1)

@@ -103,6 +103,10 @@ describe('departments', () => {
     ['a bad local time', { id: 'roads', name: 'Roads', openingHours: { timezone: 'UTC', weekly: { mon: [['8:00', '16:00']] } } }, 'body.openingHours.weekly.mon.0.0'],
     ['an unknown time zone', { id: 'roads', name: 'Roads', openingHours: { timezone: 'Europe/Atlantis', weekly: {} } }, 'body.openingHours.timezone'],
     ['a closed date that does not exist', { id: 'roads', name: 'Roads', openingHours: { timezone: 'UTC', weekly: {}, closedDates: ['2025-02-30'] } }, 'body.openingHours.closedDates.0'],
+    ['overlapping intervals', { id: 'roads', name: 'Roads', openingHours: { timezone: 'UTC', weekly: { mon: [['08:00', '12:00'], ['11:00', '14:00']] } } }, 'body.openingHours.weekly.mon'],
+    ['overlapping intervals out of order', { id: 'roads', name: 'Roads', openingHours: { timezone: 'UTC', weekly: { tue: [['13:00', '18:00'], ['08:00', '16:00']] } } }, 'body.openingHours.weekly.tue'],
+    ['the same interval twice', { id: 'roads', name: 'Roads', openingHours: { timezone: 'UTC', weekly: { wed: [['08:00', '12:00'], ['08:00', '12:00']] } } }, 'body.openingHours.weekly.wed'],
+    ['a description with a control character', { id: 'roads', name: 'Roads', description: 'Pot\u0000holes' }, 'body.description'],
     ['an SLA of 0', { id: 'roads', name: 'Roads', firstResponseSlaSec: 0 }, 'body.firstResponseSlaSec'],
     ['a fractional SLA', { id: 'roads', name: 'Roads', firstResponseSlaSec: 1.5 }, 'body.firstResponseSlaSec'],
     ['an agent id with a space', { id: 'roads', name: 'Roads', agentIds: ['a b'] }, 'body.agentIds.0'],
@@ -115,6 +119,39 @@ describe('departments', () => {
     expect(res.body.error.code).toBe('INVALID_REQUEST');
     expect(res.body.error.details.issues.map((i: { path: (string | number)[] }) => i.path.join('.'))).toContain(path);
     expect(await directory()).toEqual(before);
+  });
+
+  it('overlapping opening intervals are refused with a message naming both', async () => {
+    const res = await api('POST', '/v1/departments', {
+      id: 'roads',
+      name: 'Roads',
+      openingHours: { timezone: 'UTC', weekly: { mon: [['08:00', '12:00'], ['11:00', '14:00']] } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.issues).toContainEqual({
+      path: ['body', 'openingHours', 'weekly', 'mon'],
+      message: 'opening intervals must not overlap: 08:00-12:00 and 11:00-14:00',
+    });
+  });
+
+  it('opening hours are stored with the zone in its canonical spelling, intervals by opening time and each closed date once', async () => {
+    const created = await createDepartment('canonical-hours', {
+      openingHours: {
+        timezone: 'europe/berlin',
+        weekly: { mon: [['13:00', '17:00'], ['08:00', '12:00']], fri: [['12:00', '16:00'], ['08:00', '12:00']] },
+        closedDates: ['2025-12-26', '2025-12-25', '2025-12-26'],
+      },
+    });
+    const stored = {
+      timezone: 'Europe/Berlin',
+      weekly: { mon: [['08:00', '12:00'], ['13:00', '17:00']], fri: [['08:00', '12:00'], ['12:00', '16:00']] },
+      closedDates: ['2025-12-25', '2025-12-26'],
+    };
+    expect(created.openingHours).toEqual(stored);
+    expect((await api('GET', '/v1/departments/canonical-hours')).body.openingHours).toEqual(stored);
+    const patched = await api('PATCH', '/v1/departments/canonical-hours', { openingHours: { timezone: 'utc', weekly: {} } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.openingHours).toEqual({ timezone: 'UTC', weekly: {} });
   });
 
   it('listDepartments pages by id with nextCursor', async () => {
@@ -322,6 +359,7 @@ describe('topics', () => {
       { id: 'pothole', departmentId: 'roads' },
       { id: 'pothole', name: 'Pothole' },
       { id: 'pothole', name: 'Pothole', departmentId: 'roads', priority: 1 },
+      { id: 'pothole', name: 'Pothole', departmentId: 'roads', description: 'Holes\u001b[31m in the road' },
     ]) {
       const res = await api('POST', '/v1/topics', body);
       expect(res.status, JSON.stringify(body)).toBe(400);

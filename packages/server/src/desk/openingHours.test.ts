@@ -141,6 +141,8 @@ describe('parseOpeningHours', () => {
     ['a date that does not exist', { timezone: 'UTC', weekly: {}, closedDates: ['2025-02-30'] }],
     ['an unknown weekday', { timezone: 'UTC', weekly: { monday: [['08:00', '12:00']] } }],
     ['an unknown key', { timezone: 'UTC', weekly: {}, holidays: [] }],
+    ['overlapping intervals', { timezone: 'UTC', weekly: { mon: [['08:00', '12:00'], ['11:30', '16:00']] } }],
+    ['an interval inside another, given after it', { timezone: 'UTC', weekly: { fri: [['08:00', '16:00'], ['09:00', '10:00']] } }],
   ];
   it.each(invalid)('refuses %s with INVALID_REQUEST and the offending path', (_name, value) => {
     let error: unknown;
@@ -158,5 +160,19 @@ describe('parseOpeningHours', () => {
     const hours = { timezone: 'Europe/Berlin', weekly: { sat: [['20:00', '24:00']] }, closedDates: ['2024-02-29'] };
     expect(parseOpeningHours(hours)).toEqual(hours);
     expect(parseOpeningHours(berlin)).toEqual(berlin);
+  });
+
+  it('answers the canonical zone, intervals by opening time (touching is not overlapping) and each closed date once, in order', () => {
+    const hours = {
+      timezone: 'america/new_york',
+      weekly: { mon: [['12:00', '16:00'], ['08:00', '12:00']] },
+      closedDates: ['2025-12-25', '2025-07-04', '2025-12-25'],
+    };
+    expect(parseOpeningHours(hours)).toEqual({
+      timezone: 'America/New_York',
+      weekly: { mon: [['08:00', '12:00'], ['12:00', '16:00']] },
+      closedDates: ['2025-07-04', '2025-12-25'],
+    });
+    expect(describeNextOpening(parseOpeningHours(hours), at('2025-03-22T12:00:00Z'))).toBe('Monday 08:00 (America/New_York)');
   });
 });

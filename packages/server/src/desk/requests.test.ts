@@ -92,6 +92,19 @@ describe('citizen desk: request lifecycle over sockets', () => {
     expect(await ok(citizen, 'request:mine', {})).toHaveLength(before);
   });
 
+  it('request:open with a control character in the description is INVALID_REQUEST and opens nothing; tabs, line breaks and bidi marks are kept', async () => {
+    const before = (await ok(citizen, 'request:mine', {})).length;
+    for (const c of ['\u0000', '\u001b', '\u007f']) {
+      const error = await fails(citizen, 'request:open', { topicId: 'street-light', description: `Lamp${c} is dark`, clientId: clientId() });
+      expect(error.code).toBe('INVALID_REQUEST');
+    }
+    expect(await ok(citizen, 'request:mine', {})).toHaveLength(before);
+    const description = 'Lamp at\tElm St 4\r\nمصباح\u200F is dark';
+    const request = await ok(citizen, 'request:open', { topicId: 'street-light', description, clientId: clientId() });
+    expect(request.description).toBe(description);
+    expect((await history(citizen, request.conversationId))[0]?.text).toBe(description);
+  });
+
   it('queue:list lists the waiting requests oldest first with their waiting time, only to agents of the department', async () => {
     const a = await ok(citizen, 'request:open', { topicId: 'pothole', description: 'Hole one', clientId: clientId() });
     const b = await ok(citizen, 'request:open', { topicId: 'pothole', description: 'Hole two', clientId: clientId() });

@@ -106,7 +106,9 @@ describe('citizen desk: requests over REST', () => {
       ['POST', `/v1/requests/${id}/transfer`, { departmentId: 'nowhere', note: 'x' }, 404, 'DEPARTMENT_NOT_FOUND'],
       ['POST', `/v1/requests/${id}/transfer`, { departmentId: 'waste', note: 'x' }, 409, 'CONFLICT'],
       ['POST', '/v1/requests/c_unknownRequest000000/transfer', { departmentId: 'parks', note: 'x' }, 404, 'REQUEST_NOT_FOUND'],
+      ['POST', `/v1/requests/${id}/transfer`, { departmentId: 'parks', note: 'graffiti\u0000' }, 400, 'INVALID_REQUEST'],
       ['POST', `/v1/requests/${id}/resolve`, { resolution: 'x'.repeat(2001) }, 400, 'INVALID_REQUEST'],
+      ['POST', `/v1/requests/${id}/resolve`, { resolution: 'emptied \u001b[2J' }, 400, 'INVALID_REQUEST'],
       ['POST', '/v1/requests/c_unknownRequest000000/resolve', {}, 404, 'REQUEST_NOT_FOUND'],
     ];
     for (const [method, path, body, status, code] of cases) {
