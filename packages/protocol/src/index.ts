@@ -1,3 +1,4 @@
+// First, before any module that builds a zod schema: version.ts sets zod up for browsers.
 export { PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, isSupportedProtocolVersion } from './version.js';
 export { ErrorCode, RETRYABLE_ERROR_CODES, isErrorCode } from './errors.js';
 export type { Ack, WireError, WireIssue } from './errors.js';

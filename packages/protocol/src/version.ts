@@ -1,3 +1,16 @@
+import { z } from 'zod';
+
+/*
+ * Outside Node (browsers, workers) zod runs jitless: it otherwise probes `new Function('')` when
+ * the first object schema is built, and a page whose Content-Security-Policy lacks
+ * 'unsafe-eval' reports that probe as a violation even though zod catches it. The setting must be
+ * made before any schema exists, so it lives here: `index.ts` exports this module first, and this
+ * module is in every bundle (the client sends PROTOCOL_VERSION). Node keeps zod's faster
+ * generated parsers (the server parses every request).
+ */
+const runsInNode = typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+if (!runsInNode) z.config({ jitless: true });
+
 /**
  * The version of the wire protocol described in `docs/protocol.md`.
  *
