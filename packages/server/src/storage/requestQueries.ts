@@ -42,6 +42,16 @@ const EVENT_OF: Record<RequestChangeKind, OutboxType> = {
   sla_missed: OutboxEventType.requestSlaMissed,
 };
 
+/** The verb of each change a transition makes, for refusals: "cannot reopen request c_1: it is queued". */
+const CHANGE_VERBS: Record<RequestTransition['change'], string> = {
+  claimed: 'claim',
+  transferred: 'transfer',
+  on_hold: 'put on hold',
+  resumed: 'resume',
+  resolved: 'resolve',
+  reopened: 'reopen',
+};
+
 /** Statuses of a request that is not done. */
 const OPEN_STATUSES: RequestStatus[] = ['queued', 'claimed', 'on_hold'];
 
@@ -260,7 +270,7 @@ export class KyselyRequestRecords implements RequestRecords {
   apply(t: RequestTransition): Promise<RequestTransitionResult> {
     return this.#tx(async (trx, now) => {
       const previous = await requireRequest(trx, t.conversationId);
-      const conflict = (why: string) => new PlazaError(ErrorCode.CONFLICT, `cannot ${t.change.replace('_', ' ')} request ${t.conversationId}: ${why}`);
+      const conflict = (why: string) => new PlazaError(ErrorCode.CONFLICT, `cannot ${CHANGE_VERBS[t.change]} request ${t.conversationId}: ${why}`);
       if (!t.expect.statuses.includes(previous.status)) throw conflict(`it is ${previous.status.replace('_', ' ')}`);
       if (t.expect.assigneeId !== undefined && previous.assigneeId !== t.expect.assigneeId) {
         throw conflict(previous.assigneeId === null ? 'nobody has it' : 'another agent has it');
