@@ -6,6 +6,7 @@ import * as dispatch from './webhookDispatchQueries.js';
 import { nowIso, randomBase62 } from './ids.js';
 import type { ChatDatabase, WebhookEndpointsTable } from './schema.js';
 import type { OutboxSignal } from './outboxSignal.js';
+import { unsyncedTransaction } from './unsyncedTransaction.js';
 import type {
   DeliveryOutcome,
   DueDelivery,
@@ -92,6 +93,16 @@ export class KyselyWebhookRecords implements WebhookRecords {
   async #tx<T>(fn: (trx: Db, now: string) => Promise<T>): Promise<T> {
     const db = await this.#open();
     return db.transaction().execute((trx) => fn(trx, nowIso()));
+  }
+
+  /**
+   * A transaction of the dispatcher's own bookkeeping (fan-out, outcomes): committed without a disk
+   * sync of its own, durable with the next commit that syncs (see {@link unsyncedTransaction}). A
+   * power cut can lose it, which only means deliveries are sent again (at least once); a crash of
+   * the process cannot.
+   */
+  async #bookkeeping<T>(fn: (trx: Db, now: string) => Promise<T>): Promise<T> {
+    return unsyncedTransaction(await this.#open(), (trx) => fn(trx, nowIso()));
   }
 
   create(input: NewWebhookEndpoint): Promise<WebhookEndpointWithSecret> {
@@ -221,7 +232,7 @@ export class KyselyWebhookRecords implements WebhookRecords {
   }
 
   fanOut(limit: number): Promise<{ cursor: number; created: number }> {
-    return this.#tx((trx, now) => dispatch.fanOut(trx, limit, now));
+    return this.#bookkeeping((trx, now) => dispatch.fanOut(trx, limit, now));
   }
 
   async claimDue(now: string, limit: number, exclude: readonly number[]): Promise<DueDelivery[]> {
@@ -230,7 +241,7 @@ export class KyselyWebhookRecords implements WebhookRecords {
 
   recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void> {
     if (outcomes.length === 0) return Promise.resolve();
-    return this.#tx((trx, now) => dispatch.recordOutcomes(trx, outcomes, now));
+    return this.#bookkeeping((trx, now) => dispatch.recordOutcomes(trx, outcomes, now));
   }
 
   onOutboxWritten(listener: () => void): () => void {
