@@ -246,10 +246,11 @@ sequential p50: the difference is Plaza's own work per request listed above. Seq
 commit on both sides (compare the chat ack benchmark's bare SQLite commit); with ${c} writes in flight Plaza commits the messages that
 arrive together in one transaction (group commit), while the plain server commits each row on its own — there the plain server is
 bound by the disk's fsync rate, and Plaza can be ahead. For webhooks, compare commit → arrival latency in the paced run (how long an
-integration waits for an event: next to the bare HTTP round trip, Plaza's dispatcher finds new outbox rows by polling — every
-200 ms, sooner when a finished delivery wakes it — fans them out into delivery rows, claims them and records each answer in its own
-committed write, which synchronous FULL fsyncs) and events/s in the burst (how fast a backlog drains with ${w.concurrency} deliveries in
-flight: the baseline is bound by CPU, Plaza also by those per-delivery commits on the disk). Wall-clock figures move
+integration waits for an event: next to the bare HTTP round trip, Plaza's dispatcher, woken by the commit that wrote the outbox row,
+fans it out into delivery rows in a transaction of its own, claims the due ones and sends them, and records the answers that arrive
+within 5 ms of each other in one transaction — each of those commits fsynced, synchronous FULL) and events/s in the burst (how fast a
+backlog drains with ${w.concurrency} deliveries in flight, the next one starting as soon as one is answered; in Plaza's process the
+dispatcher shares the CPU with the REST requests that are still posting the burst). Wall-clock figures move
 between runs on a shared machine (load average above).
 `;
 }

@@ -75,8 +75,11 @@ describe('conversation retention', { timeout: 30_000 }, () => {
     expect(count('select count(*) as n from message_attachments where file_id in (?, ?)', attached, lonely)).toBe(0);
     expect(count('select count(*) as n from outbox where message_id in (?, ?)', old1.id, old2.id)).toBe(0);
     expect(count("select count(*) as n from outbox where type like 'file.%' and (payload like ? or payload like ?)", `%${attached}%`, `%${lonely}%`)).toBe(0);
-    expect(await t.server.files.storage.stat(attached)).toBeNull();
-    expect(await t.server.files.storage.stat(lonely)).toBeNull();
+    // The bytes go after the rows' transaction commits (which history can see at once): wait for them too.
+    await vi.waitFor(async () => {
+      expect(await t.server.files.storage.stat(attached)).toBeNull();
+      expect(await t.server.files.storage.stat(lonely)).toBeNull();
+    }, { timeout: 10_000, interval: 50 });
     expect(filesUnder(join(t.server.config.dataDir, 'files')).filter((f) => f.includes(attached) || f.includes(lonely))).toEqual([]);
     // A conversation without a period keeps its old messages.
     expect((await ok(ana, 'message:history', { conversationId: keepForever })).messages.map((m) => m.id)).toEqual([keptOld.id]);

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@plaza/protocol';
-import type { HistoryPage, Message, ReadState, SyncPage } from '@plaza/protocol';
+import type { Message, ReadState, SyncPage } from '@plaza/protocol';
 import type { Kysely } from 'kysely';
 import { PlazaError } from '../errors.js';
 import { chunks, requireConversation } from './conversationQueries.js';
