@@ -11,7 +11,7 @@ import { assertId, assertObject } from '../internal/validate.js';
 import type { Logger } from '../logger.js';
 import type { OutgoingMessage } from '../Outbox.js';
 import type { RequestManagerEvents } from './events.js';
-import { assertNote, assertOneOf, assertSlug } from './validate.js';
+import { assertKnownKeys, assertNote, assertOneOf, assertSlug } from './validate.js';
 
 /** Options of {@link RequestManager.open}. */
 export interface OpenRequestOptions {
@@ -274,13 +274,17 @@ function photoMessageId(key: string): string {
 
 function assertLocation(location: unknown): asserts location is RequestLocation {
   assertObject('options.location', location);
+  assertKnownKeys('options.location', location, LOCATION_KEYS);
   const { lat, lng, address } = location as Partial<RequestLocation>;
   if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) throw new TypeError('options.location.lat must be a number between -90 and 90');
   if (typeof lng !== 'number' || !Number.isFinite(lng) || lng < -180 || lng > 180) throw new TypeError('options.location.lng must be a number between -180 and 180');
   if (address !== undefined) assertNote('options.location.address', address, 300);
 }
 
-/** Only the fields the server takes (it refuses others). */
+/** The fields of a location the server takes (it refuses others, and so does {@link assertLocation}). */
+const LOCATION_KEYS = ['lat', 'lng', 'address'] as const;
+
+/** A copy without `address: undefined`. */
 function copyLocation({ lat, lng, address }: RequestLocation): RequestLocation {
   return { lat, lng, ...(address !== undefined ? { address } : {}) };
 }

@@ -16,6 +16,11 @@ describe('desk methods check their arguments at once', () => {
     expect(() => requests.open({ ...ok, description: 'x'.repeat(4001) })).toThrow(/at most 4000/);
     expect(() => requests.open({ ...ok, location: { lat: 91, lng: 0 } })).toThrow(/lat must be a number between -90 and 90/);
     expect(() => requests.open({ ...ok, location: { lat: 0, lng: Number.NaN } })).toThrow(/lng/);
+    // Dropping an unknown key would hide the mistake: the request would open without it.
+    expect(() => requests.open({ ...ok, location: { lat: 52.5, lng: 13.4, alt: 5 } as never })).toThrow(
+      'options.location has unknown key "alt" (allowed: lat, lng, address)',
+    );
+    expect(() => requests.open({ ...ok, location: { lat: 52.5, lng: 13.4, latitude: 1, accuracy: 3 } as never })).toThrow(/unknown keys "latitude", "accuracy"/);
     expect(() => requests.open({ ...ok, photos: 'photo.jpg' as never })).toThrow(/photos must be an array/);
     expect(() => requests.open({ ...ok, photos: Array.from({ length: 11 }, () => new Uint8Array(1)) })).toThrow(/at most 10/);
     expect(() => requests.open({ ...ok, clientId: 'has space' })).toThrow(/clientId/);

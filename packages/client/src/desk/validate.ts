@@ -21,3 +21,14 @@ export function assertNote(name: string, value: unknown, max: number): asserts v
 export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T | undefined {
   if (value !== undefined && !allowed.includes(value as T)) throw new TypeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
 }
+
+/**
+ * Throws unless every own key of `value` is one of `allowed`: the server refuses unknown keys, and
+ * dropping them here would hide the mistake (a location's `alt` would silently be lost).
+ */
+export function assertKnownKeys(name: string, value: object, allowed: readonly string[]): void {
+  const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    throw new TypeError(`${name} has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')})`);
+  }
+}
