@@ -314,6 +314,13 @@ describe('every request refuses malformed payloads with INVALID_REQUEST and chan
       });
     });
   }
+
+  it('call:produce without an encoding (rtpParameters.encodings: [] or left out) is refused', async () => {
+    const valid = validPayloads()['call:produce'];
+    await expectRefusal('alice', 'call:produce', { ...valid, rtpParameters: { ...OPUS, encodings: [] } }, ErrorCode.INVALID_REQUEST, 'encodings: []');
+    const { encodings: _none, ...withoutEncodings } = OPUS;
+    await expectRefusal('alice', 'call:produce', { ...valid, rtpParameters: withoutEncodings }, ErrorCode.INVALID_REQUEST, 'no encodings');
+  });
 });
 
 /** Every request that acts on one conversation the caller must belong to. */

@@ -91,8 +91,9 @@ export const rtpParametersSchema = z.object({
         networkPriority: z.enum(['very-low', 'low', 'medium', 'high']).optional(),
       }),
     )
-    .max(4)
-    .optional(),
+    // A producer sends at least one stream (mediasoup would fail on none); at most four layers.
+    .min(1, 'expected at least one encoding')
+    .max(4),
   rtcp: z.object({ cname: z.string().max(256).optional(), reducedSize: z.boolean().optional(), mux: z.boolean().optional() }).optional(),
 });
 

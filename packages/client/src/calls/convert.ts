@@ -89,14 +89,11 @@ export function toWireRtpParameters(p: ms.RtpParameters): RtpParameters {
           })),
         }
       : {}),
-    ...(p.encodings
-      ? {
-          encodings: p.encodings.map((e) => {
-            const { active: _active, ...rest } = e;
-            return rest;
-          }),
-        }
-      : {}),
+    // mediasoup-client always fills them in for a producer; the server refuses none.
+    encodings: (p.encodings ?? []).map((e) => {
+      const { active: _active, ...rest } = e;
+      return rest;
+    }),
     ...(p.rtcp ? { rtcp: { ...p.rtcp } } : {}),
   };
 }
