@@ -274,7 +274,7 @@ function photoMessageId(key: string): string {
 
 function assertLocation(location: unknown): asserts location is RequestLocation {
   assertObject('options.location', location);
-  assertKnownKeys('options.location', location, LOCATION_KEYS);
+  assertKnownKeys('options.location', location as object, LOCATION_KEYS);
   const { lat, lng, address } = location as Partial<RequestLocation>;
   if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) throw new TypeError('options.location.lat must be a number between -90 and 90');
   if (typeof lng !== 'number' || !Number.isFinite(lng) || lng < -180 || lng > 180) throw new TypeError('options.location.lng must be a number between -180 and 180');
