@@ -135,6 +135,27 @@ describe('remote track elements and layers', () => {
     await expect(track.setPreferredLayer(7)).rejects.toThrow(TypeError);
   });
 
+  it('setPreferredLayer(null) hands the choice back to the element size (the top layer without one)', async () => {
+    const { ctl, calls } = control();
+    const track = new RemoteTrack(video, ctl);
+    track._bind(fakeConsumer('c1') as never);
+    const el = new FakeElement();
+    track.attach(el as never);
+    observers[0]!.resize(el, 300);
+    await track.setPreferredLayer(2);
+    await track.setPreferredLayer(null);
+    observers[0]!.resize(el, 600);
+    await track.setPreferredLayer(null); // nothing to undo
+    expect(calls).toEqual(['layers c1 0', 'layers c1 2', 'layers c1 0', 'layers c1 1']);
+
+    const bare = new RemoteTrack(video, ctl);
+    bare._bind(fakeConsumer('c2') as never);
+    await bare.setPreferredLayer(0);
+    await bare.setPreferredLayer(null);
+    expect(calls.slice(4)).toEqual(['layers c2 0', 'layers c2 2']);
+    await expect(bare.setPreferredLayer(null, 1)).rejects.toThrow(TypeError);
+  });
+
   it('detach() removes the elements attach() created from the page; elements the app passed stay, emptied', () => {
     const { ctl } = control();
     const track = new RemoteTrack(video, ctl);

@@ -119,8 +119,24 @@ export class RemoteTrack {
 
   /**
    * Asks the server for a simulcast layer (0 = lowest) instead of choosing one by the element size.
+   * `null` undoes it: the layer follows the attached elements' size again (the top layer while no
+   * element with a size is attached, as before any preference).
+   *
+   * @throws TypeError when `spatial` is not `null` or an integer 0–3, or `temporal` not an integer 0–3
    */
-  async setPreferredLayer(spatial: number, temporal?: number): Promise<void> {
+  async setPreferredLayer(spatial: number | null, temporal?: number): Promise<void> {
+    if (spatial === null) {
+      if (temporal !== undefined) throw new TypeError('temporal needs a spatial layer');
+      if (!this.#preferred) return;
+      this.#preferred = null;
+      this.#layer = null;
+      const c = this.#consumer;
+      if (!c || c.closed) return;
+      const layer = layerForWidths(this.#widths.values(), this.layers) ?? this.layers - 1;
+      this.#layer = layer;
+      await this.#ctl.setLayers(c.id, layer);
+      return;
+    }
     if (!Number.isInteger(spatial) || spatial < 0 || spatial > 3) throw new TypeError('spatial must be an integer 0-3');
     if (temporal !== undefined && (!Number.isInteger(temporal) || temporal < 0 || temporal > 3)) throw new TypeError('temporal must be an integer 0-3');
     this.#preferred = temporal === undefined ? { spatial } : { spatial, temporal };

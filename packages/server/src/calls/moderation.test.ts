@@ -69,6 +69,11 @@ describe('calls: moderation', () => {
       const removed = await t.server.store.listAudit({ limit: 5, action: 'call.removed', actorId: 'mr-cy' });
       expect(removed[0]?.details).toMatchObject({ userId: 'mr-ben', reason: 'removed' });
     });
+    // A kick, not a ban: the member may join again, as a new participant.
+    const again = await ok(ben, 'call:join', { conversationId: conv.id });
+    expect(again.call.id).toBe(callId);
+    expect(again.participantId).not.toBe(b.participantId);
+    await ok(ben, 'call:leave', { callId });
     await ok(ana, 'call:leave', { callId });
     await ok(cy, 'call:leave', { callId });
   });
