@@ -248,7 +248,7 @@ arrive together in one transaction (group commit), while the plain server commit
 bound by the disk's fsync rate, and Plaza can be ahead. For webhooks, compare commit → arrival latency in the paced run (how long an
 integration waits for an event: next to the bare HTTP round trip, Plaza's dispatcher, woken by the commit that wrote the outbox row,
 fans it out into delivery rows in a transaction of its own, claims the due ones and sends them, and records the answers that arrive
-within 5 ms of each other in one transaction — each of those commits fsynced, synchronous FULL) and events/s in the burst (how fast a
+within 5 ms of each other in one transaction — those two bookkeeping commits without an fsync of their own, see docs/server.md) and events/s in the burst (how fast a
 backlog drains with ${w.concurrency} deliveries in flight, the next one starting as soon as one is answered; in Plaza's process the
 dispatcher shares the CPU with the REST requests that are still posting the burst). Wall-clock figures move
 between runs on a shared machine (load average above).
