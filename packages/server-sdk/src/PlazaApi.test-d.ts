@@ -17,6 +17,10 @@ describe('PlazaApi types come from the route schemas', () => {
     void api.request('dropDatabase', {});
     // @ts-expect-error -- wrong body shape
     void api.request('createConversation', { body: { kind: 'group' } });
+    // A body whose fields are all optional may be left out, one with a required field may not.
+    expectTypeOf(api.request('redeliverEvent', { params: { eventId: 'evt_1' } })).resolves.toHaveProperty('data');
+    // @ts-expect-error -- transferRequest needs departmentId and note
+    void api.request('transferRequest', { params: { conversationId: 'c_1' } });
   });
 
   it('namespaced methods answer the same types', () => {

@@ -157,6 +157,23 @@ describe('PlazaApi requests', () => {
     expect(server.seen).toHaveLength(0);
   });
 
+  it('a body whose fields are all optional may be left out, as the server allows: {} is sent; a required one is still refused', async () => {
+    const server = await serve({ status: 202, body: { data: [] } });
+    const api = client(server);
+    await api.request('redeliverEvent', { params: { eventId: 'evt_1' } });
+    await client(server, { validate: false }).request('redeliverEvent', { params: { eventId: 'evt_1' } });
+    await api.request('resolveRequest', { params: { conversationId: 'c_1' } });
+    expect(server.seen.map((r) => [r.method, r.url, r.headers['content-type'], r.body])).toEqual([
+      ['POST', '/v1/events/evt_1/redeliver', 'application/json', '{}'],
+      ['POST', '/v1/events/evt_1/redeliver', 'application/json', '{}'],
+      ['POST', '/v1/requests/c_1/resolve', 'application/json', '{}'],
+    ]);
+    const missing = await failure(api.request('transferRequest', { params: { conversationId: 'c_1' } } as never));
+    expect(missing.code).toBe(ErrorCode.INVALID_REQUEST);
+    expect(missing.details?.issues?.[0]?.path).toEqual(['body']);
+    expect(server.seen).toHaveLength(3);
+  });
+
   it('with validate: false sends what it is given and the server decides', async () => {
     const server = await serve({ status: 400, body: { error: { code: 'INVALID_REQUEST', message: 'invalid request: body.kind: bad', details: { issues: [{ path: ['body', 'kind'], message: 'bad' }] } } } });
     // @ts-expect-error -- deliberately wrong

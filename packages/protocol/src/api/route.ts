@@ -44,11 +44,16 @@ export function defineRoute<const R extends ApiRoute>(route: R): R {
 
 /**
  * What a caller passes to an operation: `params`, `query` and `body`, each present only when the
- * route has it.
+ * route has it; `body` may be left out when every field of it is optional.
  */
 export type RouteInput<R extends ApiRoute> = (R['params'] extends z.ZodType ? { params: z.input<R['params']> } : { params?: undefined }) &
   (R['query'] extends z.ZodType ? { query?: z.input<R['query']> } : { query?: undefined }) &
-  (R['body'] extends z.ZodType ? { body: z.input<R['body']> } : { body?: undefined });
+  (R['body'] extends z.ZodType
+    ? // A body whose fields are all optional may be left out: the server reads a missing one as `{}`.
+      Record<string, never> extends z.input<R['body']>
+      ? { body?: z.input<R['body']> }
+      : { body: z.input<R['body']> }
+    : { body?: undefined });
 
 /** What the server's handler receives: the parsed (output) types of `params`, `query` and `body`. */
 export type RouteParsedInput<R extends ApiRoute> = {

@@ -15,8 +15,19 @@ export interface BuiltRequest {
   method: string;
   /** Path and query string, for example `/v1/conversations/c%2F1?limit=2`. */
   pathAndQuery: string;
-  /** JSON text of the body, or `undefined` when the operation takes none. */
+  /**
+   * JSON text of the body: `{}` when none was given and every body field is optional; `undefined`
+   * when the operation takes none (or a required body is missing and not validated).
+   */
   body: string | undefined;
+}
+
+/**
+ * What a missing body stands for: `{}` where that is a valid body (every field optional), as the
+ * server reads it; otherwise `undefined`, which the operation's schema then refuses.
+ */
+function missingBody(route: ApiRoute): Record<string, never> | undefined {
+  return route.body?.safeParse({}).success ? {} : undefined;
 }
 
 function issuesOf(where: 'params' | 'query' | 'body', error: z.ZodError): WireIssue[] {
@@ -40,7 +51,7 @@ export function validateInput(route: ApiRoute, input: LooseInput): void {
       }
       continue;
     }
-    const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+    const result = schema.safeParse(value ?? (where === 'body' ? missingBody(route) : {}));
     if (!result.success) issues.push(...issuesOf(where, result.error));
   }
   const first = issues[0];
@@ -52,6 +63,10 @@ export function validateInput(route: ApiRoute, input: LooseInput): void {
   }
 }
 
+function bodyText(body: unknown): string | undefined {
+  return body === undefined ? undefined : JSON.stringify(body);
+}
+
 function queryValue(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   return String(value);
@@ -60,7 +75,7 @@ function queryValue(value: unknown): string {
 /**
  * The HTTP request of one operation: `{name}` placeholders replaced by the URL-encoded path
  * parameters, the query string from `input.query` (undefined and null values left out, arrays
- * repeated), the body as JSON.
+ * repeated), the body as JSON (`{}` for a missing body whose fields are all optional).
  *
  * @throws PlazaApiError `INVALID_REQUEST` when a path parameter is missing or empty
  */
@@ -85,6 +100,6 @@ export function buildRequest(route: ApiRoute, input: LooseInput): BuiltRequest {
   return {
     method: route.method,
     pathAndQuery: query ? `${path}?${query}` : path,
-    body: route.body && input.body !== undefined ? JSON.stringify(input.body) : undefined,
+    body: route.body ? bodyText(input.body ?? missingBody(route)) : undefined,
   };
 }
