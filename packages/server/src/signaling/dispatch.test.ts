@@ -27,6 +27,23 @@ describe('request dispatcher', () => {
     expect(await ok(socket, 'conversation:list', {})).toEqual([]);
   });
 
+  it("INVALID_REQUEST's message names the first issue's path and message, like the REST API; every issue is in details", async () => {
+    const socket = await t.connect('x-invalid-message');
+    const error = await fails(socket, 'request:open', { topicId: 'street-light', description: '', clientId: 'open-1', location: { lat: 91, lng: 0 } });
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toBe('invalid request:open request: description: Too small: expected string to have >=1 characters');
+    expect(error.details?.issues).toEqual([
+      { path: ['description'], message: 'Too small: expected string to have >=1 characters' },
+      { path: ['location', 'lat'], message: 'Too big: expected number to be <=90' },
+    ]);
+    const located = await fails(socket, 'request:open', { topicId: 'street-light', description: 'Dark', clientId: 'open-1', location: { lat: 91, lng: 0 } });
+    expect(located.message).toBe('invalid request:open request: location.lat: Too big: expected number to be <=90');
+    // An issue of the payload itself (an unknown key) has no path.
+    expect((await fails(socket, 'conversation:create', { kind: 'group', title: 'T', admin: true })).message).toBe(
+      'invalid conversation:create request: Unrecognized key: "admin"',
+    );
+  });
+
   it('leaves the socket usable after bad requests and requests without an ack', async () => {
     const socket = await t.connect('x-usable');
     socket.emit('message:send', { nonsense: true });

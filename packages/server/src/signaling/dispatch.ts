@@ -74,7 +74,10 @@ export function registerDispatcher(ctx: SignalingContext, socket: PlazaSocket, h
           path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
           message: i.message,
         }));
-        throw new PlazaError(ErrorCode.INVALID_REQUEST, `invalid ${event} request`, { details: { issues } });
+        // Name the first issue like the REST API does ("invalid request: body.kind: …"); all are in details.
+        const first = issues[0];
+        const where = first ? `: ${first.path.length > 0 ? `${first.path.join('.')}: ` : ''}${first.message}` : '';
+        throw new PlazaError(ErrorCode.INVALID_REQUEST, `invalid ${event} request${where}`, { details: { issues } });
       }
       const requestContext: RequestContext = {
         server: ctx,
