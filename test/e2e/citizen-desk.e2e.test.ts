@@ -291,9 +291,12 @@ describe('examples/citizen-desk', () => {
     await lena.page.screenshot({ path: joinPath(SCREENSHOT_DIR, 'screenshot-agent.png'), fullPage: true });
     await lena.page.getByRole('button', { name: 'Leave call' }).click();
     await expect.poll(() => clara.page.getByRole('status').filter({ hasText: 'Lena Fischer left the call.' }).count()).toBe(1);
+    // Each side's own leave is announced too, not only the other side's.
+    await expect.poll(() => lena.page.getByRole('status').filter({ hasText: 'You left the call.' }).count()).toBe(1);
     await tabTo(clara.page, 'Leave call');
     await clara.page.keyboard.press('Enter');
     await clara.page.getByRole('button', { name: 'Start video call' }).waitFor();
+    await expect.poll(() => clara.page.getByRole('status').filter({ hasText: 'You left the call.' }).count()).toBe(1);
 
     // --- Lena puts it on hold (her note reaches Clara) and resumes it -------------------------
     await lena.page.getByLabel('Note for the citizen (optional)').fill('I am asking the night crew to look at it.');

@@ -175,7 +175,9 @@ export class CallPanel {
     this.#state.textContent = others.length ? `In the call with ${others.join(', ')}.` : 'In the call. Waiting for the other side to join…';
   }
 
+  /** Back to "no call", saying why in the panel and in the status region (the panel's text is not a live region). */
   #reset(text: string): void {
+    announce(text);
     for (const audio of this.element.querySelectorAll('audio')) audio.remove();
     this.#tiles.replaceChildren();
     this.#tiles.hidden = true;
