@@ -90,4 +90,17 @@ describe('citizen desk: first-response SLA and opening hours', () => {
     const texts = (await ok(citizen, 'message:history', { conversationId: request.conversationId, limit: 10 })).messages.map((m) => m.text);
     expect(texts.slice(-2)).toEqual(['Your request was passed to Night Desk.', `Night Desk is closed now; it opens ${describeNextOpening(hours, new Date())}.`]);
   });
+
+  it('an always-closed department (weekly: {}) queues requests with a notice that it has no opening ahead, and no SLA runs', async () => {
+    await makeDepartment(t, { id: 'backoffice', name: 'Back Office', agentIds: ['sl-agent'], topicId: 'paperwork', sla: 60, hours: { timezone: 'UTC', weekly: {} } });
+    const request = await ok(citizen, 'request:open', { topicId: 'paperwork', description: 'A form is missing', clientId: `sla-${++n}` });
+    expect(request).toMatchObject({ status: 'queued', departmentId: 'backoffice', slaDueAt: null });
+    const texts = (await ok(citizen, 'message:history', { conversationId: request.conversationId, limit: 10 })).messages.map((m) => m.text);
+    expect(texts).toEqual([
+      'A form is missing',
+      'Your request is with Back Office.',
+      'Back Office is closed now and has no opening hours ahead; an agent will answer when it reopens.',
+    ]);
+    expect((await ok(agent, 'queue:list', { departmentId: 'backoffice' })).map((q) => q.conversationId)).toEqual([request.conversationId]);
+  });
 });
