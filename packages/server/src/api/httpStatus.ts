@@ -1,6 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 
-/** HTTP status of an error code on the REST API. */
+/** HTTP status of an error code on the REST API and the file routes. */
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.INVALID_REQUEST:
@@ -39,6 +39,9 @@ export function httpStatusOf(code: ErrorCode): number {
       return 413;
     case ErrorCode.UNSUPPORTED_FILE_TYPE:
       return 415;
+    case ErrorCode.CHECKSUM_MISMATCH:
+      // tus's status for a checksum that does not match (only the upload routes answer it).
+      return 460;
     case ErrorCode.RATE_LIMITED:
       return 429;
     case ErrorCode.UNAVAILABLE:

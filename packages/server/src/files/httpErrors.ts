@@ -1,5 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { WireError } from '@plaza/protocol';
+import { httpStatusOf } from '../api/httpStatus.js';
 import type { PlazaError } from '../errors.js';
 import type { HttpRefusal } from './UploadStore.js';
 
@@ -18,41 +19,8 @@ export function isRefusal(value: unknown): value is HttpRefusal {
   return typeof value === 'object' && value !== null && typeof (value as HttpRefusal).status_code === 'number' && typeof (value as HttpRefusal).body === 'string';
 }
 
-/** HTTP status of a {@link PlazaError} code on the file routes. */
-export function statusOf(code: ErrorCode): number {
-  switch (code) {
-    case ErrorCode.UNAUTHENTICATED:
-    case ErrorCode.TOKEN_EXPIRED:
-    case ErrorCode.TOKEN_REVOKED:
-      return 401;
-    case ErrorCode.PERMISSION_DENIED:
-    case ErrorCode.NOT_A_MEMBER:
-    case ErrorCode.FORBIDDEN_ROLE:
-    case ErrorCode.URL_EXPIRED_OR_INVALID:
-      return 403;
-    case ErrorCode.CONVERSATION_NOT_FOUND:
-    case ErrorCode.FILE_NOT_FOUND:
-    case ErrorCode.MESSAGE_NOT_FOUND:
-      return 404;
-    case ErrorCode.CONFLICT:
-      return 409;
-    case ErrorCode.PAYLOAD_TOO_LARGE:
-    case ErrorCode.QUOTA_EXCEEDED:
-      return 413;
-    case ErrorCode.UNSUPPORTED_FILE_TYPE:
-      return 415;
-    case ErrorCode.CHECKSUM_MISMATCH:
-      return 460;
-    case ErrorCode.RATE_LIMITED:
-      return 429;
-    case ErrorCode.UNAVAILABLE:
-      return 503;
-    case ErrorCode.INVALID_REQUEST:
-      return 400;
-    default:
-      return 500;
-  }
-}
+/** HTTP status of a {@link PlazaError} code on the file routes: the same as on the REST API. */
+export const statusOf: (code: ErrorCode) => number = httpStatusOf;
 
 /** A {@link PlazaError} as a tus refusal. */
 export function fromPlazaError(error: PlazaError): HttpRefusal {
