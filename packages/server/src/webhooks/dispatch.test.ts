@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyWebhook } from '@plaza/server-sdk';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../../../test/helpers/waitFor.js';
 import { apiRequest } from '../api/testing.js';
 import { createMetrics } from '../metrics.js';
@@ -126,5 +126,57 @@ describe('webhook dispatch', () => {
     await store.updateConversation(conversation.id, { title: 'Woken' });
     await waitFor('conversation.updated to arrive', () => typesArrived().includes('conversation.updated'), soon);
     expect(typesArrived()).toEqual(['message.created', 'message.created', 'conversation.updated']);
+  }, 30_000);
+
+  it('without endpoints a commit neither fans out nor moves the cursor; an endpoint created later gets the events written after it, none before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-webhook-none-'));
+    const store: SqliteChatStore = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
+    await store.migrate();
+    const dispatcher = new WebhookDispatcher({
+      store,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+      retryBaseMs: 5000,
+      maxAttempts: 3,
+      timeoutMs: 5000,
+      concurrency: 8,
+      userAgent: 'Plaza-Webhooks/test',
+      // Only the start's check runs in full: every later one is a commit's.
+      pollIntervalMs: 60_000,
+    });
+    cleanups.push(async () => {
+      await dispatcher.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // Spies that call through: they only count what the dispatcher asks of the real store.
+    const fanOut = vi.spyOn(store.webhooks, 'fanOut');
+    const endpointLookups = vi.spyOn(store.webhooks, 'list');
+    const pendingCounts = vi.spyOn(store.webhooks, 'countPending');
+    await dispatcher.start();
+    // The start's full check ends by counting the pending deliveries (for the gauge).
+    await waitFor("the start's check to finish", () => pendingCounts.mock.calls.length > 0);
+    const cursorBefore = await store.webhooks.initCursor();
+
+    const conversation = await store.createConversation({ kind: 'group', title: 'None', topic: null, externalRef: null, createdBy: 'alice', members: [{ userId: 'alice', role: 'owner' }] });
+    const append = (text: string) =>
+      store.appendMessage({ conversationId: conversation.id, senderId: 'alice', clientId: null, kind: 'user', text, replyTo: null, mentions: [] });
+    let last = (await append('before 1')).message;
+    last = (await append('before 2')).message;
+    await waitFor('a commit to wake the dispatcher', () => endpointLookups.mock.calls.length > 0);
+    expect(fanOut).not.toHaveBeenCalled();
+    expect(await store.webhooks.initCursor()).toBe(cursorBefore);
+
+    // The endpoint is created a millisecond after the last event, so none of those is owed to it.
+    await waitFor('the clock to pass the last event', () => new Date().toISOString() > last.createdAt, { intervalMs: 1 });
+    const r = await receiver();
+    await store.webhooks.create({ url: r.url, events: ['message.created'], description: null, enabled: true });
+    const after = (await append('after')).message;
+    const arrivedIds = () => r.requests.map((q) => (JSON.parse(q.body) as { data: { message: { id: string } } }).data.message.id);
+    await waitFor('the message written after the endpoint to arrive', () => arrivedIds().length > 0);
+    await waitFor('its delivery to be recorded', async () => (await store.webhooks.countPending()) === 0);
+    expect(arrivedIds()).toEqual([after.id]);
+    expect(fanOut).toHaveBeenCalled();
+    expect(await store.webhooks.initCursor()).toBe(await store.webhooks.lastEventId());
   }, 30_000);
 });
