@@ -1,10 +1,11 @@
 import { ErrorCode } from '@plaza/protocol';
-import type { Alert, AlertAcknowledgement, AlertChannel, AlertSeverity, Conversation, Message } from '@plaza/protocol';
+import type { Alert, AlertAcknowledgement, AlertChannel, AlertSeverity, Conversation } from '@plaza/protocol';
 import type { Kysely, Selectable } from 'kysely';
 import { PlazaError } from '../errors.js';
 import type { AlertChannelPatch, AlertQuery, AlertRecords, DueAlert, NewAlert, NewAlertChannel, PostedAlert } from './AlertRecords.js';
 import { chunks, insertConversation, updateConversation } from './conversationQueries.js';
-import { newMessageId, nowIso, randomBase62 } from './ids.js';
+import { nowIso, randomBase62 } from './ids.js';
+import { insertMessageInTransaction } from './messageQueries.js';
 import { OutboxEventType, writeOutbox } from './outbox.js';
 import type { AlertChannelsTable, AlertsTable, ChatDatabase } from './schema.js';
 
@@ -86,64 +87,6 @@ async function loadAlert(db: Db, alertId: string): Promise<Alert | null> {
   if (!row) return null;
   const [alert] = await withAcks(db, [row]);
   return alert ?? null;
-}
-
-/**
- * Appends a `system` message inside an open transaction (the group-commit appender cannot join
- * one): takes the conversation's next seq and rev, stores the message and its `message.created`
- * event. Throws `CONVERSATION_NOT_FOUND`.
- *
- * @param trx - the open transaction
- * @param conversationId - where to post
- * @param senderId - who signs it
- * @param text - what it says
- * @param now - the change's timestamp
- */
-export async function insertSystemMessage(trx: Db, conversationId: string, senderId: string, text: string, now: string): Promise<Message> {
-  const counters = await trx
-    .updateTable('conversations')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_rev: eb('last_rev', '+', 1), last_activity_at: now }))
-    .where('id', '=', conversationId)
-    .returning(['last_seq', 'last_rev'])
-    .executeTakeFirst();
-  if (!counters) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
-  const message: Message = {
-    id: newMessageId(),
-    conversationId,
-    seq: Number(counters.last_seq),
-    rev: Number(counters.last_rev),
-    clientId: null,
-    senderId,
-    kind: 'system',
-    text,
-    replyTo: null,
-    mentions: [],
-    reactions: [],
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    attachments: [],
-  };
-  await trx
-    .insertInto('messages')
-    .values({
-      id: message.id,
-      conversation_id: conversationId,
-      seq: message.seq,
-      rev: message.rev,
-      client_id: null,
-      sender_id: senderId,
-      kind: 'system',
-      text,
-      reply_to: null,
-      mentions: '[]',
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    })
-    .execute();
-  await writeOutbox(trx, OutboxEventType.messageCreated, { conversationId, message }, now, message.id);
-  return message;
 }
 
 /** Alerts are listed newest first; a page key holds the creation time and the id (ids break ties). */
@@ -297,7 +240,7 @@ export class KyselyAlertRecords implements AlertRecords {
         escalation_request_id: null,
       };
       await trx.insertInto('alerts').values(row).execute();
-      const message = await insertSystemMessage(trx, channel.conversation_id, input.senderId, input.messageText, now);
+      const message = await insertMessageInTransaction(trx, channel.conversation_id, { senderId: input.senderId, kind: 'system', text: input.messageText, clientId: null }, now);
       const alert = toAlert(row, []);
       await writeOutbox(trx, OutboxEventType.alertCreated, { conversationId: alert.conversationId, channelId: alert.channelId, alert }, now);
       return { alert, message, duplicate: false };

@@ -6,11 +6,80 @@ import { chunks, requireConversation } from './conversationQueries.js';
 import type { StoredFile } from './FileRecords.js';
 import { attachmentsOf, releaseAttachments } from './fileQueries.js';
 import { OutboxEventType, scrubOutboxText, writeOutbox } from './outbox.js';
+import { newMessageId } from './ids.js';
 import { groupReactions, toMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
 import type { ChatDatabase } from './schema.js';
 
 type Db = Kysely<ChatDatabase>;
+
+/** A message written inside another change's transaction (a desk notice, an alert's system message). */
+export interface TransactionMessage {
+  /** The author (a user id, or a system sender such as `system:desk`). */
+  senderId: string;
+  kind: 'user' | 'system';
+  text: string;
+  /** Idempotency key (as for `appendMessage`), or `null`. */
+  clientId: string | null;
+}
+
+/**
+ * Appends one message inside `trx`, as the group-commit appender does (next seq and rev, the row,
+ * its `message.created` event), for changes that must post a message in their own transaction: the
+ * appender batches on its own connection turn and cannot join a Kysely transaction, and both take
+ * the same connection, so their counters never interleave. Throws `CONVERSATION_NOT_FOUND`.
+ *
+ * @param trx - the open transaction
+ * @param conversationId - where to post
+ * @param input - author, kind, text and idempotency key
+ * @param now - the change's timestamp
+ */
+export async function insertMessageInTransaction(trx: Db, conversationId: string, input: TransactionMessage, now: string): Promise<Message> {
+  const counters = await trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_rev: eb('last_rev', '+', 1), last_activity_at: now }))
+    .where('id', '=', conversationId)
+    .returning(['last_seq', 'last_rev'])
+    .executeTakeFirst();
+  if (!counters) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
+  const message: Message = {
+    id: newMessageId(),
+    conversationId,
+    seq: Number(counters.last_seq),
+    rev: Number(counters.last_rev),
+    clientId: input.clientId,
+    senderId: input.senderId,
+    kind: input.kind,
+    text: input.text,
+    replyTo: null,
+    mentions: [],
+    reactions: [],
+    createdAt: now,
+    editedAt: null,
+    deletedAt: null,
+    attachments: [],
+  };
+  await trx
+    .insertInto('messages')
+    .values({
+      id: message.id,
+      conversation_id: conversationId,
+      seq: message.seq,
+      rev: message.rev,
+      client_id: message.clientId,
+      sender_id: message.senderId,
+      kind: message.kind,
+      text: message.text,
+      reply_to: null,
+      mentions: '[]',
+      created_at: now,
+      edited_at: null,
+      deleted_at: null,
+    })
+    .execute();
+  await writeOutbox(trx, OutboxEventType.messageCreated, { conversationId, message }, now, message.id);
+  return message;
+}
 
 /** Maps rows to messages with their reactions and attachments (two queries per 500 messages). */
 export async function withReactions(db: Db, conversationId: string, rows: readonly MessageRow[]): Promise<Message[]> {

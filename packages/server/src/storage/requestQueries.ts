@@ -3,7 +3,8 @@ import type { CitizenRequest, Member, Message, RequestChangeKind, RequestLocatio
 import type { Kysely, Selectable } from 'kysely';
 import { PlazaError } from '../errors.js';
 import { addMembers, insertConversation, removeMember, requireConversation } from './conversationQueries.js';
-import { newMessageId, nowIso } from './ids.js';
+import { insertMessageInTransaction } from './messageQueries.js';
+import { nowIso } from './ids.js';
 import { OutboxEventType, writeOutbox } from './outbox.js';
 import type { OutboxEventType as OutboxType } from './outbox.js';
 import type {
@@ -95,57 +96,6 @@ async function requireRequest(db: Db, conversationId: string): Promise<CitizenRe
   const request = await findRequest(db, conversationId);
   if (!request) throw new PlazaError(ErrorCode.REQUEST_NOT_FOUND, `no request ${conversationId}`);
   return request;
-}
-
-/**
- * Appends one message inside `trx`, as the group-commit appender does (next seq and rev, the row,
- * its `message.created` event): the appender batches on its own connection turn and cannot join a
- * Kysely transaction, and both take the same connection, so their counters never interleave.
- */
-async function insertMessage(trx: Db, conversationId: string, input: DeskMessage, now: string): Promise<Message> {
-  const counters = await trx
-    .updateTable('conversations')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_rev: eb('last_rev', '+', 1), last_activity_at: now }))
-    .where('id', '=', conversationId)
-    .returning(['last_seq', 'last_rev'])
-    .executeTakeFirstOrThrow();
-  const message: Message = {
-    id: newMessageId(),
-    conversationId,
-    seq: Number(counters.last_seq),
-    rev: Number(counters.last_rev),
-    clientId: input.clientId,
-    senderId: input.senderId,
-    kind: input.kind,
-    text: input.text,
-    replyTo: null,
-    mentions: [],
-    reactions: [],
-    createdAt: now,
-    editedAt: null,
-    deletedAt: null,
-    attachments: [],
-  };
-  await trx
-    .insertInto('messages')
-    .values({
-      id: message.id,
-      conversation_id: conversationId,
-      seq: message.seq,
-      rev: message.rev,
-      client_id: message.clientId,
-      sender_id: message.senderId,
-      kind: message.kind,
-      text: message.text,
-      reply_to: null,
-      mentions: '[]',
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    })
-    .execute();
-  await writeOutbox(trx, OutboxEventType.messageCreated, { conversationId, message }, now, message.id);
-  return message;
 }
 
 /** Writes the history entry and the outbox event of a change (inside `trx`). */
@@ -259,7 +209,7 @@ export class KyselyRequestRecords implements RequestRecords {
         })
         .execute();
       const messages: Message[] = [];
-      for (const m of input.messages) messages.push(await insertMessage(trx, created.id, m, now));
+      for (const m of input.messages) messages.push(await insertMessageInTransaction(trx, created.id, m, now));
       const request = await requireRequest(trx, created.id);
       await recordChange(trx, request, 'opened', { actorId: input.citizenId, toDepartmentId: input.departmentId, note: null }, now);
       const conversation = toConversation(await requireConversation(trx, created.id));
@@ -298,7 +248,7 @@ export class KyselyRequestRecords implements RequestRecords {
       const removed = t.removeMemberId !== undefined ? await removeMember(trx, t.conversationId, t.removeMemberId, now) : null;
       const added: Member[] = t.addMember ? await addMembers(trx, t.conversationId, [t.addMember], now) : [];
       const messages: Message[] = [];
-      for (const m of t.messages) messages.push(await insertMessage(trx, t.conversationId, m, now));
+      for (const m of t.messages) messages.push(await insertMessageInTransaction(trx, t.conversationId, m, now));
       const request = await requireRequest(trx, t.conversationId);
       await recordChange(trx, request, t.change, { actorId: t.actorId, fromDepartmentId: t.fromDepartmentId, toDepartmentId: t.toDepartmentId, note: t.note }, now);
       return { request, previous, messages, added, removed };
