@@ -1,3 +1,4 @@
+import { runPeriodically } from './periodic.js';
 import type { Logger } from 'pino';
 import type { Auditor } from './Auditor.js';
 import type { FileService } from './files/FileService.js';
@@ -118,28 +119,12 @@ export async function sweepMessageRetention(deps: MessageRetentionDeps, now: Dat
  * @param logger - where deletions and failures are logged
  */
 export function startMessageRetentionSweeps(deps: MessageRetentionDeps, intervalSec: number, logger: Logger): () => void {
-  let stopped = false;
-  let running = false;
-  const run = () => {
-    if (stopped || running) return;
-    running = true;
-    sweepMessageRetention(deps)
-      .then(
-        (swept) => {
-          if (swept.length > 0) logger.info({ component: 'retention', conversations: swept.length }, 'message retention sweep deleted old messages');
-        },
-        (error: unknown) => {
-          if (!stopped) logger.warn({ component: 'retention', err: error }, 'message retention sweep failed');
-        },
-      )
-      .finally(() => {
-        running = false;
-      });
-  };
-  const timer = setInterval(run, intervalSec * 1000);
-  timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+  return runPeriodically(
+    intervalSec * 1000,
+    async () => {
+      const swept = await sweepMessageRetention(deps);
+      if (swept.length > 0) logger.info({ component: 'retention', conversations: swept.length }, 'message retention sweep deleted old messages');
+    },
+    (error) => logger.warn({ component: 'retention', err: error }, 'message retention sweep failed'),
+  );
 }

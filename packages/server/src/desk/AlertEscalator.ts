@@ -1,3 +1,4 @@
+import { runPeriodically } from '../periodic.js';
 import { ErrorCode } from '@plaza/protocol';
 import type { Alert } from '@plaza/protocol';
 import type { Logger } from 'pino';
@@ -113,29 +114,13 @@ export class AlertEscalator {
    * @param intervalSec - seconds between runs
    */
   start(intervalSec: number): () => void {
-    let stopped = false;
-    let running = false;
-    const run = () => {
-      if (stopped || running) return;
-      running = true;
-      this.escalateDue()
-        .then(
-          (escalated) => {
-            if (escalated.length > 0) this.#logger.info({ escalated: escalated.length }, 'unacknowledged alerts escalated');
-          },
-          (error: unknown) => {
-            if (!stopped) this.#logger.warn({ err: error }, 'alert escalation sweep failed');
-          },
-        )
-        .finally(() => {
-          running = false;
-        });
-    };
-    const timer = setInterval(run, intervalSec * 1000);
-    timer.unref();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
+    return runPeriodically(
+      intervalSec * 1000,
+      async () => {
+        const escalated = await this.escalateDue();
+        if (escalated.length > 0) this.#logger.info({ escalated: escalated.length }, 'unacknowledged alerts escalated');
+      },
+      (error) => this.#logger.warn({ err: error }, 'alert escalation sweep failed'),
+    );
   }
 }

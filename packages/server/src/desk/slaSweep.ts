@@ -1,3 +1,4 @@
+import { runPeriodically } from '../periodic.js';
 import type { Logger } from 'pino';
 import type { SignalingContext } from '../signaling/context.js';
 import { nowIso } from '../storage/ids.js';
@@ -38,28 +39,12 @@ export async function sweepSlaMisses(server: SignalingContext, now: Date = new D
  * @param logger - where misses and failures are logged
  */
 export function startSlaSweeps(server: SignalingContext, intervalSec: number, logger: Logger): () => void {
-  let stopped = false;
-  let running = false;
-  const run = () => {
-    if (stopped || running) return;
-    running = true;
-    sweepSlaMisses(server)
-      .then(
-        (marked) => {
-          if (marked > 0) logger.info({ component: 'desk', marked }, 'first-response SLA missed');
-        },
-        (error: unknown) => {
-          if (!stopped) logger.warn({ component: 'desk', err: error }, 'SLA sweep failed');
-        },
-      )
-      .finally(() => {
-        running = false;
-      });
-  };
-  const timer = setInterval(run, intervalSec * 1000);
-  timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+  return runPeriodically(
+    intervalSec * 1000,
+    async () => {
+      const marked = await sweepSlaMisses(server);
+      if (marked > 0) logger.info({ component: 'desk', marked }, 'first-response SLA missed');
+    },
+    (error) => logger.warn({ component: 'desk', err: error }, 'SLA sweep failed'),
+  );
 }
