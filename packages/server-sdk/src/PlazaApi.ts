@@ -133,7 +133,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  *
  * // The same through the generic form, and every page of a list.
  * const same = await api.request('getConversation', { params: { conversationId: conversation.id } });
- * for await (const record of api.paginate('listAudit', { query: { target: conversation.id } })) console.log(record.action);
+ * for await (const record of api.paginate('listAudit', { query: { target: conversation.id } })) audit.push(record.action);
  * ```
  */
 export class PlazaApi {
@@ -265,7 +265,7 @@ export class PlazaApi {
    *
    * @example
    * ```ts
-   * for await (const entry of api.paginate('listAudit', { query: { action: 'api.eraseUser' } })) console.log(entry);
+   * for await (const entry of api.paginate('listAudit', { query: { action: 'api.eraseUser' } })) erasures.push(entry);
    * ```
    *
    * @param operationId - a list operation answering `{ data, nextCursor }`
