@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { GroupCommitBatcher } from './GroupCommitBatcher.js';
 import type { AuditEntry, ChatStore } from './storage/ChatStore.js';
 
 /** Options of {@link Auditor}. */
@@ -21,13 +22,8 @@ export interface AuditorOptions {
  * are group-committed: those recorded within a short window are written together.
  */
 export class Auditor {
-  readonly #store: ChatStore;
   readonly #logger: Logger;
-  readonly #windowMs: number;
-  readonly #maxBatch: number;
-  readonly #pending = new Set<Promise<void>>();
-  #queue: AuditEntry[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  readonly #batcher: GroupCommitBatcher<AuditEntry>;
 
   /**
    * @param store - where entries are written
@@ -35,10 +31,15 @@ export class Auditor {
    * @param options - batching, see {@link AuditorOptions}
    */
   constructor(store: ChatStore, logger: Logger, options: AuditorOptions = {}) {
-    this.#store = store;
     this.#logger = logger;
-    this.#windowMs = Math.max(0, options.batchWindowMs ?? 25);
-    this.#maxBatch = Math.max(1, options.maxBatchSize ?? 500);
+    this.#batcher = new GroupCommitBatcher<AuditEntry>({
+      write: (batch) => store.auditMany(batch),
+      committed: () => undefined,
+      failed: (batch, error) =>
+        logger.error({ err: error, actions: [...new Set(batch.map((e) => e.action))], entries: batch.length }, 'could not write audit entries'),
+      windowMs: Math.max(0, options.batchWindowMs ?? 25),
+      maxBatch: Math.max(1, options.maxBatchSize ?? 500),
+    });
   }
 
   /**
@@ -58,32 +59,11 @@ export class Auditor {
       at: entry.at ?? new Date().toISOString(),
     };
     this.#logger.info({ audit: full }, 'audit');
-    this.#queue.push(full);
-    if (this.#queue.length >= this.#maxBatch) this.#write();
-    else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.#write(), this.#windowMs);
-      this.#timer.unref();
-    }
+    this.#batcher.push(full);
   }
 
   /** Writes what is queued now and waits until every entry recorded so far is written (or has failed). */
   async flush(): Promise<void> {
-    this.#write();
-    await Promise.all([...this.#pending]);
-  }
-
-  #write(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    if (this.#queue.length === 0) return;
-    const batch = this.#queue;
-    this.#queue = [];
-    const p = this.#store
-      .auditMany(batch)
-      .catch((error: unknown) =>
-        this.#logger.error({ err: error, actions: [...new Set(batch.map((e) => e.action))], entries: batch.length }, 'could not write audit entries'),
-      )
-      .finally(() => this.#pending.delete(p));
-    this.#pending.add(p);
+    await this.#batcher.flush();
   }
 }

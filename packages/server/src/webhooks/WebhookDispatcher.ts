@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ServerMetrics } from '../metrics.js';
 import type { ChatStore } from '../storage/ChatStore.js';
 import type { DeliveryOutcome, DueDelivery } from '../storage/WebhookRecords.js';
-import { OutcomeBatcher } from './OutcomeBatcher.js';
+import { GroupCommitBatcher } from '../GroupCommitBatcher.js';
 import { retryDelayMs } from './retry.js';
 import { sendDelivery } from './send.js';
 
@@ -64,7 +64,7 @@ const RETRY_WAKE_HORIZON_POLLS = 10;
  *    backoff, and after `maxAttempts` attempts the delivery is dead (a dead letter, redeliverable
  *    through the API).
  * 3. Outcomes are group-committed: those finishing within `outcomeWindowMs` are written in one
- *    transaction (see {@link OutcomeBatcher}).
+ *    transaction (see {@link GroupCommitBatcher}).
  *
  * All state is in the database: after a crash, deliveries that were in flight, or whose outcome was
  * not committed yet, are still pending and are sent again. Besides commits and finished deliveries,
@@ -78,7 +78,7 @@ export class WebhookDispatcher {
   #queue: DueDelivery[] = [];
   /** Claimed and not yet recorded (queued, in flight, or outcome not committed): never claimed twice. */
   readonly #held = new Map<number, DueDelivery>();
-  readonly #outcomes: OutcomeBatcher;
+  readonly #outcomes: GroupCommitBatcher<DeliveryOutcome>;
   readonly #shutdown = new AbortController();
   readonly #retryTimers = new Map<number, NodeJS.Timeout>();
   #cursor = 0;
@@ -102,7 +102,7 @@ export class WebhookDispatcher {
   constructor(options: WebhookDispatcherOptions) {
     this.#o = { ...webhookDispatcherDefaults, ...options };
     this.#logger = options.logger.child({ component: 'webhooks' });
-    this.#outcomes = new OutcomeBatcher({
+    this.#outcomes = new GroupCommitBatcher<DeliveryOutcome>({
       write: (outcomes) => this.#o.store.webhooks.recordOutcomes(outcomes),
       committed: (outcomes) => this.#committed(outcomes),
       failed: (outcomes, error) => this.#notRecorded(outcomes, error),
