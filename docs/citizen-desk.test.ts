@@ -8,16 +8,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlazaApi } from '@plaza/server-sdk';
 import { TEST_KEY, TEST_SECRET, ok, startTestServer } from '../packages/server/src/testing/harness.js';
 import type { TestServer } from '../packages/server/src/testing/harness.js';
+import { codeBlocks, samplesModule, splitImports, typecheckFile } from '../test/helpers/docSamples.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const page = readFileSync(join(root, 'docs', 'citizen-desk.md'), 'utf8');
-const tsBlocks = [...page.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '');
-const shBlocks = [...page.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '');
+const tsBlocks = codeBlocks(page, 'ts');
+const shBlocks = codeBlocks(page, 'sh');
 
 /** What the page says the city's backend already has. */
 const preamble = `
@@ -31,37 +31,6 @@ declare const crm: {
   addNoteOnce(eventId: string, caseId: string, note: string): Promise<void>;
 };
 `;
-
-const IMPORT = /^import (type )?\{([^}]*)\} from '([^']+)';$/;
-
-/** Splits a block into its import lines and the rest. */
-function split(block: string): { imports: string[]; body: string } {
-  const imports: string[] = [];
-  const body: string[] = [];
-  for (const line of block.split('\n')) (IMPORT.test(line.trim()) ? imports : body).push(line);
-  return { imports, body: body.join('\n') };
-}
-
-/** One module: the blocks' imports merged, each block's code in its own async function. */
-function program(): string {
-  const imports = new Map<string, Set<string>>();
-  const bodies = tsBlocks.map((block, i) => {
-    const parts = split(block);
-    for (const line of parts.imports) {
-      const match = IMPORT.exec(line.trim()) as RegExpExecArray;
-      const key = `${match[1] ? 'type ' : ''}|${match[3]}`;
-      const names = imports.get(key) ?? new Set<string>();
-      for (const name of (match[2] ?? '').split(',').map((n) => n.trim()).filter(Boolean)) names.add(name);
-      imports.set(key, names);
-    }
-    return `export async function block${i}(): Promise<void> {\n${parts.body}\n}\n`;
-  });
-  const head = [...imports].map(([key, names]) => {
-    const [kind, from] = key.split('|');
-    return `import ${kind}{ ${[...names].join(', ')} } from '${from}';`;
-  });
-  return `${head.join('\n')}\n${preamble}\n${bodies.join('\n')}`;
-}
 
 const execFileAsync = promisify(execFile);
 
@@ -95,21 +64,15 @@ describe('docs/citizen-desk.md', () => {
 
   it('typechecks against the packages', () => {
     const file = join(dir, 'citizen-desk-samples.ts');
-    writeFileSync(file, program());
-    const configFile = ts.readConfigFile(join(root, 'tsconfig.json'), (path) => ts.sys.readFile(path));
-    const config = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
-    const tsProgram = ts.createProgram([file], { ...config.options, noEmit: true });
-    const diagnostics = ts
-      .getPreEmitDiagnostics(tsProgram, tsProgram.getSourceFile(file))
-      .map((d) => `${d.start === undefined || !d.file ? '' : `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-    expect(diagnostics).toEqual([]);
+    writeFileSync(file, samplesModule(tsBlocks, preamble));
+    expect(typecheckFile(file, root)).toEqual([]);
   });
 
   it('the set-up block and then every curl block run against a real server and do what the page says', async () => {
     // The PlazaApi set-up, run as written.
     const setup = tsBlocks.find((b) => b.includes('api.departments.create('));
     expect(setup).toBeDefined();
-    const { imports, body } = split(setup as string);
+    const { imports, body } = splitImports(setup as string);
     const file = join(dir, 'setup.ts');
     writeFileSync(file, `${imports.join('\n')}\nexport async function run(plazaUrl: string, apiKey: string, apiSecret: string): Promise<void> {\n${body}\n}\n`);
     const { run } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { run: (url: string, key: string, secret: string) => Promise<void> };

@@ -11,16 +11,16 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlazaApi, WebhookVerificationError, verifyWebhook } from '@plaza/server-sdk';
 import { TEST_KEY, TEST_SECRET, startTestServer } from '../packages/server/src/testing/harness.js';
 import type { TestServer } from '../packages/server/src/testing/harness.js';
+import { codeBlocks, samplesModule, typecheckFile } from '../test/helpers/docSamples.js';
 import { waitFor } from '../test/helpers/waitFor.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const page = readFileSync(join(root, 'docs', 'integration.md'), 'utf8');
-const blocks = [...page.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '');
+const blocks = codeBlocks(page, 'ts');
 
 /** What the page says "your backend already has". */
 const preamble = `
@@ -31,32 +31,6 @@ declare function saveSecret(webhookId: string, secret: string): void;
 declare const crm: { addNoteOnce(eventId: string, caseId: string, note: { author: string; text: string; at: string }): Promise<void> };
 `;
 
-const IMPORT = /^import (type )?\{([^}]*)\} from '([^']+)';$/;
-
-/** One module: the blocks' imports merged (one declaration per module and kind), each block's code in its own async function. */
-function program(): string {
-  const imports = new Map<string, Set<string>>();
-  const bodies = blocks.map((block, i) => {
-    const lines: string[] = [];
-    for (const line of block.split('\n')) {
-      const match = IMPORT.exec(line.trim());
-      if (!match) {
-        lines.push(line.replace(/^export /, ''));
-        continue;
-      }
-      const key = `${match[1] ? 'type ' : ''}|${match[3]}`;
-      const names = imports.get(key) ?? new Set<string>();
-      for (const name of (match[2] ?? '').split(',').map((n) => n.trim()).filter(Boolean)) names.add(name);
-      imports.set(key, names);
-    }
-    return `export async function block${i}(): Promise<void> {\n${lines.join('\n')}\n}\n`;
-  });
-  const head = [...imports].map(([key, names]) => {
-    const [kind, from] = key.split('|');
-    return `import ${kind}{ ${[...names].join(', ')} } from '${from}';`;
-  });
-  return `${head.join('\n')}\n${preamble}\n${bodies.join('\n')}`;
-}
 
 const workDir = join(root, '.vitest-tmp');
 mkdirSync(workDir, { recursive: true });
@@ -95,14 +69,8 @@ describe('docs/integration.md', () => {
 
   it('typechecks against the packages', () => {
     const file = join(dir, 'integration-samples.ts');
-    writeFileSync(file, program());
-    const configFile = ts.readConfigFile(join(root, 'tsconfig.json'), (path) => ts.sys.readFile(path));
-    const config = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
-    const tsProgram = ts.createProgram([file], { ...config.options, noEmit: true });
-    const diagnostics = ts
-      .getPreEmitDiagnostics(tsProgram, tsProgram.getSourceFile(file))
-      .map((d) => `${d.start === undefined || !d.file ? '' : `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-    expect(diagnostics).toEqual([]);
+    writeFileSync(file, samplesModule(blocks, preamble));
+    expect(typecheckFile(file, root)).toEqual([]);
   });
 
   it('verifies a real delivery with the plain-Node code and with verifyWebhook, and refuses a tampered body or another secret', async () => {
