@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode } from '@plaza/protocol';
 import type {
@@ -24,6 +25,9 @@ import { nowIso } from './ids.js';
 import { MessageAppender } from './MessageAppender.js';
 import { deleteExpired, writeOutboxEvents } from './outbox.js';
 import { OutboxSignal, OutboxSignallingSqliteDialect } from './outboxSignal.js';
+import { withStatementCache } from './statementCache.js';
+import { unsyncedTransaction } from './unsyncedTransaction.js';
+import { WalSync } from './WalSync.js';
 import type { NewOutboxEvent } from './outbox.js';
 import { KyselyWebhookRecords } from './webhookQueries.js';
 import { KyselyRequestRecords } from './requestQueries.js';
@@ -114,6 +118,8 @@ export class SqliteChatStore implements ChatStore {
   /** Raised after commits that wrote outbox rows (wakes the webhook dispatcher). */
   readonly #outboxSignal = new OutboxSignal();
   #reads: PreparedReads | undefined;
+  /** Syncs the write-ahead log after commits made without their own sync (`null`: commits sync themselves). */
+  readonly #walSync: WalSync | null;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -137,8 +143,11 @@ export class SqliteChatStore implements ChatStore {
     // Page cache per connection (negative = KiB): keeps the message indexes hot under ingest.
     this.#sqlite.pragma(`cache_size = -${Math.max(2048, Math.floor(opts.cacheSizeKiB))}`);
     this.#logger?.debug({ filename: opts.filename, synchronous: opts.synchronous }, 'sqlite opened');
+    // Durable commits sync the log beside the event loop instead of inside better-sqlite3's call.
+    const walMode = this.#sqlite.pragma('journal_mode', { simple: true }) === 'wal';
+    this.#walSync = opts.synchronous === 'full' && walMode && !this.#sqlite.memory ? new WalSync(`${resolve(opts.filename)}-wal`) : null;
     this.#db = new Kysely<ChatDatabase>({
-      dialect: new OutboxSignallingSqliteDialect({ database: this.#sqlite }, this.#sqlite, this.#outboxSignal),
+      dialect: new OutboxSignallingSqliteDialect({ database: withStatementCache(this.#sqlite) }, this.#sqlite, this.#outboxSignal),
     });
     this.alerts = new KyselyAlertRecords(() => this.#open());
     this.#appender = new MessageAppender(
@@ -191,9 +200,17 @@ export class SqliteChatStore implements ChatStore {
   }
 
   /** Runs `fn` in one transaction with one timestamp. */
+  /**
+   * Runs `fn` in a transaction and resolves once its commit is durable: committed without a sync of
+   * its own, then the log synced off the event loop ({@link WalSync}), shared with the commits
+   * that happened meanwhile.
+   */
   async #tx<T>(fn: (trx: Kysely<ChatDatabase>, now: string) => Promise<T>): Promise<T> {
     const db = await this.#open();
-    return db.transaction().execute((trx) => fn(trx, nowIso()));
+    if (!this.#walSync) return db.transaction().execute((trx) => fn(trx, nowIso()));
+    const result = await unsyncedTransaction(db, (trx) => fn(trx, nowIso()));
+    await this.#walSync.sync();
+    return result;
   }
 
   migrate(): Promise<void> {
@@ -208,6 +225,7 @@ export class SqliteChatStore implements ChatStore {
       // Wait for whatever holds the connection now, then close it.
       await this.#db.connection().execute(async () => undefined);
       await this.#db.destroy();
+      await this.#walSync?.close();
       this.#logger?.debug({}, 'closed');
     })();
     return this.#closing;
