@@ -135,6 +135,7 @@ export class FileService {
     // are as private as the database, owner only.
     await chmod(this.uploads.directory, 0o700);
     await this.#collectGarbage();
+    await this.#recoverUnrecorded();
     const ids = (await this.uploads.configstore.list?.()) ?? [];
     for (const id of ids) {
       try {
@@ -178,10 +179,11 @@ export class FileService {
     return total;
   }
 
-  /** Stops the sweep and waits for completions in progress. */
+  /** Stops the sweep, waits for completions in progress and stops the hashing thread. */
   async close(): Promise<void> {
     if (this.#sweep) clearInterval(this.#sweep);
     await Promise.allSettled([...this.#finishing.values()]);
+    await this.uploads.close();
   }
 
   /**
@@ -224,7 +226,14 @@ export class FileService {
     // An upload whose head this process sniffed has no row yet; others (after a restart) may have one.
     if (!this.#sniffed.has(upload.id)) {
       const existing = await this.#store.getFile(upload.id);
-      if (existing) return existing;
+      if (existing) {
+        // Recorded before a crash that undid the move of its bytes: move them again.
+        if (existing.storageKey === upload.id && !(await this.storage.stat(existing.storageKey))) {
+          await this.storage.adopt(existing.storageKey, this.uploads.pathOf(upload.id));
+        }
+        await this.#discardRecord(upload.id, upload.size ?? existing.size);
+        return existing;
+      }
     }
     const id = upload.id;
     const meta = upload.metadata ?? {};
@@ -259,7 +268,8 @@ export class FileService {
     const storedSha256 = stripped ? stripped.sha256 : sha256;
     const image = THUMBNAILED_TYPES.includes(mimeType) ? await this.#measure(id, path) : null;
     if (image?.thumbnail) await this.storage.put(`${id}.thumb`, image.thumbnail);
-    await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id) });
+    // Not stripped: the bytes stay at the upload's path until moved, where the start looks for them.
+    await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id), recoverable: !stripped });
     if (stripped) await unlink(uploaded).catch(() => undefined);
     let stored: StoredFile;
     try {
@@ -358,6 +368,25 @@ export class FileService {
     for (const file of files) {
       for (const key of file.thumbnailMime ? [file.storageKey, `${file.storageKey}.thumb`] : [file.storageKey]) {
         await this.storage.delete(key).catch((error: unknown) => this.#logger.warn({ err: error, key }, 'could not delete stored bytes'));
+      }
+    }
+  }
+
+  /**
+   * Upload bytes without a record: a creation with upload cut short by a crash (removed: its
+   * client never learned where it lives and starts again), or a stored file whose move out of the
+   * uploads directory did not survive the crash (moved again).
+   */
+  async #recoverUnrecorded(): Promise<void> {
+    for (const id of await this.uploads.unrecordedIds()) {
+      const path = this.uploads.pathOf(id);
+      const row = await this.#store.getFile(id);
+      if (row && row.storageKey === id && !(await this.storage.stat(id))) {
+        this.#logger.warn({ fileId: id }, 'moving a stored file into file storage again after a crash');
+        await this.storage.adopt(id, path);
+      } else {
+        this.#logger.info({ uploadId: id }, 'removing the bytes of an upload interrupted by a crash before it was created');
+        await unlink(path).catch(() => undefined);
       }
     }
   }

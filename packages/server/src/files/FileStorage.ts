@@ -22,8 +22,11 @@ export interface FileStorage {
   /**
    * Moves a finished local file into the storage under `key` (a rename on local disk, an upload
    * elsewhere). The local file is gone afterwards. `synced`: its bytes were already fsynced.
+   * `recoverable`: the caller moves the file again if a crash undid the move (it looks for it at
+   * `localPath` when it starts), so the move itself need not be durable when this resolves — the
+   * bytes still must be.
    */
-  adopt(key: string, localPath: string, options?: { synced?: boolean }): Promise<void>;
+  adopt(key: string, localPath: string, options?: { synced?: boolean; recoverable?: boolean }): Promise<void>;
   /** The bytes of `key` (of `range` only, when given). Rejects with code `ENOENT` when missing. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** Size of `key`, or `null` when missing. */

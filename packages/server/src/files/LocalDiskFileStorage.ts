@@ -57,7 +57,7 @@ export class LocalDiskFileStorage implements FileStorage {
     }
   }
 
-  async adopt(key: string, localPath: string, options?: { synced?: boolean }): Promise<void> {
+  async adopt(key: string, localPath: string, options?: { synced?: boolean; recoverable?: boolean }): Promise<void> {
     const path = this.#path(key);
     await this.#ensure();
     // The bytes must be on disk before the caller records the file (its row is durable).
@@ -69,8 +69,11 @@ export class LocalDiskFileStorage implements FileStorage {
       await copyFile(localPath, path);
       await fsync(path);
       await unlink(localPath);
+      await fsyncDirectory(this.#directory);
+      return;
     }
-    await fsyncDirectory(this.#directory);
+    // A rename the caller redoes after a crash needs no directory sync of its own (one per file).
+    if (!options?.recoverable) await fsyncDirectory(this.#directory);
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

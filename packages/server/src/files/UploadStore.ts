@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type http from 'node:http';
 import { join } from 'node:path';
@@ -10,6 +7,8 @@ import { ErrorCode } from '@plaza/protocol';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Upload } from '@tus/server';
 import { DirectBody } from './DirectBody.js';
+import { HashWorker } from './HashWorker.js';
+import type { RemoteHash } from './HashWorker.js';
 import { refusal } from './httpErrors.js';
 import { SNIFF_BYTES } from './sniff.js';
 
@@ -42,12 +41,6 @@ interface UploadRecord {
   creation_date: string | undefined;
 }
 
-interface HashState {
-  hash: Hash;
-  /** How many leading bytes of the upload `hash` has seen. */
-  bytes: number;
-}
-
 /**
  * The tus data store: @tus/file-store's `FileStore` (one file plus a `.json` record per upload),
  * with its own write path: one pass over the request body that
@@ -55,8 +48,9 @@ interface HashState {
  *   refused type never reaches the disk (when a request ends before that many bytes arrived, they
  *   are written and the decision is made when the rest arrives, on the stored prefix plus the new
  *   bytes);
- * - feeds a SHA-256 while streaming; the hash is kept in memory per upload and rebuilt from the
- *   stored prefix when it does not match the write's offset (after a restart or a failed write);
+ * - feeds a SHA-256 while streaming, computed on a worker thread ({@link HashWorker}) beside the
+ *   request handling; the hash is kept per upload and rebuilt from the stored prefix when it does
+ *   not match the write's offset (after a restart, a failed write or a lost worker);
  * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each), and
  *   fsyncs only the write that completes the upload (before its answer), once.
  *
@@ -66,12 +60,15 @@ interface HashState {
  */
 export class UploadStore extends FileStore {
   readonly #options: UploadStoreOptions;
-  readonly #hashes = new Map<string, HashState>();
+  readonly #hashes = new Map<string, RemoteHash>();
+  readonly #hashWorker = new HashWorker();
   readonly #sizes = new Map<string, number>();
   readonly #finished = new Map<string, number>();
   readonly #records = new Map<string, UploadRecord>();
   readonly #synced = new Set<string>();
   readonly #bodies = new Map<string, DirectBody>();
+  /** Uploads whose record is in memory only (see {@link UploadStore.create}). */
+  readonly #unrecorded = new Set<string>();
 
   /** @param options - see {@link UploadStoreOptions} */
   constructor(options: UploadStoreOptions) {
@@ -100,7 +97,14 @@ export class UploadStore extends FileStore {
     const path = this.pathOf(file.id);
     await writeFile(path, '');
     const record: UploadRecord = { size: file.size, metadata: file.metadata, creation_date: file.creation_date };
-    await writeFile(this.#recordPath(file.id), JSON.stringify({ ...file, storage: undefined }));
+    if (this.#bodies.get(file.id)?.creation) {
+      // Creation with upload: nobody can resume the upload before this request answers (only the
+      // answer says where it lives), so its record is written only if the request ends without
+      // completing it. A crash before then leaves bytes without a record: removed at start.
+      this.#unrecorded.add(file.id);
+    } else {
+      await writeFile(this.#recordPath(file.id), JSON.stringify({ ...file, storage: undefined }));
+    }
     this.#records.set(file.id, record);
     if (file.size !== undefined) this.#sizes.set(file.id, file.size);
     file.storage = { type: 'file', path };
@@ -112,15 +116,15 @@ export class UploadStore extends FileStore {
     const sniffTarget = Math.min(SNIFF_BYTES, size ?? SNIFF_BYTES);
     let state = this.#hashes.get(uploadId);
     this.#hashes.delete(uploadId);
-    if (!state || state.bytes !== offset) state = await this.#rebuild(uploadId, offset);
+    if (state && (state.bytes !== offset || state.broken)) {
+      state.dispose();
+      state = undefined;
+    }
+    state ??= await this.#rebuild(uploadId, offset);
     const prefix = offset > 0 && offset < sniffTarget ? await this.#readPrefix(uploadId, offset) : Buffer.alloc(0);
-    const sink = await BatchedFileWriter.open(this.pathOf(uploadId), offset);
-    const hashState = state;
-    const pass = (chunk: Buffer) => {
-      hashState.hash.update(chunk);
-      hashState.bytes += chunk.length;
-      sink.add(chunk);
-    };
+    const hash = state;
+    const sink = await BatchedFileWriter.open(this.pathOf(uploadId), offset, (batch) => hash.update(batch));
+    const pass = (chunk: Buffer) => sink.add(chunk);
     // Bytes before `sniffTarget` wait here until `inspect` accepted the head.
     let held: Buffer[] = [];
     let heldBytes = 0;
@@ -157,16 +161,23 @@ export class UploadStore extends FileStore {
             heldBytes = 0;
           }
         }
-        if (sink.full) await sink.flush();
+        if (sink.full) {
+          await sink.flush();
+          // The hashing thread must keep up: wait (reading nothing more) while too much is queued for it.
+          await this.#hashWorker.capacity();
+        }
       }
       // The request ended before the head was complete: store what came, decide with the rest.
       for (const h of held) pass(h);
       await sink.flush();
     } catch (error) {
+      // A failed write keeps no hash: the next one rebuilds it from what was stored.
+      hash.dispose();
       if (refused !== undefined && received > limit) {
         // Too long a body: keep what fits (the client may resume), refuse the rest.
         await sink.flush().catch(() => undefined);
         await sink.close().catch(() => undefined);
+        await this.#persistRecord(uploadId);
         throw refused;
       }
       if (refused !== undefined) {
@@ -183,6 +194,7 @@ export class UploadStore extends FileStore {
       // Keep what was accepted before the failure, so that the client resumes after it.
       await sink.flush().catch(() => undefined);
       await sink.close().catch(() => undefined);
+      await this.#persistRecord(uploadId).catch(() => undefined);
       throw ERRORS.FILE_WRITE_ERROR;
     }
     const written = offset + sink.written;
@@ -195,7 +207,10 @@ export class UploadStore extends FileStore {
     } finally {
       await sink.close();
     }
-    if (state.bytes === written) this.#hashes.set(uploadId, state);
+    if (state.bytes === written && !state.broken) this.#hashes.set(uploadId, state);
+    else state.dispose();
+    // Incomplete: the client continues with PATCH requests, also after a restart.
+    if (size === undefined || written < size) await this.#persistRecord(uploadId);
     return written;
   }
 
@@ -236,7 +251,26 @@ export class UploadStore extends FileStore {
   /** Deletes an upload's `.json` record (its bytes moved into file storage). */
   async dropRecord(uploadId: string): Promise<void> {
     this.#records.delete(uploadId);
+    if (this.#unrecorded.delete(uploadId)) return;
     await unlink(this.#recordPath(uploadId)).catch(() => undefined);
+  }
+
+  /**
+   * Ids of upload data files without a record: creations with upload that a crash interrupted
+   * (nobody learned where they live), or completed ones whose move into file storage a crash cut
+   * short. Only meaningful before the server takes requests.
+   */
+  async unrecordedIds(): Promise<string[]> {
+    const names = new Set(await readdir(this.directory));
+    return [...names].filter((name) => /^[A-Za-z0-9_-]+$/.test(name) && !names.has(`${name}.json`));
+  }
+
+  /** Writes the record of an upload that has only an in-memory one. */
+  async #persistRecord(uploadId: string): Promise<void> {
+    const record = this.#records.get(uploadId);
+    if (!record || !this.#unrecorded.has(uploadId)) return;
+    await writeFile(this.#recordPath(uploadId), JSON.stringify({ id: uploadId, ...record, offset: 0 }));
+    this.#unrecorded.delete(uploadId);
   }
 
   #recordPath(uploadId: string): string {
@@ -251,8 +285,24 @@ export class UploadStore extends FileStore {
   /** SHA-256 (lowercase hex) of the first `size` bytes of an upload, from memory or from disk. */
   async sha256(uploadId: string, size: number): Promise<string> {
     let state = this.#hashes.get(uploadId);
-    if (!state || state.bytes !== size) state = await this.#rebuild(uploadId, size);
-    return state.hash.copy().digest('hex');
+    if (state && state.bytes === size) {
+      try {
+        return await state.digest();
+      } catch {
+        // The thread that held it is gone: hash the stored bytes again.
+      }
+    }
+    state?.dispose();
+    state = await this.#rebuild(uploadId, size);
+    this.#hashes.set(uploadId, state);
+    return state.digest();
+  }
+
+  /** Stops the hashing thread (uploads in progress then finish on rebuilt hashes, if ever). */
+  async close(): Promise<void> {
+    for (const state of this.#hashes.values()) state.dispose();
+    this.#hashes.clear();
+    await this.#hashWorker.close();
   }
 
   /** The first `length` bytes of an upload (fewer when it is shorter). */
@@ -266,7 +316,7 @@ export class UploadStore extends FileStore {
    * `null` when it was not stored after all).
    */
   forget(uploadId: string, size: number | null): void {
-    this.#hashes.delete(uploadId);
+    this.#dropHash(uploadId);
     this.#sizes.delete(uploadId);
     this.#records.delete(uploadId);
     this.#synced.delete(uploadId);
@@ -279,29 +329,33 @@ export class UploadStore extends FileStore {
   }
 
   override async remove(uploadId: string): Promise<void> {
-    this.#hashes.delete(uploadId);
+    this.#dropHash(uploadId);
     this.#sizes.delete(uploadId);
     this.#records.delete(uploadId);
     this.#synced.delete(uploadId);
     try {
-      await super.remove(uploadId);
+      if (this.#unrecorded.delete(uploadId)) await unlink(this.pathOf(uploadId));
+      else await super.remove(uploadId);
     } finally {
       this.#options.onRemoved(uploadId);
     }
   }
 
-  async #rebuild(uploadId: string, bytes: number): Promise<HashState> {
-    const hash = createHash('sha256');
-    if (bytes > 0) {
-      const stream = createReadStream(this.pathOf(uploadId), { start: 0, end: bytes - 1 });
-      let seen = 0;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        seen += chunk.length;
-      }
-      if (seen !== bytes) throw new Error(`upload ${uploadId} holds ${seen} bytes, expected ${bytes}`);
+  /** A hash of the upload's first `bytes` stored bytes (read and hashed on the hashing thread). */
+  async #rebuild(uploadId: string, bytes: number): Promise<RemoteHash> {
+    const hash = this.#hashWorker.session();
+    try {
+      await hash.load(this.pathOf(uploadId), bytes);
+    } catch (error) {
+      hash.dispose();
+      throw new Error(`could not hash the first ${bytes} bytes of upload ${uploadId}`, { cause: error });
     }
-    return { hash, bytes };
+    return hash;
+  }
+
+  #dropHash(uploadId: string): void {
+    this.#hashes.get(uploadId)?.dispose();
+    this.#hashes.delete(uploadId);
   }
 
   async #readPrefix(uploadId: string, length: number): Promise<Buffer> {
@@ -327,8 +381,9 @@ const WRITE_BATCH_BUFFERS = 512;
 
 /**
  * Writes chunks to a file at a position with one file handle, gathering them into batches of
- * about {@link WRITE_BATCH_BYTES} written with a single `writev` each. No fsync: the bytes are
- * made durable once, when the finished upload is moved into file storage.
+ * about {@link WRITE_BATCH_BYTES} written with a single `writev` each (each batch is also handed
+ * to `onBatch`, the hash, as it is written). No fsync: the bytes are made durable once, by the
+ * write that completes the upload.
  */
 class BatchedFileWriter {
   #pending: Buffer[] = [];
@@ -338,10 +393,11 @@ class BatchedFileWriter {
   private constructor(
     private readonly handle: FileHandle,
     private position: number,
+    private readonly onBatch: (batch: readonly Buffer[]) => void,
   ) {}
 
-  static async open(path: string, position: number): Promise<BatchedFileWriter> {
-    return new BatchedFileWriter(await open(path, 'r+'), position);
+  static async open(path: string, position: number, onBatch: (batch: readonly Buffer[]) => void): Promise<BatchedFileWriter> {
+    return new BatchedFileWriter(await open(path, 'r+'), position, onBatch);
   }
 
   /** Bytes written so far. */
@@ -365,6 +421,7 @@ class BatchedFileWriter {
     let remaining = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
+    if (remaining > 0) this.onBatch(buffers);
     while (remaining > 0) {
       const { bytesWritten } = await this.handle.writev(buffers, this.position);
       this.position += bytesWritten;
