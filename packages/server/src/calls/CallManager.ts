@@ -102,6 +102,8 @@ export class CallManager {
   readonly #lock = new KeyedLock();
   /** Calls being ended by `end()`, with the time their `call:ended` went out. */
   readonly #announcedEnd = new WeakMap<Call, Date>();
+  /** Join records being written (see `#recordJoin`). */
+  readonly #joinRecords = new Set<Promise<void>>();
   /** Per user, new participants whose join is in flight (counted against `maxCallParticipantsPerUser`). */
   readonly #joining = new Map<string, number>();
   #closed = false;
@@ -301,16 +303,19 @@ export class CallManager {
     call.toCall().emit('call:participantJoined', { callId: call.id, participant: participant.toWire() });
     this.rings.end(call.id, actor.user.id, 'answered');
     actor.socket.join(callRoom(call.id));
-    await this.#recordEvents(call, [
-      ...(started ? [{ type: OutboxEventType.callStarted, payload: { conversationId, call: callFacts(call) } }] : []),
-      participantEvent(OutboxEventType.participantJoined, call, participant),
-    ]);
+    this.#recordJoin(
+      call,
+      [
+        ...(started ? [{ type: OutboxEventType.callStarted, payload: { conversationId, call: callFacts(call) } }] : []),
+        participantEvent(OutboxEventType.participantJoined, call, participant),
+      ],
+      started ? `${actor.user.name} started a call` : null,
+    );
     if (started) {
       this.#byConversation.set(conversationId, call);
       this.#byId.set(call.id, call);
       this.#deps.metrics.callsActive.inc();
       this.#deps.io.to(conversationRoom(conversationId)).emit('call:started', call.info());
-      await this.#postSystemMessage(call, `${actor.user.name} started a call`);
     }
     this.#audit(actor, 'call.joined', call, { participantId: participant.id, resumed: false });
     return this.#joined(call, participant, actor, false);
@@ -431,6 +436,7 @@ export class CallManager {
       });
     }
     this.rings.close();
+    await Promise.allSettled([...this.#joinRecords]);
     await this.#pool?.close();
     this.#pool = null;
   }
@@ -457,6 +463,22 @@ export class CallManager {
     ]);
     await this.#postSystemMessage(call, `Call ended after ${formatDuration(duration)}`);
     call.logger.info({ durationMs: duration }, 'call ended');
+  }
+
+  /**
+   * Records a join — its outbox events for webhooks and, for a call that starts, the system
+   * message — without holding up the join's answer: a durable commit waits for a sync of the
+   * database log (an fdatasync, several ms on a busy disk, more than the rest of the join), and the
+   * answer does not need it (the call lives in memory). Order is kept: the store runs its writes in
+   * the order they are asked for, and a leave or end that follows asks after this and waits for
+   * its own, so by then this one is stored too. {@link CallManager.close} waits for those running.
+   */
+  #recordJoin(call: Call, events: NewOutboxEvent[], systemMessage: string | null): void {
+    const writes = [this.#recordEvents(call, events)];
+    if (systemMessage !== null) writes.push(this.#postSystemMessage(call, systemMessage));
+    const done = Promise.all(writes).then(() => undefined);
+    this.#joinRecords.add(done);
+    void done.finally(() => this.#joinRecords.delete(done));
   }
 
   /** Writes call events to the outbox for webhooks (failures are logged: the call goes on). */
