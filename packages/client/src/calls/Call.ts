@@ -339,13 +339,17 @@ export class Call extends SafeEmitter<CallEvents> {
    * of them once, in order.
    */
   async _start(joined: CallJoined): Promise<void> {
+    let joinedNow = () => {};
+    const resumeAfter = new Promise<void>((resolve) => (joinedNow = resolve));
     try {
       // Joined once the data channels are open too (they never fail the join; at most a few seconds).
-      const { data } = await this.#open(joined);
+      const { data } = await this.#open(joined, resumeAfter);
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([data, new Promise((resolve) => (timer = setTimeout(resolve, DATA_CHANNELS_JOIN_WAIT_MS)))]);
       clearTimeout(timer);
+      joinedNow();
     } catch (error) {
+      joinedNow();
       this.#held = null;
       this.#deferred = null; // nobody can listen to a call whose join failed
       this.#end('error');
@@ -400,11 +404,15 @@ export class Call extends SafeEmitter<CallEvents> {
     routeCallEvent(this.#eventTarget, name, event);
   }
 
-  /** A new media session for `joined`; resolves with the settling of the subscriptions it started. */
-  async #open(joined: CallJoined): Promise<{ subscribed: Promise<void>; data: Promise<void> }> {
+  /**
+   * A new media session for `joined`; resolves with the settling of the subscriptions it started.
+   * `resumeAfter`: see `MediaSessionOptions.resumeAfter` (the first join only).
+   */
+  async #open(joined: CallJoined, resumeAfter?: Promise<void>): Promise<{ subscribed: Promise<void>; data: Promise<void> }> {
     this.#generation += 1;
     const generation = this.#generation;
     const session = await MediaSession.create(joined, {
+      ...(resumeAfter ? { resumeAfter } : {}),
       callId: this.#id,
       request: this.#ctx.request,
       webrtc: this.#ctx.webrtc,

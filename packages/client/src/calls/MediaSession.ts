@@ -32,6 +32,14 @@ export interface MediaSessionOptions {
   logger: () => Logger;
   /** A transport failed, or stayed disconnected for {@link TRANSPORT_DISCONNECTED_GRACE_MS}. */
   onTrouble: (direction: 'send' | 'recv', state: string) => void;
+  /**
+   * While joining: the server's consumers are resumed (their media starts) once this settles — when
+   * `joinCall()` resolves and the app gets the tracks — instead of as soon as they exist. Media
+   * that starts earlier brings its first key frame before the app can attach the track, and an
+   * element attached after it shows nothing until the next key frame (tens of ms after a layer
+   * change, seconds when a key frame request is lost). Consuming still resolves at once.
+   */
+  resumeAfter?: Promise<void>;
 }
 
 /** Options of {@link MediaSession.produce}. */
@@ -54,10 +62,17 @@ export class MediaSession {
   readonly #recv: ms.Transport | null;
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #closed = false;
+  /** `options.resumeAfter` until it settles (see there), then `null`. */
+  #joining: Promise<void> | null;
 
   private constructor(device: Device, joined: CallJoined, options: MediaSessionOptions) {
     this.#device = device;
     this.#options = options;
+    this.#joining = options.resumeAfter ?? null;
+    const over = () => {
+      this.#joining = null;
+    };
+    this.#joining?.then(over, over);
     const { callId, request } = options;
     this.#send = joined.sendTransport ? device.createSendTransport(toClientTransportOptions(joined.sendTransport, joined.iceServers)) : null;
     this.#recv = joined.recvTransport ? device.createRecvTransport(toClientTransportOptions(joined.recvTransport, joined.iceServers)) : null;
@@ -139,7 +154,14 @@ export class MediaSession {
       consumer.close();
       throw new TypeError('the media session closed while consuming');
     }
-    await request('call:setConsumerPaused', { callId, consumerId: options.id, paused: false });
+    const resume = () => request('call:setConsumerPaused', { callId, consumerId: options.id, paused: false });
+    const joining = this.#joining;
+    if (!joining) await resume();
+    else {
+      joining
+        .then(() => (this.#closed || consumer.closed ? undefined : resume()))
+        .catch((error: unknown) => this.#options.logger().warn('call: resuming a consumer failed', { callId, consumerId: options.id, error }));
+    }
     return { consumer, options };
   }
 
