@@ -469,9 +469,10 @@ export class CallManager {
    * Records a join — its outbox events for webhooks and, for a call that starts, the system
    * message — without holding up the join's answer: a durable commit waits for a sync of the
    * database log (an fdatasync, several ms on a busy disk, more than the rest of the join), and the
-   * answer does not need it (the call lives in memory). Order is kept: the store runs its writes in
-   * the order they are asked for, and a leave or end that follows asks after this and waits for
-   * its own, so by then this one is stored too. {@link CallManager.close} waits for those running.
+   * answer does not need it (the call lives in memory). The outbox keeps its order: the store runs
+   * transactions in the order they are asked for, and these are asked for now, before any later
+   * leave's or end's (which still wait for their own). {@link CallManager.close} waits for those
+   * still running.
    */
   #recordJoin(call: Call, events: NewOutboxEvent[], systemMessage: string | null): void {
     const writes = [this.#recordEvents(call, events)];
