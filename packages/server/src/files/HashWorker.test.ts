@@ -34,8 +34,19 @@ describe('HashWorker', () => {
     expect(one.bytes).toBe(a.length);
     expect(await one.digest()).toBe(sha256(a));
     expect(await two.digest()).toBe(sha256(Buffer.concat(Array.from({ length: 5 }, () => b.subarray(0, 10)))));
-    // The caller's chunks stay usable (the thread gets a copy).
+    // Slices of a larger block are copied: the caller's buffer is untouched.
     expect(a.length).toBe(3 * 1024 * 1024 + 17);
+  });
+
+  it('takes the memory of chunks that own all of it, without a copy', async () => {
+    const pool = start();
+    const owned = Buffer.allocUnsafeSlow(100_000);
+    owned.set(randomBytes(100_000));
+    const expected = sha256(owned);
+    const session = pool.session();
+    session.update([owned]);
+    expect(owned.length).toBe(0); // transferred to the thread
+    expect(await session.digest()).toBe(expected);
   });
 
   it('starts a session from the first bytes of a file', async () => {

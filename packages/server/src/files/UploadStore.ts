@@ -381,8 +381,8 @@ const WRITE_BATCH_BUFFERS = 512;
 
 /**
  * Writes chunks to a file at a position with one file handle, gathering them into batches of
- * about {@link WRITE_BATCH_BYTES} written with a single `writev` each (each batch is also handed
- * to `onBatch`, the hash, as it is written). No fsync: the bytes are made durable once, by the
+ * about {@link WRITE_BATCH_BYTES} written with a single `writev` each (each batch is then handed
+ * to `onBatch`, the hash, which may take the chunks' memory). No fsync: the bytes are made durable once, by the
  * write that completes the upload.
  */
 class BatchedFileWriter {
@@ -421,7 +421,7 @@ class BatchedFileWriter {
     let remaining = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (remaining > 0) this.onBatch(buffers);
+    const batch = buffers;
     while (remaining > 0) {
       const { bytesWritten } = await this.handle.writev(buffers, this.position);
       this.position += bytesWritten;
@@ -432,6 +432,8 @@ class BatchedFileWriter {
         buffers = [all.subarray(all.length - remaining)];
       }
     }
+    // Written: the chunks go to the hash (which may take their memory; nothing reads them after).
+    if (batch.length > 0) this.onBatch(batch);
   }
 
   /** fsyncs the file. */
