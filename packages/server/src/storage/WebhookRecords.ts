@@ -153,6 +153,11 @@ export interface WebhookRecords {
    * Returns a function that removes it.
    */
   onOutboxWritten(listener: () => void): () => void;
+  /**
+   * Calls `listener` after this process created or deleted an endpoint. Returns a function that
+   * removes it.
+   */
+  onEndpointsChanged(listener: () => void): () => void;
   /** Pending deliveries (the metrics gauge). */
   countPending(): Promise<number>;
 }

@@ -5,7 +5,7 @@ import { PlazaError } from '../errors.js';
 import * as dispatch from './webhookDispatchQueries.js';
 import { nowIso, randomBase62 } from './ids.js';
 import type { ChatDatabase, WebhookEndpointsTable } from './schema.js';
-import type { OutboxSignal } from './outboxSignal.js';
+import { OutboxSignal } from './outboxSignal.js';
 import { unsyncedTransaction } from './unsyncedTransaction.js';
 import type {
   DeliveryOutcome,
@@ -80,6 +80,8 @@ function parseEndpointKey(key: string): [string, string] {
 export class KyselyWebhookRecords implements WebhookRecords {
   readonly #open: () => Promise<Db>;
   readonly #signal: OutboxSignal;
+  /** Raised after an endpoint was created or deleted by this process. */
+  readonly #endpointsChanged = new OutboxSignal();
 
   /**
    * @param open - resolves with the migrated database (throws `UNAVAILABLE` once the store is closed)
@@ -105,8 +107,8 @@ export class KyselyWebhookRecords implements WebhookRecords {
     return unsyncedTransaction(await this.#open(), (trx) => fn(trx, nowIso()));
   }
 
-  create(input: NewWebhookEndpoint): Promise<WebhookEndpointWithSecret> {
-    return this.#tx(async (trx, now) => {
+  async create(input: NewWebhookEndpoint): Promise<WebhookEndpointWithSecret> {
+    const created = await this.#tx(async (trx, now) => {
       const row: EndpointRow = {
         id: `wh_${randomBase62()}`,
         url: input.url,
@@ -122,6 +124,8 @@ export class KyselyWebhookRecords implements WebhookRecords {
       await trx.insertInto('webhook_endpoints').values(row).execute();
       return { ...toEndpoint(row, now), secret: row.secret };
     });
+    this.#endpointsChanged.notify();
+    return created;
   }
 
   async list(query: { limit: number; after?: string }): Promise<{ items: WebhookEndpoint[]; next: string | null }> {
@@ -157,12 +161,14 @@ export class KyselyWebhookRecords implements WebhookRecords {
     });
   }
 
-  delete(webhookId: string): Promise<boolean> {
-    return this.#tx(async (trx) => {
+  async delete(webhookId: string): Promise<boolean> {
+    const deleted = await this.#tx(async (trx) => {
       await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', webhookId).execute();
       const result = await trx.deleteFrom('webhook_endpoints').where('id', '=', webhookId).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
+    if (deleted) this.#endpointsChanged.notify();
+    return deleted;
   }
 
   rotateSecret(webhookId: string, overlapMs: number): Promise<WebhookEndpointWithSecret> {
@@ -246,6 +252,10 @@ export class KyselyWebhookRecords implements WebhookRecords {
 
   onOutboxWritten(listener: () => void): () => void {
     return this.#signal.on(listener);
+  }
+
+  onEndpointsChanged(listener: () => void): () => void {
+    return this.#endpointsChanged.on(listener);
   }
 
   async countPending(): Promise<number> {

@@ -121,7 +121,14 @@ export class WebhookDispatcher {
     if (this.#started || this.#closed) return;
     this.#started = true;
     this.#cursor = await this.#o.store.webhooks.initCursor();
-    this.#unsubscribe = this.#o.store.webhooks.onOutboxWritten(() => this.wake());
+    const unsubscribeOutbox = this.#o.store.webhooks.onOutboxWritten(() => this.wake());
+    const unsubscribeEndpoints = this.#o.store.webhooks.onEndpointsChanged(() => {
+      this.#endpointsExist = undefined;
+    });
+    this.#unsubscribe = () => {
+      unsubscribeOutbox();
+      unsubscribeEndpoints();
+    };
     this.#poll = setInterval(() => {
       this.#gaugeDue = true;
       this.#fullCheckDue = true;
@@ -194,7 +201,12 @@ export class WebhookDispatcher {
       // of a fan-out transaction and a claim (most of a write's CPU when writes come one at a time).
       // The cursor stays put until the poll moves it; nothing is lost meanwhile, because the fan-out
       // goes by the cursor and each endpoint's creation time, whenever it runs.
-      if (!full && this.#held.size === 0 && !(await this.#hasEndpoints())) return;
+      // Whether endpoints exist is read again by each full check (every poll interval) and after
+      // this process created or deleted one; between them a commit trusts the last answer (one
+      // created by another process is seen at the next poll; the fan-out goes by the cursor, so
+      // no event is lost).
+      if (full || this.#endpointsExist === undefined) this.#endpointsExist = await this.#hasEndpoints();
+      if (!full && this.#held.size === 0 && !this.#endpointsExist) return;
       await this.#fanOut();
       await this.#refill();
       this.#fill();
@@ -207,6 +219,9 @@ export class WebhookDispatcher {
       if (!this.#closed) this.#logger.warn({ err: error }, 'webhook dispatch failed; retrying');
     }
   }
+
+  /** The last answer of {@link WebhookDispatcher.#hasEndpoints} (`undefined`: not asked yet). */
+  #endpointsExist: boolean | undefined;
 
   /** Whether any endpoint exists (disabled ones too: their deliveries wait). */
   async #hasEndpoints(): Promise<boolean> {
