@@ -95,14 +95,15 @@ export class UploadStore extends FileStore {
   /** Creates the empty data file and the upload's record (the directory exists: see `FileService.start`). */
   override async create(file: Upload): Promise<Upload> {
     const path = this.pathOf(file.id);
-    await writeFile(path, '');
     const record: UploadRecord = { size: file.size, metadata: file.metadata, creation_date: file.creation_date };
     if (this.#bodies.get(file.id)?.creation) {
       // Creation with upload: nobody can resume the upload before this request answers (only the
       // answer says where it lives), so its record is written only if the request ends without
-      // completing it. A crash before then leaves bytes without a record: removed at start.
+      // completing it, and its data file is created by the write that follows. A crash before
+      // then leaves bytes without a record: removed at start.
       this.#unrecorded.add(file.id);
     } else {
+      await writeFile(path, '');
       await writeFile(this.#recordPath(file.id), JSON.stringify({ ...file, storage: undefined }));
     }
     this.#records.set(file.id, record);
@@ -123,7 +124,9 @@ export class UploadStore extends FileStore {
     state ??= await this.#rebuild(uploadId, offset);
     const prefix = offset > 0 && offset < sniffTarget ? await this.#readPrefix(uploadId, offset) : Buffer.alloc(0);
     const hash = state;
-    const sink = await BatchedFileWriter.open(this.pathOf(uploadId), offset, (batch) => hash.update(batch));
+    // The write of a creation with upload creates the data file (see `create`).
+    const flags = offset === 0 && this.#unrecorded.has(uploadId) ? 'w' : 'r+';
+    const sink = await BatchedFileWriter.open(this.pathOf(uploadId), offset, flags, (batch) => hash.update(batch));
     const pass = (chunk: Buffer) => sink.add(chunk);
     // Bytes before `sniffTarget` wait here until `inspect` accepted the head.
     let held: Buffer[] = [];
@@ -221,6 +224,8 @@ export class UploadStore extends FileStore {
       try {
         bytes = (await stat(this.pathOf(id))).size;
       } catch {
+        // A creation with upload whose write has not created the data file yet.
+        if (this.#unrecorded.has(id)) return new Upload({ id, ...record, offset: 0, storage: { type: 'file', path: this.pathOf(id) } });
         this.#records.delete(id);
         throw ERRORS.FILE_NO_LONGER_EXISTS;
       }
@@ -334,8 +339,14 @@ export class UploadStore extends FileStore {
     this.#records.delete(uploadId);
     this.#synced.delete(uploadId);
     try {
-      if (this.#unrecorded.delete(uploadId)) await unlink(this.pathOf(uploadId));
-      else await super.remove(uploadId);
+      if (this.#unrecorded.delete(uploadId)) {
+        // Its data file exists once its write began.
+        await unlink(this.pathOf(uploadId)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      } else {
+        await super.remove(uploadId);
+      }
     } finally {
       this.#options.onRemoved(uploadId);
     }
@@ -344,6 +355,7 @@ export class UploadStore extends FileStore {
   /** A hash of the upload's first `bytes` stored bytes (read and hashed on the hashing thread). */
   async #rebuild(uploadId: string, bytes: number): Promise<RemoteHash> {
     const hash = this.#hashWorker.session();
+    if (bytes === 0) return hash;
     try {
       await hash.load(this.pathOf(uploadId), bytes);
     } catch (error) {
@@ -396,8 +408,8 @@ class BatchedFileWriter {
     private readonly onBatch: (batch: readonly Buffer[]) => void,
   ) {}
 
-  static async open(path: string, position: number, onBatch: (batch: readonly Buffer[]) => void): Promise<BatchedFileWriter> {
-    return new BatchedFileWriter(await open(path, 'r+'), position, onBatch);
+  static async open(path: string, position: number, flags: 'r+' | 'w', onBatch: (batch: readonly Buffer[]) => void): Promise<BatchedFileWriter> {
+    return new BatchedFileWriter(await open(path, flags), position, onBatch);
   }
 
   /** Bytes written so far. */

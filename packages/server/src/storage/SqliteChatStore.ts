@@ -26,7 +26,6 @@ import { MessageAppender } from './MessageAppender.js';
 import { deleteExpired, writeOutboxEvents } from './outbox.js';
 import { OutboxSignal, OutboxSignallingSqliteDialect } from './outboxSignal.js';
 import { withStatementCache } from './statementCache.js';
-import { unsyncedTransaction } from './unsyncedTransaction.js';
 import { WalSync } from './WalSync.js';
 import type { NewOutboxEvent } from './outbox.js';
 import { KyselyWebhookRecords } from './webhookQueries.js';
@@ -208,7 +207,16 @@ export class SqliteChatStore implements ChatStore {
   async #tx<T>(fn: (trx: Kysely<ChatDatabase>, now: string) => Promise<T>): Promise<T> {
     const db = await this.#open();
     if (!this.#walSync) return db.transaction().execute((trx) => fn(trx, nowIso()));
-    const result = await unsyncedTransaction(db, (trx) => fn(trx, nowIso()));
+    // As `unsyncedTransaction`, with the level switched on the connection directly (three Kysely
+    // statements less per write).
+    const result = await db.connection().execute(async (conn) => {
+      this.#sqlite.pragma('synchronous = NORMAL');
+      try {
+        return await conn.transaction().execute((trx) => fn(trx, nowIso()));
+      } finally {
+        this.#sqlite.pragma('synchronous = FULL');
+      }
+    });
     await this.#walSync.sync();
     return result;
   }
