@@ -271,6 +271,8 @@ export class FileService {
     // Not stripped: the bytes stay at the upload's path until moved, where the start looks for them.
     await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id), recoverable: !stripped });
     if (stripped) await unlink(uploaded).catch(() => undefined);
+    // The bytes are on disk before the row that says they are stored (the sync began when the last byte came).
+    if (!stripped) await this.uploads.whenSynced(id);
     let stored: StoredFile;
     try {
       stored = await this.ledger.exclusive(uploaderId, async () => {

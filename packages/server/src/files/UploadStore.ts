@@ -65,7 +65,8 @@ export class UploadStore extends FileStore {
   readonly #sizes = new Map<string, number>();
   readonly #finished = new Map<string, number>();
   readonly #records = new Map<string, UploadRecord>();
-  readonly #synced = new Set<string>();
+  /** Data syncs started by the writes that completed uploads (see {@link UploadStore.whenSynced}). */
+  readonly #synced = new Map<string, Promise<void>>();
   readonly #bodies = new Map<string, DirectBody>();
   /** Uploads whose record is in memory only (see {@link UploadStore.create}). */
   readonly #unrecorded = new Set<string>();
@@ -201,13 +202,14 @@ export class UploadStore extends FileStore {
       throw ERRORS.FILE_WRITE_ERROR;
     }
     const written = offset + sink.written;
-    try {
-      // The write that completes the upload makes it durable before the answer (once per upload).
-      if (size !== undefined && written === size) {
-        await sink.sync();
-        this.#synced.add(uploadId);
-      }
-    } finally {
+    if (size !== undefined && written === size) {
+      // The write that completes the upload starts making it durable (once per upload), and the
+      // completion (`FileService.finish`) waits for that before it records the file, so the answer
+      // still comes after it; what the completion does first (digest, move) runs meanwhile.
+      const durable = sink.datasync().finally(() => sink.close());
+      durable.catch(() => undefined);
+      this.#synced.set(uploadId, durable);
+    } else {
       await sink.close();
     }
     if (state.bytes === written && !state.broken) this.#hashes.set(uploadId, state);
@@ -248,9 +250,14 @@ export class UploadStore extends FileStore {
     return upload;
   }
 
-  /** Whether the upload's bytes were fsynced by the write that completed them. */
+  /** Whether the write that completed the upload syncs its bytes (await {@link UploadStore.whenSynced}). */
   isSynced(uploadId: string): boolean {
     return this.#synced.has(uploadId);
+  }
+
+  /** Resolves once the sync started by the completing write finished; rejects if it failed. */
+  async whenSynced(uploadId: string): Promise<void> {
+    await this.#synced.get(uploadId);
   }
 
   /** Deletes an upload's `.json` record (its bytes moved into file storage). */
@@ -448,9 +455,9 @@ class BatchedFileWriter {
     if (batch.length > 0) this.onBatch(batch);
   }
 
-  /** fsyncs the file. */
-  sync(): Promise<void> {
-    return this.handle.sync();
+  /** Syncs the file's data (and the size needed to read it back). */
+  datasync(): Promise<void> {
+    return this.handle.datasync();
   }
 
   close(): Promise<void> {
