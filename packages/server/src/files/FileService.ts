@@ -275,23 +275,24 @@ export class FileService {
     if (!stripped) await this.uploads.whenSynced(id);
     let stored: StoredFile;
     try {
-      stored = await this.ledger.exclusive(uploaderId, async () => {
-        const file = await this.#store.insertFile({
-          id,
-          conversationId,
-          uploaderId,
-          name: safeFileName(meta.filename ?? '', mimeType),
-          size: storedSize,
-          mimeType,
-          sha256: storedSha256,
-          width: image?.width ?? null,
-          height: image?.height ?? null,
-          thumbnailMime: image?.thumbnail ? 'image/webp' : null,
-          storageKey: id,
-        });
-        this.ledger.release(id);
-        return file;
+      // Not under the uploader's quota lock: the bytes count as reserved until the row exists and
+      // as stored from then on, so a quota check meanwhile counts them twice (errs towards refusing)
+      // and never misses them; holding the lock would make the user's uploads wait for each
+      // other's commit sync instead of sharing one.
+      stored = await this.#store.insertFile({
+        id,
+        conversationId,
+        uploaderId,
+        name: safeFileName(meta.filename ?? '', mimeType),
+        size: storedSize,
+        mimeType,
+        sha256: storedSha256,
+        width: image?.width ?? null,
+        height: image?.height ?? null,
+        thumbnailMime: image?.thumbnail ? 'image/webp' : null,
+        storageKey: id,
       });
+      this.ledger.release(id);
     } catch (error) {
       await this.deleteBytes([{ storageKey: id, thumbnailMime: image?.thumbnail ? 'image/webp' : null }]);
       await this.#discardRecord(id, null);
