@@ -26,9 +26,18 @@ export interface WebhookDispatcherOptions {
    * A fallback: commits of this process wake it at once (see `WebhookRecords.onOutboxWritten`), and
    * so do finished deliveries and retries falling due; the poll finds rows written by another
    * process (and, while no endpoint exists, moves the cursor, which commits then leave alone). An
-   * idle check is two indexed reads. @default 1000
+   * idle check is two indexed reads. While no endpoint exists and no delivery is held, the poll
+   * runs every `idleCheckIntervalMs` instead. @default 1000
    */
   pollIntervalMs?: number;
+  /**
+   * How often the poll runs while no endpoint exists and no delivery is held, in ms (at least
+   * `pollIntervalMs`). Then a poll only finds endpoints created by another process (those of this
+   * process are known at once, and the poll goes back to `pollIntervalMs`) and moves the cursor past
+   * the events written meanwhile, which the outbox retention keeps until then. Nothing is lost by
+   * waiting: the fan-out goes by the cursor and each endpoint's creation time. @default 30000
+   */
+  idleCheckIntervalMs?: number;
   /** How long `close()` lets deliveries in flight finish before it aborts them, in ms. @default 2000 */
   closeTimeoutMs?: number;
   /** Outbox rows fanned out per transaction. @default 500 */
@@ -42,6 +51,7 @@ export interface WebhookDispatcherOptions {
 /** Defaults of the optional {@link WebhookDispatcherOptions}. */
 export const webhookDispatcherDefaults = {
   pollIntervalMs: 1000,
+  idleCheckIntervalMs: 30_000,
   closeTimeoutMs: 2000,
   fanOutBatch: 500,
   outcomeWindowMs: 5,
@@ -68,7 +78,8 @@ const RETRY_WAKE_HORIZON_POLLS = 10;
  *
  * All state is in the database: after a crash, deliveries that were in flight, or whose outcome was
  * not committed yet, are still pending and are sent again. Besides commits and finished deliveries,
- * it wakes for retries falling due, every `pollIntervalMs`, and on {@link wake}.
+ * it wakes for retries falling due, every `pollIntervalMs` (every `idleCheckIntervalMs` while no
+ * endpoint exists and nothing is held), and on {@link wake}.
  */
 export class WebhookDispatcher {
   readonly #o: Required<WebhookDispatcherOptions>;
@@ -124,18 +135,28 @@ export class WebhookDispatcher {
     const unsubscribeOutbox = this.#o.store.webhooks.onOutboxWritten(() => this.wake());
     const unsubscribeEndpoints = this.#o.store.webhooks.onEndpointsChanged(() => {
       this.#endpointsExist = undefined;
+      // An idle poll may be far away: an endpoint needs the regular one (retries beyond the wake-up
+      // horizon, rows of other processes).
+      this.#armPoll(this.#o.pollIntervalMs);
     });
     this.#unsubscribe = () => {
       unsubscribeOutbox();
       unsubscribeEndpoints();
     };
-    this.#poll = setInterval(() => {
+    this.wake();
+  }
+
+  /** (Re)schedules the next poll in `delayMs`; a poll asks for a full check. */
+  #armPoll(delayMs: number): void {
+    if (this.#closed || !this.#started) return;
+    if (this.#poll) clearTimeout(this.#poll);
+    this.#poll = setTimeout(() => {
+      this.#poll = null;
       this.#gaugeDue = true;
       this.#fullCheckDue = true;
       this.wake();
-    }, this.#o.pollIntervalMs);
+    }, delayMs);
     this.#poll.unref();
-    this.wake();
   }
 
   /**
@@ -172,7 +193,7 @@ export class WebhookDispatcher {
     this.#closing ??= (async () => {
       this.#closed = true;
       this.#unsubscribe?.();
-      if (this.#poll) clearInterval(this.#poll);
+      if (this.#poll) clearTimeout(this.#poll);
       for (const timer of this.#retryTimers.values()) clearTimeout(timer);
       this.#retryTimers.clear();
       await this.#pump;
@@ -194,9 +215,10 @@ export class WebhookDispatcher {
   }
 
   async #runPump(): Promise<void> {
+    const full = this.#fullCheckDue;
+    this.#fullCheckDue = false;
+    let failed = false;
     try {
-      const full = this.#fullCheckDue;
-      this.#fullCheckDue = false;
       // Without endpoints a commit leaves nothing to fan out or claim, so it costs one read instead
       // of a fan-out transaction and a claim (most of a write's CPU when writes come one at a time).
       // The cursor stays put until the poll moves it; nothing is lost meanwhile, because the fan-out
@@ -208,16 +230,28 @@ export class WebhookDispatcher {
       if (full || this.#endpointsExist === undefined) this.#endpointsExist = await this.#hasEndpoints();
       if (!full && this.#held.size === 0 && !this.#endpointsExist) return;
       await this.#fanOut();
-      await this.#refill();
-      this.#fill();
+      // No endpoint: nothing can be due (a claim joins the enabled endpoints), so a full check only
+      // moves the cursor (an endpoint another process created meanwhile shows in the fan-out).
+      if (this.#endpointsExist || this.#held.size > 0) {
+        await this.#refill();
+        this.#fill();
+      }
       if (this.#pendingChanged && this.#gaugeDue && !this.#closed) {
         this.#pendingChanged = false;
         this.#gaugeDue = false;
         this.#o.metrics.webhookPending.set(await this.#o.store.webhooks.countPending());
       }
     } catch (error) {
+      failed = true;
       if (!this.#closed) this.#logger.warn({ err: error }, 'webhook dispatch failed; retrying');
+    } finally {
+      if (full) this.#armPoll(this.#idle && !failed ? Math.max(this.#o.idleCheckIntervalMs, this.#o.pollIntervalMs) : this.#o.pollIntervalMs);
     }
+  }
+
+  /** No endpoint exists (as last read) and no delivery is held: the poll can wait longer. */
+  get #idle(): boolean {
+    return this.#endpointsExist === false && this.#held.size === 0;
   }
 
   /** The last answer of {@link WebhookDispatcher.#hasEndpoints} (`undefined`: not asked yet). */
@@ -236,6 +270,8 @@ export class WebhookDispatcher {
       if (created > 0) {
         this.#pendingChanged = true;
         this.#moreDue = true;
+        // Created by another process since the last look: claim its deliveries now.
+        this.#endpointsExist = true;
       }
       const moved = cursor !== this.#cursor;
       this.#cursor = cursor;

@@ -179,4 +179,74 @@ describe('webhook dispatch', () => {
     expect(fanOut).toHaveBeenCalled();
     expect(await store.webhooks.initCursor()).toBe(await store.webhooks.lastEventId());
   }, 30_000);
+
+  it('without endpoints the poll waits idleCheckIntervalMs and claims nothing; an endpoint of this process brings the regular poll back, its deletion the idle one', async () => {
+    const { store, dispatcher } = await dispatcherOnFreshStore('plaza-webhook-idle-', { pollIntervalMs: 10, idleCheckIntervalMs: 60_000 });
+    const endpointLookups = vi.spyOn(store.webhooks, 'list');
+    const outboxReads = vi.spyOn(store.webhooks, 'lastEventId');
+    const claims = vi.spyOn(store.webhooks, 'claimDue');
+    const pendingCounts = vi.spyOn(store.webhooks, 'countPending');
+    const reads = () => endpointLookups.mock.calls.length + outboxReads.mock.calls.length + claims.mock.calls.length;
+    await dispatcher.start();
+    await waitFor("the start's check to finish", () => pendingCounts.mock.calls.length > 0);
+    // No endpoint, so nothing can be due: the start's check moved the cursor and claimed nothing.
+    expect(claims).not.toHaveBeenCalled();
+    const afterStart = reads();
+    const startedAt = Date.now();
+    await waitFor('30 regular poll intervals to pass', () => Date.now() - startedAt >= 300);
+    expect(reads()).toBe(afterStart);
+
+    // Created in this process: the next poll comes after pollIntervalMs again, and claims.
+    const endpoint = await store.webhooks.create({ url: 'http://127.0.0.1:9/never', events: ['message.created'], description: null, enabled: true });
+    await waitFor('the regular poll to claim', () => claims.mock.calls.length >= 3);
+
+    // Deleted: the poll after it finds no endpoint and waits idleCheckIntervalMs again.
+    const lookupsAtDelete = endpointLookups.mock.calls.length;
+    expect(await store.webhooks.delete(endpoint.id)).toBe(true);
+    await waitFor('a poll to look for endpoints after the deletion', () => endpointLookups.mock.calls.length > lookupsAtDelete);
+    // Checks run one at a time, so the one that just looked (and found none) claims nothing, and no later one runs.
+    const claimsAfter = claims.mock.calls.length;
+    const deletedAt = Date.now();
+    await waitFor('30 regular poll intervals to pass', () => Date.now() - deletedAt >= 300);
+    expect(claims.mock.calls.length).toBe(claimsAfter);
+  }, 30_000);
+
+  it('without endpoints the idle poll still moves the cursor past new events, so the outbox retention is not held back', async () => {
+    const { store, dispatcher } = await dispatcherOnFreshStore('plaza-webhook-idle-cursor-', { pollIntervalMs: 10, idleCheckIntervalMs: 50 });
+    const fanOut = vi.spyOn(store.webhooks, 'fanOut');
+    await dispatcher.start();
+    await store.recordEvents([{ type: 'call.started', payload: { conversationId: 'c_1' } }]);
+    const last = await store.webhooks.lastEventId();
+    await waitFor('an idle poll to move the cursor to the newest event', async () => (await store.webhooks.initCursor()) === last);
+    // Moved by the poll's fan-out (a commit without endpoints leaves the cursor alone), creating no delivery.
+    expect(fanOut).toHaveBeenCalled();
+    expect(await store.webhooks.countPending()).toBe(0);
+  }, 30_000);
 });
+
+/** A dispatcher with test settings on a migrated store in a temp dir, both closed after the file's tests. */
+async function dispatcherOnFreshStore(
+  prefix: string,
+  timing: { pollIntervalMs: number; idleCheckIntervalMs: number },
+): Promise<{ store: SqliteChatStore; dispatcher: WebhookDispatcher }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const store: SqliteChatStore = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
+  await store.migrate();
+  const dispatcher = new WebhookDispatcher({
+    store,
+    metrics: createMetrics(),
+    logger: pino({ level: 'silent' }),
+    retryBaseMs: 5000,
+    maxAttempts: 3,
+    timeoutMs: 5000,
+    concurrency: 8,
+    userAgent: 'Plaza-Webhooks/test',
+    ...timing,
+  });
+  cleanups.push(async () => {
+    await dispatcher.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { store, dispatcher };
+}
