@@ -25,9 +25,10 @@ export interface WebhookDispatcherOptions {
    * How often the outbox and the due deliveries are checked when nothing woke the dispatcher, in ms.
    * A fallback: commits of this process wake it at once (see `WebhookRecords.onOutboxWritten`), and
    * so do finished deliveries and retries falling due; the poll finds rows written by another
-   * process (and, while no endpoint exists, moves the cursor, which commits then leave alone). An
-   * idle check is two indexed reads. While no endpoint exists and no delivery is held, the poll
-   * runs every `idleCheckIntervalMs` instead. @default 1000
+   * process (and, while no endpoint exists, moves the cursor, which commits then leave alone). A
+   * check with nothing to do is three indexed reads (endpoints, newest event, due deliveries). While
+   * no endpoint exists and no delivery is held, the poll runs every `idleCheckIntervalMs` instead
+   * (and skips the due deliveries). @default 1000
    */
   pollIntervalMs?: number;
   /**
@@ -223,7 +224,7 @@ export class WebhookDispatcher {
       // of a fan-out transaction and a claim (most of a write's CPU when writes come one at a time).
       // The cursor stays put until the poll moves it; nothing is lost meanwhile, because the fan-out
       // goes by the cursor and each endpoint's creation time, whenever it runs.
-      // Whether endpoints exist is read again by each full check (every poll interval) and after
+      // Whether endpoints exist is read again by each full check (each poll) and after
       // this process created or deleted one; between them a commit trusts the last answer (one
       // created by another process is seen at the next poll; the fan-out goes by the cursor, so
       // no event is lost).
