@@ -86,25 +86,7 @@ describe('webhook dispatch', () => {
   }, 60_000);
 
   it('a commit wakes the dispatcher: events arrive long before its 5 s poll would have found them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plaza-webhook-wake-'));
-    const store: SqliteChatStore = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
-    await store.migrate();
-    const dispatcher = new WebhookDispatcher({
-      store,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-      retryBaseMs: 5000,
-      maxAttempts: 3,
-      timeoutMs: 5000,
-      concurrency: 8,
-      userAgent: 'Plaza-Webhooks/test',
-      pollIntervalMs: 5000,
-    });
-    cleanups.push(async () => {
-      await dispatcher.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const { store, dispatcher } = await dispatcherOnFreshStore('plaza-webhook-wake-', { pollIntervalMs: 5000 });
     await dispatcher.start();
     const r = await receiver();
     await store.webhooks.create({ url: r.url, events: ['message.created', 'conversation.updated'], description: null, enabled: true });
@@ -129,26 +111,8 @@ describe('webhook dispatch', () => {
   }, 30_000);
 
   it('without endpoints a commit neither fans out nor moves the cursor; an endpoint created later gets the events written after it, none before', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plaza-webhook-none-'));
-    const store: SqliteChatStore = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
-    await store.migrate();
-    const dispatcher = new WebhookDispatcher({
-      store,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-      retryBaseMs: 5000,
-      maxAttempts: 3,
-      timeoutMs: 5000,
-      concurrency: 8,
-      userAgent: 'Plaza-Webhooks/test',
-      // Only the start's check runs in full: every later one is a commit's.
-      pollIntervalMs: 60_000,
-    });
-    cleanups.push(async () => {
-      await dispatcher.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    // Only the start's check runs in full: every later one is a commit's.
+    const { store, dispatcher } = await dispatcherOnFreshStore('plaza-webhook-none-', { pollIntervalMs: 60_000 });
     // Spies that call through: they only count what the dispatcher asks of the real store.
     const fanOut = vi.spyOn(store.webhooks, 'fanOut');
     const endpointLookups = vi.spyOn(store.webhooks, 'list');
@@ -227,7 +191,7 @@ describe('webhook dispatch', () => {
 /** A dispatcher with test settings on a migrated store in a temp dir, both closed after the file's tests. */
 async function dispatcherOnFreshStore(
   prefix: string,
-  timing: { pollIntervalMs: number; idleCheckIntervalMs: number },
+  timing: { pollIntervalMs: number; idleCheckIntervalMs?: number },
 ): Promise<{ store: SqliteChatStore; dispatcher: WebhookDispatcher }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const store: SqliteChatStore = createSqliteChatStore({ filename: join(dir, 'plaza.db') });
