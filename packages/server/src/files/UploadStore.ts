@@ -51,8 +51,9 @@ interface UploadRecord {
  * - feeds a SHA-256 while streaming, computed on a worker thread ({@link HashWorker}) beside the
  *   request handling; the hash is kept per upload and rebuilt from the stored prefix when it does
  *   not match the write's offset (after a restart, a failed write or a lost worker);
- * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each), and
- *   fsyncs only the write that completes the upload (before its answer), once.
+ * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each); only the
+ *   write that completes the upload syncs them, once, and `FileService.finish` waits for that sync
+ *   ({@link UploadStore.whenSynced}) before it records the file and answers.
  *
  * Upload records (`.json`, for resuming after a restart) are written once at creation and then
  * kept in memory, so continuing an upload reads no record from disk; the offset is always the
@@ -93,7 +94,11 @@ export class UploadStore extends FileStore {
     };
   }
 
-  /** Creates the empty data file and the upload's record (the directory exists: see `FileService.start`). */
+  /**
+   * Registers a new upload: its record in memory, and on disk its empty data file and `.json`
+   * record — except for a creation with upload, whose write creates the data file and which writes
+   * its record only if it ends incomplete (the directory exists: see `FileService.start`).
+   */
   override async create(file: Upload): Promise<Upload> {
     const path = this.pathOf(file.id);
     const record: UploadRecord = { size: file.size, metadata: file.metadata, creation_date: file.creation_date };
