@@ -219,9 +219,10 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
         }
         if (upload.size === undefined) throw invalid('Upload-Length', 'Upload-Length is required (deferred lengths are not supported)');
         if (upload.size === 0) throw invalid('Upload-Length', 'empty files are not accepted');
-        const conversation = await store.getConversation(conversationId);
-        if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
-        const membership = await store.getMembership(conversationId, principal.userId);
+        // One read for both (the conversation with the caller's membership, if any).
+        const found = await store.getConversationForMember(conversationId, principal.userId);
+        if (!found) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${conversationId}`);
+        const { conversation, membership } = found;
         if (!membership) throw new PlazaError(ErrorCode.NOT_A_MEMBER, `you are not a member of conversation ${conversationId}`);
         const role = principal.grants.admin ? 'owner' : membership.role;
         if (conversation.kind === 'channel' && role !== 'owner' && role !== 'moderator') {

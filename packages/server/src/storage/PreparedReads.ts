@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Attachment, Conversation, HistoryPage, MemberRole } from '@plaza/protocol';
 import type { Membership } from './ChatStore.js';
+import type { StoredFile } from './FileRecords.js';
+import { toStoredFile } from './fileQueries.js';
 import type { ConnectionLock } from './MessageAppender.js';
 import { groupReactions, toAttachment, toConversation, toMessage } from './rows.js';
 import type { ConversationRow, FileRow, MessageRow, ReactionRow } from './rows.js';
@@ -48,6 +50,10 @@ function prepare(sqlite: Database.Database) {
       'select m.conversation_id from members m inner join conversations c on c.id = m.conversation_id where m.user_id = ? and c.member_count < ?',
     ),
     user: sqlite.prepare<[string], StoredUserRow>('select name, metadata from users where id = ?'),
+    sessionsRevokedAt: sqlite.prepare<[string], { sessions_revoked_at: string | null }>('select sessions_revoked_at from users where id = ?'),
+    // Kept exact by triggers on `files` (migration 0008): one row, however many files the user has.
+    storedBytes: sqlite.prepare<[string], { bytes: number }>('select bytes from file_usage where uploader_id = ?'),
+    file: sqlite.prepare<[string], FileRow>('select * from files where id = ?'),
     latest: sqlite.prepare<[string, number], MessageRow>('select * from messages where conversation_id = ? order by seq desc limit ?'),
     before: sqlite.prepare<[string, number, number], MessageRow>(
       'select * from messages where conversation_id = ? and seq < ? order by seq desc limit ?',
@@ -82,8 +88,9 @@ function toMembership(row: MembershipRow): Membership {
 }
 
 /**
- * The reads on every request's path (conversation, membership, a user's conversations), as
- * better-sqlite3 statements prepared once instead of a Kysely query compiled and prepared per call.
+ * The reads on every request's path (conversation, membership, a user's conversations, session
+ * revocation, quota use, a file), as better-sqlite3 statements prepared once instead of a Kysely
+ * query compiled and prepared per call.
  * The SQL is plain and portable; a PostgreSQL store would use named prepared statements.
  *
  * A read runs at once when no transaction is open on the connection (better-sqlite3 is synchronous,
@@ -195,6 +202,24 @@ export class PreparedReads {
       list.push(toAttachment(row));
     }
     return { messages: page.map((r) => toMessage(r, reactions.get(r.id), attachments.get(r.id))), hasMore };
+  }
+
+  /** When `userId`'s sessions were last revoked (ISO 8601), or `null` (never, or an unknown user). */
+  sessionsRevokedAt(userId: string): Promise<string | null> {
+    return this.#read(() => this.#statements.sessionsRevokedAt.get(userId)?.sessions_revoked_at ?? null);
+  }
+
+  /** Total size of the files `userId` uploaded that are still stored, in bytes (0 when none). */
+  storedBytesOf(userId: string): Promise<number> {
+    return this.#read(() => Number(this.#statements.storedBytes.get(userId)?.bytes ?? 0));
+  }
+
+  /** A file by id, or `null`. */
+  file(fileId: string): Promise<StoredFile | null> {
+    return this.#read(() => {
+      const row = this.#statements.file.get(fileId);
+      return row ? toStoredFile(row) : null;
+    });
   }
 
   /** The stored name and metadata of a user, or `undefined`. */

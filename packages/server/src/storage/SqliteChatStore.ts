@@ -117,6 +117,8 @@ export class SqliteChatStore implements ChatStore {
   /** Raised after commits that wrote outbox rows (wakes the webhook dispatcher). */
   readonly #outboxSignal = new OutboxSignal();
   #reads: PreparedReads | undefined;
+  /** The upload path's file insert as prepared statements (made at its first use, once migrated). */
+  #fileWrites: files.FileWrites | undefined;
   /** Syncs the write-ahead log after commits made without their own sync (`null`: commits sync themselves). */
   readonly #walSync: WalSync | null;
   #closed = false;
@@ -218,6 +220,26 @@ export class SqliteChatStore implements ChatStore {
       }
     });
     await this.#walSync.sync();
+    return result;
+  }
+
+  /**
+   * As {@link #tx} for a synchronous write made of prepared better-sqlite3 statements (`write`
+   * opens and commits its own transaction): run while holding the connection, committed without
+   * a sync of its own, then durable once the log is synced off the event loop.
+   */
+  async #preparedTx<T>(write: (now: string) => T): Promise<T> {
+    const db = await this.#open();
+    const result = await db.connection().execute(async () => {
+      if (!this.#walSync) return write(nowIso());
+      this.#sqlite.pragma('synchronous = NORMAL');
+      try {
+        return write(nowIso());
+      } finally {
+        this.#sqlite.pragma('synchronous = FULL');
+      }
+    });
+    await this.#walSync?.sync();
     return result;
   }
 
@@ -392,16 +414,21 @@ export class SqliteChatStore implements ChatStore {
     return this.#tx((trx, now) => messages.deleteMessage(trx, conversationId, messageId, now));
   }
 
-  insertFile(file: NewFileRecord): Promise<StoredFile> {
-    return this.#tx((trx, now) => files.insertFile(trx, file, now));
+  async insertFile(file: NewFileRecord): Promise<StoredFile> {
+    await this.#open();
+    const writes = (this.#fileWrites ??= files.prepareFileWrites(this.#sqlite));
+    const { file: stored, created } = await this.#preparedTx((now) => writes.insertFile(file, now));
+    // Written outside Kysely, so its dialect saw no outbox insert: wake the dispatcher here.
+    if (created) this.#outboxSignal.notify();
+    return stored;
   }
 
   async getFile(fileId: string): Promise<StoredFile | null> {
-    return files.getFile(await this.#open(), fileId);
+    return (await this.#prepared()).file(fileId);
   }
 
   async storedBytesOf(userId: string): Promise<number> {
-    return files.storedBytesOf(await this.#open(), userId);
+    return (await this.#prepared()).storedBytesOf(userId);
   }
 
   deleteUnattachedFiles(createdBefore: string, limit: number): Promise<StoredFile[]> {
@@ -466,7 +493,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async sessionsRevokedAt(userId: string): Promise<string | null> {
-    return userData.sessionsRevokedAt(await this.#open(), userId);
+    return (await this.#prepared()).sessionsRevokedAt(userId);
   }
 
   exportUserData(userId: string, caps: { items: number; files: number }): Promise<UserExportData | null> {

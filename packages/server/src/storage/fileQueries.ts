@@ -1,5 +1,6 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { Attachment } from '@plaza/protocol';
+import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { PlazaError } from '../errors.js';
 import { chunks } from './conversationQueries.js';
@@ -16,21 +17,52 @@ export function toStoredFile(row: FileRow): StoredFile {
   return { ...toFileInfo(row), storageKey: row.storage_key, thumbnailMime: row.thumbnail_mime };
 }
 
-/** A file row by id, or `null`. */
-export async function getFile(db: Db, fileId: string): Promise<StoredFile | null> {
-  const row = await db.selectFrom('files').selectAll().where('id', '=', fileId).executeTakeFirst();
-  return row ? toStoredFile(row) : null;
+/** A recorded file and whether this call inserted it (`false`: the id was recorded already). */
+export interface InsertedFile {
+  file: StoredFile;
+  created: boolean;
 }
 
-/** Inserts a file row and its `file.uploaded` outbox event (inside `trx`); idempotent on the id. */
-export async function insertFile(trx: Db, file: NewFileRecord, now: string): Promise<StoredFile> {
-  const existing = await getFile(trx, file.id);
-  if (existing) return existing;
-  const conversation = await trx.selectFrom('conversations').select('id').where('id', '=', file.conversationId).executeTakeFirst();
-  if (!conversation) throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${file.conversationId}`);
-  const row = await trx
-    .insertInto('files')
-    .values({
+/** The statements of {@link prepareFileWrites}. */
+function prepareFileStatements(sqlite: Database.Database) {
+  return {
+    // One statement checks the conversation, skips a recorded id and returns the new row: the
+    // `where` keeps the insert from failing on the foreign key, `do nothing` keeps it idempotent.
+    insert: sqlite.prepare<[FileRow], FileRow>(
+      'insert into files (id, conversation_id, uploader_id, name, size, mime_type, sha256, width, height, has_thumbnail, thumbnail_mime, storage_key, created_at)' +
+        ' select @id, @conversation_id, @uploader_id, @name, @size, @mime_type, @sha256, @width, @height, @has_thumbnail, @thumbnail_mime, @storage_key, @created_at' +
+        ' where exists (select 1 from conversations where id = @conversation_id)' +
+        ' on conflict (id) do nothing returning *',
+    ),
+    byId: sqlite.prepare<[string], FileRow>('select * from files where id = ?'),
+    outbox: sqlite.prepare<[string, string, string]>('insert into outbox (type, payload, created_at, delivered_at, message_id) values (?, ?, ?, null, null)'),
+  };
+}
+
+/** What {@link prepareFileWrites} returns. */
+export interface FileWrites {
+  /**
+   * Inserts a file row and its `file.uploaded` outbox event in one transaction (synchronous; the
+   * caller holds the connection and sees to durability). Idempotent on the id: a recorded id
+   * returns its row with `created: false` and writes nothing.
+   *
+   * @throws PlazaError `CONVERSATION_NOT_FOUND` when the file's conversation does not exist
+   */
+  insertFile(file: NewFileRecord, now: string): InsertedFile;
+}
+
+/**
+ * The upload path's write as better-sqlite3 statements prepared once: two statements per new file
+ * (the row, the outbox event) instead of four Kysely queries compiled on every call. The SQL is
+ * plain and portable (PostgreSQL has `insert ... on conflict do nothing returning` too). Create it
+ * only once the schema exists.
+ *
+ * @param sqlite - the open, migrated database
+ */
+export function prepareFileWrites(sqlite: Database.Database): FileWrites {
+  const st = prepareFileStatements(sqlite);
+  const insert = sqlite.transaction((file: NewFileRecord, now: string): InsertedFile => {
+    const row = st.insert.get({
       id: file.id,
       conversation_id: file.conversationId,
       uploader_id: file.uploaderId,
@@ -44,22 +76,17 @@ export async function insertFile(trx: Db, file: NewFileRecord, now: string): Pro
       thumbnail_mime: file.thumbnailMime,
       storage_key: file.storageKey,
       created_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const stored = toStoredFile(row);
-  await writeOutbox(trx, OutboxEventType.fileUploaded, { conversationId: file.conversationId, file: toFileInfo(row) }, now);
-  return stored;
-}
-
-/** Total bytes of the files `userId` has stored. */
-export async function storedBytesOf(db: Db, userId: string): Promise<number> {
-  const row = await db
-    .selectFrom('files')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('total'))
-    .where('uploader_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return Number(row.total);
+    });
+    if (!row) {
+      // Nothing inserted: the id is recorded already, or the conversation is gone.
+      const existing = st.byId.get(file.id);
+      if (existing) return { file: toStoredFile(existing), created: false };
+      throw new PlazaError(ErrorCode.CONVERSATION_NOT_FOUND, `no conversation ${file.conversationId}`);
+    }
+    st.outbox.run(OutboxEventType.fileUploaded, JSON.stringify({ conversationId: file.conversationId, file: toFileInfo(row) }), now);
+    return { file: toStoredFile(row), created: true };
+  });
+  return { insertFile: (file, now) => insert(file, now) };
 }
 
 /** Attachments of each message id, in the sender's order (one query per 500 messages). */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { deskMigration } from './deskMigration.js';
 import { webhookSecretRotation } from './webhookMigration.js';
@@ -262,6 +263,59 @@ const integration = (dialect: ChatDialect): Migration => ({
 });
 
 /**
+ * Per-user storage use (issue 4): `file_usage` holds each uploader's count and total size of file
+ * rows, kept exact by triggers on `files`, so a quota check reads one row instead of summing all of
+ * the user's files on every upload. Triggers see every path that adds or removes file rows
+ * (recording an upload, releasing a message's attachments, the sweeps, an erasure, and the cascade
+ * of a conversation's deletion: SQLite and PostgreSQL both fire them for foreign-key actions). A
+ * user's row goes with their last file, so an erasure leaves nothing behind. Existing rows are
+ * counted once here.
+ */
+const fileUsage = (dialect: ChatDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('file_usage')
+      .addColumn('uploader_id', 'text', (c) => c.primaryKey())
+      .addColumn('files', 'bigint', (c) => c.notNull())
+      .addColumn('bytes', 'bigint', (c) => c.notNull())
+      .execute();
+    // Triggers have no portable syntax: the same statements, in each dialect's wrapping.
+    const add = (row: string) =>
+      `insert into file_usage (uploader_id, files, bytes) values (${row}.uploader_id, 1, ${row}.size)` +
+      ' on conflict (uploader_id) do update set files = file_usage.files + 1, bytes = file_usage.bytes + excluded.bytes;';
+    const remove = (row: string) =>
+      `update file_usage set files = files - 1, bytes = bytes - ${row}.size where uploader_id = ${row}.uploader_id;` +
+      ` delete from file_usage where uploader_id = ${row}.uploader_id and files <= 0;`;
+    if (dialect === 'sqlite') {
+      await sql.raw(`create trigger files_usage_insert after insert on files begin ${add('new')} end`).execute(db);
+      await sql.raw(`create trigger files_usage_delete after delete on files begin ${remove('old')} end`).execute(db);
+      await sql.raw(`create trigger files_usage_update after update of uploader_id, size on files begin ${remove('old')} ${add('new')} end`).execute(db);
+    } else {
+      await sql
+        .raw(
+          'create function files_usage() returns trigger language plpgsql as $$ begin' +
+            ` if tg_op in ('UPDATE', 'DELETE') then ${remove('old')} end if;` +
+            ` if tg_op in ('INSERT', 'UPDATE') then ${add('new')} end if;` +
+            ' return null; end $$',
+        )
+        .execute(db);
+      await sql.raw('create trigger files_usage after insert or delete or update of uploader_id, size on files for each row execute function files_usage()').execute(db);
+    }
+    await sql`insert into file_usage (uploader_id, files, bytes) select uploader_id, count(*), sum(size) from files group by uploader_id`.execute(db);
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    if (dialect === 'sqlite') {
+      for (const name of ['files_usage_insert', 'files_usage_delete', 'files_usage_update']) await sql.raw(`drop trigger if exists ${name}`).execute(db);
+    } else {
+      await sql`drop trigger if exists files_usage on files`.execute(db);
+      await sql`drop function if exists files_usage()`.execute(db);
+    }
+    await db.schema.dropTable('file_usage').ifExists().execute();
+  },
+});
+
+/**
  * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
  * migration provider.
  *
@@ -276,6 +330,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
     '0005_integration': integration(dialect),
     '0006_webhooks': webhookSecretRotation,
     '0007_desk': deskMigration(dialect),
+    '0008_file_usage': fileUsage(dialect),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

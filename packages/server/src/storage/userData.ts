@@ -46,12 +46,6 @@ export async function revokeSessions(trx: Db, userId: string, now: string): Prom
   return now;
 }
 
-/** When `userId`'s sessions were last revoked (ISO 8601), or `null`. */
-export async function sessionsRevokedAt(db: Db, userId: string): Promise<string | null> {
-  const row = await db.selectFrom('users').select('sessions_revoked_at').where('id', '=', userId).executeTakeFirst();
-  return row?.sessions_revoked_at ?? null;
-}
-
 /** A capped list: its entries and whether the cap cut it. */
 export interface CappedList<T> {
   data: T[];
