@@ -1,5 +1,4 @@
 import { open, readdir, stat, unlink, writeFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import type http from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,8 +6,8 @@ import { ErrorCode } from '@plaza/protocol';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Upload } from '@tus/server';
 import { DirectBody } from './DirectBody.js';
-import { HashWorker } from './HashWorker.js';
-import type { RemoteHash } from './HashWorker.js';
+import { UploadWorker } from './UploadWorker.js';
+import type { UploadSession } from './UploadWorker.js';
 import { refusal } from './httpErrors.js';
 import { SNIFF_BYTES } from './sniff.js';
 
@@ -48,12 +47,13 @@ interface UploadRecord {
  *   refused type never reaches the disk (when a request ends before that many bytes arrived, they
  *   are written and the decision is made when the rest arrives, on the stored prefix plus the new
  *   bytes);
- * - feeds a SHA-256 while streaming, computed on a worker thread ({@link HashWorker}) beside the
- *   request handling; the hash is kept per upload and rebuilt from the stored prefix when it does
- *   not match the write's offset (after a restart, a failed write or a lost worker);
- * - writes the bytes with one file handle in batches of about 1 MiB (one `writev` each); only the
- *   write that completes the upload syncs them, once, and `FileService.finish` waits for that sync
- *   ({@link UploadStore.whenSynced}) before it records the file and answers.
+ * - hands the bytes over in batches of about 1 MiB to a worker thread ({@link UploadWorker}) that
+ *   writes them to the upload's data file and feeds them to a SHA-256 beside the request
+ *   handling; the hash is kept per upload and rebuilt from the stored prefix when it does not
+ *   match the write's offset (after a restart, a failed write or a lost worker);
+ * - answers a write only once its bytes are written; only the write that completes the upload
+ *   syncs them, once, and `FileService.finish` waits for that sync ({@link UploadStore.whenSynced})
+ *   before it records the file and answers.
  *
  * Upload records (`.json`, for resuming after a restart) are written once at creation and then
  * kept in memory, so continuing an upload reads no record from disk; the offset is always the
@@ -61,8 +61,8 @@ interface UploadRecord {
  */
 export class UploadStore extends FileStore {
   readonly #options: UploadStoreOptions;
-  readonly #hashes = new Map<string, RemoteHash>();
-  readonly #hashWorker = new HashWorker();
+  readonly #hashes = new Map<string, UploadSession>();
+  readonly #worker = new UploadWorker();
   readonly #sizes = new Map<string, number>();
   readonly #finished = new Map<string, number>();
   readonly #records = new Map<string, UploadRecord>();
@@ -132,7 +132,8 @@ export class UploadStore extends FileStore {
     const hash = state;
     // The write of a creation with upload creates the data file (see `create`).
     const flags = offset === 0 && this.#unrecorded.has(uploadId) ? 'w' : 'r+';
-    const sink = await BatchedFileWriter.open(this.pathOf(uploadId), offset, flags, (batch) => hash.update(batch));
+    hash.openFile(this.pathOf(uploadId), flags, offset);
+    const sink = new Batcher(hash);
     const pass = (chunk: Buffer) => sink.add(chunk);
     // Bytes before `sniffTarget` wait here until `inspect` accepted the head.
     let held: Buffer[] = [];
@@ -171,38 +172,37 @@ export class UploadStore extends FileStore {
           }
         }
         if (sink.full) {
-          await sink.flush();
-          // The hashing thread must keep up: wait (reading nothing more) while too much is queued for it.
-          await this.#hashWorker.capacity();
+          sink.flush();
+          // The worker must keep up: wait (reading nothing more) while too much is queued for it.
+          await this.#worker.capacity();
         }
       }
       // The request ended before the head was complete: store what came, decide with the rest.
       for (const h of held) pass(h);
-      await sink.flush();
+      sink.flush();
+      await hash.drain();
     } catch (error) {
-      // A failed write keeps no hash: the next one rebuilds it from what was stored.
-      hash.dispose();
       if (refused !== undefined && received > limit) {
         // Too long a body: keep what fits (the client may resume), refuse the rest.
-        await sink.flush().catch(() => undefined);
-        await sink.close().catch(() => undefined);
+        sink.flush();
+        await this.#abandon(hash);
         await this.#persistRecord(uploadId);
         throw refused;
       }
       if (refused !== undefined) {
-        await sink.close().catch(() => undefined);
+        await this.#abandon(hash);
         await this.remove(uploadId).catch(() => undefined);
         throw refused;
       }
       if (direct?.creation && direct.broken) {
         // The client went away before it learned where the upload lives: nobody can resume it.
-        await sink.close().catch(() => undefined);
+        await this.#abandon(hash);
         await this.remove(uploadId).catch(() => undefined);
         throw ERRORS.ABORTED;
       }
       // Keep what was accepted before the failure, so that the client resumes after it.
-      await sink.flush().catch(() => undefined);
-      await sink.close().catch(() => undefined);
+      sink.flush();
+      await this.#abandon(hash);
       await this.#persistRecord(uploadId).catch(() => undefined);
       throw ERRORS.FILE_WRITE_ERROR;
     }
@@ -211,11 +211,12 @@ export class UploadStore extends FileStore {
       // The write that completes the upload starts making it durable (once per upload), and the
       // completion (`FileService.finish`) waits for that before it records the file, so the answer
       // still comes after it; what the completion does first (digest, move) runs meanwhile.
-      const durable = sink.datasync().finally(() => sink.close());
+      const durable = hash.syncFile();
       durable.catch(() => undefined);
       this.#synced.set(uploadId, durable);
     } else {
-      await sink.close();
+      // Everything was written (drained above); closing needs no wait.
+      hash.closeFile().catch(() => undefined);
     }
     if (state.bytes === written && !state.broken) this.#hashes.set(uploadId, state);
     else state.dispose();
@@ -315,11 +316,11 @@ export class UploadStore extends FileStore {
     return state.digest();
   }
 
-  /** Stops the hashing thread (uploads in progress then finish on rebuilt hashes, if ever). */
+  /** Stops the upload worker thread (uploads in progress then finish on rebuilt hashes, if ever). */
   async close(): Promise<void> {
     for (const state of this.#hashes.values()) state.dispose();
     this.#hashes.clear();
-    await this.#hashWorker.close();
+    await this.#worker.close();
   }
 
   /** The first `length` bytes of an upload (fewer when it is shorter). */
@@ -364,9 +365,19 @@ export class UploadStore extends FileStore {
     }
   }
 
-  /** A hash of the upload's first `bytes` stored bytes (read and hashed on the hashing thread). */
-  async #rebuild(uploadId: string, bytes: number): Promise<RemoteHash> {
-    const hash = this.#hashWorker.session();
+  /**
+   * Ends a failed write's session: waits until what was handed over is written (or failed) and
+   * the file is closed — the thread may not even have opened (created) it yet — and drops the
+   * hash (the next write rebuilds it from what was stored).
+   */
+  async #abandon(session: UploadSession): Promise<void> {
+    await session.closeFile().catch(() => undefined);
+    session.dispose();
+  }
+
+  /** A hash of the upload's first `bytes` stored bytes (read and hashed on the worker thread). */
+  async #rebuild(uploadId: string, bytes: number): Promise<UploadSession> {
+    const hash = this.#worker.session();
     if (bytes === 0) return hash;
     try {
       await hash.load(this.pathOf(uploadId), bytes);
@@ -397,41 +408,32 @@ export class UploadStore extends FileStore {
 /** How many finished uploads {@link UploadStore.getUpload} still answers as complete. */
 const FINISHED_REMEMBERED = 10_000;
 
-/** Bytes gathered before one positional `writev` (fewer, larger writes than a 16 KiB write stream). */
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Bytes gathered before they are handed to the worker thread (one message each). */
+const BATCH_BYTES = 1024 * 1024;
 
-/** Buffers gathered before a `writev`, at most (stays far below any IOV_MAX). */
-const WRITE_BATCH_BUFFERS = 512;
+/** Chunks gathered before they are handed over, at most. */
+const BATCH_BUFFERS = 512;
 
 /**
- * Writes chunks to a file at a position with one file handle, gathering them into batches of
- * about {@link WRITE_BATCH_BYTES} written with a single `writev` each (each batch is then handed
- * to `onBatch`, the hash, which may take the chunks' memory). No fsync: the bytes are made durable once, by the
- * write that completes the upload.
+ * Gathers a write's chunks into batches of about {@link BATCH_BYTES} and hands each to the
+ * upload's {@link UploadSession} (written to its file, then hashed, on the worker thread; the
+ * chunks' memory goes with them). Counts the bytes handed over.
  */
-class BatchedFileWriter {
+class Batcher {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  #written = 0;
+  #handed = 0;
 
-  private constructor(
-    private readonly handle: FileHandle,
-    private position: number,
-    private readonly onBatch: (batch: readonly Buffer[]) => void,
-  ) {}
+  constructor(private readonly session: UploadSession) {}
 
-  static async open(path: string, position: number, flags: 'r+' | 'w', onBatch: (batch: readonly Buffer[]) => void): Promise<BatchedFileWriter> {
-    return new BatchedFileWriter(await open(path, flags), position, onBatch);
-  }
-
-  /** Bytes written so far. */
+  /** Bytes handed over so far (written once the session's `drain` resolved). */
   get written(): number {
-    return this.#written;
+    return this.#handed;
   }
 
-  /** Whether a batch is ready to be written. */
+  /** Whether a batch is ready to be handed over. */
   get full(): boolean {
-    return this.#pendingBytes >= WRITE_BATCH_BYTES || this.#pending.length >= WRITE_BATCH_BUFFERS;
+    return this.#pendingBytes >= BATCH_BYTES || this.#pending.length >= BATCH_BUFFERS;
   }
 
   add(chunk: Buffer): void {
@@ -440,32 +442,13 @@ class BatchedFileWriter {
     this.#pendingBytes += chunk.length;
   }
 
-  async flush(): Promise<void> {
-    let buffers = this.#pending;
-    let remaining = this.#pendingBytes;
+  /** Hands the gathered chunks over (nothing reads them here afterwards). */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#handed += this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
-    const batch = buffers;
-    while (remaining > 0) {
-      const { bytesWritten } = await this.handle.writev(buffers, this.position);
-      this.position += bytesWritten;
-      this.#written += bytesWritten;
-      remaining -= bytesWritten;
-      if (remaining > 0) {
-        const all = Buffer.concat(buffers);
-        buffers = [all.subarray(all.length - remaining)];
-      }
-    }
-    // Written: the chunks go to the hash (which may take their memory; nothing reads them after).
-    if (batch.length > 0) this.onBatch(batch);
-  }
-
-  /** Syncs the file's data (and the size needed to read it back). */
-  datasync(): Promise<void> {
-    return this.handle.datasync();
-  }
-
-  close(): Promise<void> {
-    return this.handle.close();
+    this.session.update(batch);
   }
 }

@@ -1,0 +1,160 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UploadWorker } from './UploadWorker.js';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('UploadWorker', () => {
+  const workers: UploadWorker[] = [];
+  const dirs: string[] = [];
+  const start = () => {
+    const worker = new UploadWorker();
+    workers.push(worker);
+    return worker;
+  };
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hashes the chunks of each session in order, sessions side by side, and goes on after a digest', async () => {
+    const pool = start();
+    const a = randomBytes(3 * 1024 * 1024 + 17);
+    const b = randomBytes(100_000);
+    const one = pool.session();
+    const two = pool.session();
+    for (let at = 0; at < a.length; at += 700_001) {
+      one.update([a.subarray(at, Math.min(a.length, at + 300_000)), a.subarray(Math.min(a.length, at + 300_000), Math.min(a.length, at + 700_001))]);
+      two.update([b.subarray(0, 10)]);
+      if (at === 0) expect(await one.digest()).toBe(sha256(a.subarray(0, 700_001)));
+    }
+    expect(one.bytes).toBe(a.length);
+    expect(await one.digest()).toBe(sha256(a));
+    expect(await two.digest()).toBe(sha256(Buffer.concat(Array.from({ length: 5 }, () => b.subarray(0, 10)))));
+    // Slices of a larger block are copied: the caller's buffer is untouched.
+    expect(a.length).toBe(3 * 1024 * 1024 + 17);
+  });
+
+  it('takes the memory of chunks that own all of it, without a copy', async () => {
+    const pool = start();
+    const owned = Buffer.allocUnsafeSlow(100_000);
+    owned.set(randomBytes(100_000));
+    const expected = sha256(owned);
+    const session = pool.session();
+    session.update([owned]);
+    expect(owned.length).toBe(0); // transferred to the thread
+    expect(await session.digest()).toBe(expected);
+  });
+
+  it('starts a session from the first bytes of a file', async () => {
+    const pool = start();
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-hash-'));
+    dirs.push(dir);
+    const bytes = randomBytes(2_500_000);
+    writeFileSync(join(dir, 'upload'), bytes);
+    const session = pool.session();
+    await session.load(join(dir, 'upload'), 2_000_000);
+    expect(await session.digest()).toBe(sha256(bytes.subarray(0, 2_000_000)));
+    session.update([bytes.subarray(2_000_000)]);
+    expect(await session.digest()).toBe(sha256(bytes));
+    await expect(pool.session().load(join(dir, 'upload'), 3_000_000)).rejects.toThrow(/holds 2500000 bytes/);
+    await expect(pool.session().load(join(dir, 'missing'), 10)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('breaks the sessions of a stopped thread', async () => {
+    const pool = start();
+    const session = pool.session();
+    session.update([Buffer.from('abc')]);
+    await pool.close();
+    expect(session.broken).toBe(true);
+    await expect(session.digest()).rejects.toThrow(/gone/);
+    // Another pool still hashes (each runs its own thread).
+    const again = new UploadWorker();
+    workers.push(again);
+    const fresh = again.session();
+    fresh.update([Buffer.from('abc')]);
+    expect(await fresh.digest()).toBe(sha256(Buffer.from('abc')));
+  });
+});
+
+describe('UploadSession files', () => {
+  const workers: UploadWorker[] = [];
+  const dirs: string[] = [];
+  const setup = () => {
+    const worker = new UploadWorker();
+    workers.push(worker);
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-upload-worker-'));
+    dirs.push(dir);
+    return { worker, dir };
+  };
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the chunks handed over to the open file, in order, before it hashes them', async () => {
+    const { worker, dir } = setup();
+    const path = join(dir, 'upload');
+    const bytes = randomBytes(3 * 1024 * 1024 + 5);
+    const session = worker.session();
+    session.openFile(path, 'w', 0);
+    for (let at = 0; at < bytes.length; at += 65_536) session.update([Buffer.from(bytes.subarray(at, at + 65_536))]);
+    await session.drain();
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect(await session.digest()).toBe(sha256(bytes));
+    await session.closeFile();
+  });
+
+  it('continues a file at a position, and syncs and closes it', async () => {
+    const { worker, dir } = setup();
+    const path = join(dir, 'upload');
+    const head = randomBytes(1000);
+    const tail = randomBytes(200_000);
+    writeFileSync(path, head);
+    const session = worker.session();
+    await session.load(path, head.length);
+    session.openFile(path, 'r+', head.length);
+    session.update([Buffer.from(tail)]);
+    await session.syncFile();
+    expect(readFileSync(path).equals(Buffer.concat([head, tail]))).toBe(true);
+    expect(await session.digest()).toBe(sha256(Buffer.concat([head, tail])));
+    // The file is closed: a second sync has nothing to sync.
+    await expect(session.syncFile()).rejects.toThrow(/no file is open/);
+  });
+
+  it('reports an error opening or writing the file in drain, and hashes on', async () => {
+    const { worker, dir } = setup();
+    const session = worker.session();
+    session.openFile(join(dir, 'missing', 'upload'), 'w', 0);
+    session.update([Buffer.from('abc')]);
+    await expect(session.drain()).rejects.toThrow(/ENOENT/);
+    await expect(session.syncFile()).rejects.toThrow(/ENOENT/);
+    expect(await session.digest()).toBe(sha256(Buffer.from('abc')));
+  });
+
+  it('creates the file only when the thread reaches the open: closing waits for it', async () => {
+    const { worker, dir } = setup();
+    const path = join(dir, 'upload');
+    const session = worker.session();
+    session.openFile(path, 'w', 0);
+    await session.closeFile();
+    expect(existsSync(path)).toBe(true);
+    rmSync(path);
+    session.dispose();
+    // A dropped session has no file to sync.
+    await expect(session.syncFile()).rejects.toThrow(/no such session/);
+  });
+
+  it('fails the writes of a session whose thread stopped', async () => {
+    const { worker, dir } = setup();
+    const session = worker.session();
+    session.openFile(join(dir, 'upload'), 'w', 0);
+    await worker.close();
+    session.update([Buffer.from('abc')]);
+    await expect(session.drain()).rejects.toThrow(/gone/);
+    expect(session.broken).toBe(true);
+  });
+});
