@@ -52,8 +52,8 @@ interface UploadRecord {
  *   handling; the hash is kept per upload and rebuilt from the stored prefix when it does not
  *   match the write's offset (after a restart, a failed write or a lost worker);
  * - answers a write only once its bytes are written; only the write that completes the upload
- *   syncs them, once, and `FileService.finish` waits for that sync ({@link UploadStore.whenSynced})
- *   before it records the file and answers.
+ *   syncs them, once, before it answers (so `FileService.finish` records a file whose bytes are
+ *   on disk).
  *
  * Upload records (`.json`, for resuming after a restart) are written once at creation and then
  * kept in memory, so continuing an upload reads no record from disk; the offset is always the
@@ -66,8 +66,8 @@ export class UploadStore extends FileStore {
   readonly #sizes = new Map<string, number>();
   readonly #finished = new Map<string, number>();
   readonly #records = new Map<string, UploadRecord>();
-  /** Data syncs started by the writes that completed uploads (see {@link UploadStore.whenSynced}). */
-  readonly #synced = new Map<string, Promise<void>>();
+  /** Uploads whose completing write synced their bytes (see {@link UploadStore.isSynced}). */
+  readonly #synced = new Set<string>();
   readonly #bodies = new Map<string, DirectBody>();
   /** Uploads whose record is in memory only (see {@link UploadStore.create}). */
   readonly #unrecorded = new Set<string>();
@@ -174,13 +174,20 @@ export class UploadStore extends FileStore {
         if (sink.full) {
           sink.flush();
           // The worker must keep up: wait (reading nothing more) while too much is queued for it.
-          await this.#worker.capacity();
+          await hash.capacity();
         }
       }
       // The request ended before the head was complete: store what came, decide with the rest.
       for (const h of held) pass(h);
       sink.flush();
-      await hash.drain();
+      if (size !== undefined && offset + sink.written === size) {
+        // The write that completes the upload makes its bytes durable (once per upload) before it
+        // answers, and learns their digest with the same message.
+        await hash.syncFile();
+        this.#synced.add(uploadId);
+      } else {
+        await hash.drain();
+      }
     } catch (error) {
       if (refused !== undefined && received > limit) {
         // Too long a body: keep what fits (the client may resume), refuse the rest.
@@ -207,17 +214,8 @@ export class UploadStore extends FileStore {
       throw ERRORS.FILE_WRITE_ERROR;
     }
     const written = offset + sink.written;
-    if (size !== undefined && written === size) {
-      // The write that completes the upload starts making it durable (once per upload), and the
-      // completion (`FileService.finish`) waits for that before it records the file, so the answer
-      // still comes after it; what the completion does first (digest, move) runs meanwhile.
-      const durable = hash.syncFile();
-      durable.catch(() => undefined);
-      this.#synced.set(uploadId, durable);
-    } else {
-      // Everything was written (drained above); closing needs no wait.
-      hash.closeFile().catch(() => undefined);
-    }
+    // Everything was written (drained above); closing needs no wait. (A completed one is closed.)
+    if (size === undefined || written < size) hash.closeFile().catch(() => undefined);
     if (state.bytes === written && !state.broken) this.#hashes.set(uploadId, state);
     else state.dispose();
     // Incomplete: the client continues with PATCH requests, also after a restart.
@@ -256,14 +254,9 @@ export class UploadStore extends FileStore {
     return upload;
   }
 
-  /** Whether the write that completed the upload syncs its bytes (await {@link UploadStore.whenSynced}). */
+  /** Whether the write that completed the upload (in this process) synced its bytes. */
   isSynced(uploadId: string): boolean {
     return this.#synced.has(uploadId);
-  }
-
-  /** Resolves once the sync started by the completing write finished; rejects if it failed. */
-  async whenSynced(uploadId: string): Promise<void> {
-    await this.#synced.get(uploadId);
   }
 
   /** Deletes an upload's `.json` record (its bytes moved into file storage). */

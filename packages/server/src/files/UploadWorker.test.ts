@@ -118,31 +118,34 @@ describe('UploadSession files', () => {
     await session.load(path, head.length);
     session.openFile(path, 'r+', head.length);
     session.update([Buffer.from(tail)]);
-    await session.syncFile();
+    expect(await session.syncFile()).toBe(sha256(Buffer.concat([head, tail])));
     expect(readFileSync(path).equals(Buffer.concat([head, tail]))).toBe(true);
+    // The sync ended the session on the thread; its digest is remembered.
     expect(await session.digest()).toBe(sha256(Buffer.concat([head, tail])));
-    // The file is closed: a second sync has nothing to sync.
-    await expect(session.syncFile()).rejects.toThrow(/no file is open/);
+    await expect(session.syncFile()).rejects.toThrow(/no such session/);
   });
 
-  it('reports an error opening or writing the file in drain, and hashes on', async () => {
+  it('reports an error opening or writing the file in drain and sync, and hashes on', async () => {
     const { worker, dir } = setup();
     const session = worker.session();
     session.openFile(join(dir, 'missing', 'upload'), 'w', 0);
     session.update([Buffer.from('abc')]);
     await expect(session.drain()).rejects.toThrow(/ENOENT/);
-    await expect(session.syncFile()).rejects.toThrow(/ENOENT/);
     expect(await session.digest()).toBe(sha256(Buffer.from('abc')));
+    await expect(session.syncFile()).rejects.toThrow(/ENOENT/);
   });
 
-  it('creates the file only when the thread reaches the open: closing waits for it', async () => {
+  it('opens the file with the next message: closing before any creates none, closing after waits for it', async () => {
     const { worker, dir } = setup();
     const path = join(dir, 'upload');
     const session = worker.session();
     session.openFile(path, 'w', 0);
     await session.closeFile();
+    expect(existsSync(path)).toBe(false);
+    session.openFile(path, 'w', 0);
+    await session.drain();
+    await session.closeFile();
     expect(existsSync(path)).toBe(true);
-    rmSync(path);
     session.dispose();
     // A dropped session has no file to sync.
     await expect(session.syncFile()).rejects.toThrow(/no such session/);

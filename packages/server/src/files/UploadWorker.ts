@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -6,12 +7,14 @@ import { Worker } from 'node:worker_threads';
  * its own to locate.
  *
  * Each session is a SHA-256 and, while a request writes, the upload's open data file. Messages
- * in, handled in order: `open {id, path, flags, position}` (later chunks are written there),
+ * in, handled in order; any of them may carry `open {path, flags, position}`, which opens the
+ * file that later chunks are written to (from `position` on) before the message is handled:
  * `update {id, buffers, length}` (transferred ArrayBuffers: written to the open file if any, one
- * write per buffer, then hashed; answered by `ack`), `drain {id, req}` (answers once everything before it was written,
- * with the first write error), `sync {id, req}` (fdatasync, then close; beside the thread),
- * `closefile {id, req}`, `load {id, path, bytes, req}` (hashes the first `bytes` of a file as the
- * session's start), `digest {id, req}` (hex of what the session has seen; it continues), `drop {id}`.
+ * write per buffer, then hashed; answered by `ack`), `drain {id, req}` (answers once everything
+ * before it was written, with the first error), `sync {id, req}` (fdatasync beside the thread,
+ * close, answer with the digest, end the session), `closefile {id, req}`,
+ * `load {id, path, bytes, req}` (hashes the first `bytes` of a file as the session's start),
+ * `digest {id, req}` (hex of what the session has seen; it continues), `drop {id}`.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -44,9 +47,15 @@ const write = (s, buffers) => {
   }
 };
 const reply = (m, error, hex) => parentPort.postMessage({ op: 'reply', req: m.req, error: error == null ? undefined : error, hex });
+const open = (s, o) => {
+  closeFile(s);
+  s.error = null;
+  try { s.fd = openSync(o.path, o.flags); s.position = o.position; } catch (error) { s.error = text(error); }
+};
 parentPort.on('message', (m) => {
   // Only these start a session; the others act on one that exists.
-  const s = m.op === 'update' || m.op === 'open' || m.op === 'digest' ? session(m.id) : sessions.get(m.id);
+  const s = m.op === 'update' || m.op === 'digest' || m.open ? session(m.id) : sessions.get(m.id);
+  if (m.open) open(s, m.open);
   switch (m.op) {
     case 'update':
       if (s.fd >= 0 && s.error === null) {
@@ -55,20 +64,17 @@ parentPort.on('message', (m) => {
       for (const buffer of m.buffers) s.hash.update(new Uint8Array(buffer));
       parentPort.postMessage({ op: 'ack', length: m.length });
       return;
-    case 'open':
-      closeFile(s);
-      s.error = null;
-      try { s.fd = openSync(m.path, m.flags); s.position = m.position; } catch (error) { s.error = text(error); }
-      return;
     case 'drain':
       reply(m, s ? s.error : 'no such session');
       return;
     case 'sync': {
       if (!s) { reply(m, 'no such session'); return; }
+      sessions.delete(m.id);
       const fd = s.fd;
       s.fd = -1;
       if (s.error !== null || fd < 0) { if (fd >= 0) close(fd, () => {}); reply(m, s.error ?? 'no file is open'); return; }
-      fdatasync(fd, (error) => close(fd, () => reply(m, error ? text(error) : null)));
+      const hex = s.hash.digest('hex');
+      fdatasync(fd, (error) => close(fd, () => reply(m, error ? text(error) : null, hex)));
       return;
     }
     case 'closefile':
@@ -119,48 +125,67 @@ interface Pending {
 }
 
 /**
- * A worker thread that writes uploads' bytes to their data files and computes their SHA-256 as
- * they stream in, so neither the copy into the page cache nor the hashing (together about 1.5 s
- * of CPU per GiB on a 2-core virtual machine) runs on the event loop.
+ * Worker threads that write uploads' bytes to their data files and compute their SHA-256 as
+ * they stream in, so neither the copy into the page cache nor the hashing (together about 1.2 s
+ * of CPU per GiB on a 2-core virtual machine, and several times that when the page cache needs
+ * memory the host has to hand back first) runs on the event loop.
  *
- * One thread serves every upload; each is an {@link UploadSession}, whose chunks are written and
- * hashed in the order they were handed over. Chunks are handed over without a copy when they own
- * their memory (request body chunks do): copying 1 MiB into fresh memory costs about what hashing
- * it does. Writing on the thread that hashes reads each chunk once from memory and hashes it from
- * the cache, and it replaces a thread-pool round trip per batch with the message the hash needed
- * anyway: measured with 1 MiB uploads 8 at a time, the server's CPU per upload fell from about
- * 6 to 4.5 ms (event loop 2.9 to 2.1 ms; the thread pool's 1 MiB `writev` copies cost more than
- * this thread's writes and hashing together). Memory is bounded: {@link UploadWorker.capacity} waits while more than
- * 16 MiB are queued. The data sync runs beside the thread (in the thread pool), so one upload's
- * sync never holds up another's bytes.
+ * Each upload is an {@link UploadSession} on one of the threads (two, more on machines with many
+ * cores; a new session goes to the thread with the fewest bytes queued), whose chunks are written
+ * and hashed in the order they were handed over. Chunks are handed over without a copy when they
+ * own their memory (request body chunks do): copying 1 MiB into fresh memory costs about what
+ * hashing it does. Writing on the thread that hashes reads each chunk once from memory and hashes
+ * it from the cache, and it replaces a thread-pool round trip per batch with the message the hash
+ * needed anyway: measured with 1 MiB uploads 8 at a time, the server's CPU per upload fell from
+ * about 6 to 4.5 ms (event loop 2.9 to 2.1 ms; the thread pool's 1 MiB `writev` copies cost more
+ * than these threads' writes and hashing together). Memory is bounded: a session's
+ * {@link UploadSession.capacity} waits while more than 16 MiB are queued for its thread. The data
+ * sync runs beside the threads (in the thread pool), so one upload's sync never holds up
+ * another's bytes.
  *
- * When the thread dies, every session alive then is broken: its writes and digest fail, and the
- * caller hashes the stored bytes again (see `UploadStore`); the next session starts a new thread.
- * A file the lost thread had open stays open until the process ends.
+ * When a thread dies, every session it held is broken: its writes and digest fail, and the
+ * caller hashes the stored bytes again (see `UploadStore`); the next session on that slot starts
+ * a new thread. A file the lost thread had open stays open until the process ends.
  */
 export class UploadWorker {
+  readonly #lanes: Lane[];
+  #nextId = 0;
+
+  /** @param threads - how many threads (started when first needed) @default 2, or a quarter of the cores if more */
+  constructor(threads = Math.max(2, Math.min(8, Math.floor(availableParallelism() / 4)))) {
+    this.#lanes = Array.from({ length: threads }, () => new Lane());
+  }
+
+  /** A new session, on the thread with the fewest bytes queued (started if not running). */
+  session(): UploadSession {
+    let lane = this.#lanes[0] as Lane;
+    for (const other of this.#lanes) if (other.inFlight < lane.inFlight) lane = other;
+    return new UploadSession(lane, this.#nextId++, lane.ensure());
+  }
+
+  /** Stops the threads; sessions still open are broken. */
+  async close(): Promise<void> {
+    await Promise.all(this.#lanes.map((lane) => lane.close()));
+  }
+}
+
+/** One worker thread of an {@link UploadWorker}, restarted (a new generation) after it was lost. */
+class Lane {
   #worker: Worker | null = null;
   #generation = 0;
-  #nextId = 0;
   #nextReq = 0;
   readonly #pending = new Map<number, Pending>();
-  #inFlight = 0;
+  /** Bytes handed over and not yet written and hashed. */
+  inFlight = 0;
   #waiters: (() => void)[] = [];
   #closed = false;
 
-  /** A new session (starts the thread when none runs). */
-  session(): UploadSession {
-    this.#ensure();
-    return new UploadSession(this, this.#nextId++, this.#generation);
-  }
-
   /** Resolves once the bytes waiting for the thread are below the limit. */
   capacity(): Promise<void> {
-    if (this.#inFlight < IN_FLIGHT_LIMIT_BYTES || !this.#worker) return Promise.resolve();
+    if (this.inFlight < IN_FLIGHT_LIMIT_BYTES || !this.#worker) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** Stops the thread; sessions still open are broken. */
   async close(): Promise<void> {
     this.#closed = true;
     const worker = this.#worker;
@@ -169,24 +194,24 @@ export class UploadWorker {
     await worker?.terminate();
   }
 
-  /** @internal Whether `generation`'s thread still runs. */
-  _alive(generation: number): boolean {
+  /** Whether `generation`'s thread still runs. */
+  alive(generation: number): boolean {
     return this.#worker !== null && generation === this.#generation;
   }
 
-  /** @internal Hands `buffers` (transferred: unusable afterwards) to session `id`. */
-  _update(id: number, buffers: ArrayBuffer[], length: number): void {
-    this.#inFlight += length;
-    this.#worker?.postMessage({ op: 'update', id, buffers, length }, buffers);
+  /** Hands `buffers` (transferred: unusable afterwards) to session `id`. */
+  update(id: number, buffers: ArrayBuffer[], length: number, open: FileToOpen | undefined): void {
+    this.inFlight += length;
+    this.#worker?.postMessage({ op: 'update', id, buffers, length, open }, buffers);
   }
 
-  /** @internal Sends a message that is not answered, if `generation`'s thread still runs. */
-  _post(generation: number, message: Record<string, unknown>): void {
-    if (this._alive(generation)) this.#worker?.postMessage(message);
+  /** Sends a message that is not answered, if `generation`'s thread still runs. */
+  post(generation: number, message: Record<string, unknown>): void {
+    if (this.alive(generation)) this.#worker?.postMessage(message);
   }
 
-  /** @internal Sends a request that is answered; rejects unless `generation`'s thread still runs. */
-  _request(generation: number, message: Record<string, unknown>): Promise<string | undefined> {
+  /** Sends a request that is answered; rejects unless `generation`'s thread still runs. */
+  request(generation: number, message: Record<string, unknown>): Promise<string | undefined> {
     const worker = this.#worker;
     if (!worker || generation !== this.#generation) return Promise.reject(new Error('the upload worker that held this session is gone'));
     const req = this.#nextReq++;
@@ -196,8 +221,9 @@ export class UploadWorker {
     });
   }
 
-  #ensure(): void {
-    if (this.#worker || this.#closed) return;
+  /** Starts the thread unless it runs; returns its generation. */
+  ensure(): number {
+    if (this.#worker || this.#closed) return this.#generation;
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'plaza-uploads' });
     // Never what keeps the process alive: a stopping server terminates it through close().
     worker.unref();
@@ -205,8 +231,8 @@ export class UploadWorker {
     this.#worker = worker;
     worker.on('message', (reply: WorkerReply) => {
       if (reply.op === 'ack') {
-        this.#inFlight -= reply.length;
-        if (this.#inFlight < IN_FLIGHT_LIMIT_BYTES) this.#release();
+        this.inFlight -= reply.length;
+        if (this.inFlight < IN_FLIGHT_LIMIT_BYTES) this.#release();
         return;
       }
       const pending = this.#pending.get(reply.req);
@@ -221,12 +247,13 @@ export class UploadWorker {
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the upload worker exited with code ${code}`)));
+    return this.#generation;
   }
 
   #fail(error: Error): void {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
-    this.#inFlight = 0;
+    this.inFlight = 0;
     this.#release();
   }
 
@@ -237,46 +264,58 @@ export class UploadWorker {
   }
 }
 
+/** A file for the thread to open before it handles a message (see {@link UploadSession.openFile}). */
+interface FileToOpen {
+  path: string;
+  flags: 'r+' | 'w';
+  position: number;
+}
+
 /**
  * One upload on the {@link UploadWorker} thread: its SHA-256, kept across requests, and while a
  * request writes ({@link UploadSession.openFile} until {@link UploadSession.syncFile} or
  * {@link UploadSession.closeFile}), its open data file.
  */
 export class UploadSession {
-  readonly #pool: UploadWorker;
+  readonly #lane: Lane;
   readonly #id: number;
   readonly #generation: number;
   /** Bytes handed over so far (those of {@link UploadSession.load} included). */
   bytes = 0;
+  /** The file to open, sent along with the next message (saves one). */
+  #open: FileToOpen | undefined;
+  /** The digest {@link UploadSession.syncFile} brought back; the session on the thread is gone then. */
+  #final: string | undefined;
 
   /** @internal Use {@link UploadWorker.session}. */
-  constructor(pool: UploadWorker, id: number, generation: number) {
-    this.#pool = pool;
+  constructor(lane: Lane, id: number, generation: number) {
+    this.#lane = lane;
     this.#id = id;
     this.#generation = generation;
   }
 
   /** Whether the thread that holds this session's state is gone (its digest would be wrong). */
   get broken(): boolean {
-    return !this.#pool._alive(this.#generation);
+    return this.#final === undefined && !this.#lane.alive(this.#generation);
   }
 
   /** Starts the session with the first `bytes` of the file at `path` (read and hashed on the thread). */
   async load(path: string, bytes: number): Promise<void> {
-    await this.#pool._request(this.#generation, { op: 'load', id: this.#id, path, bytes });
+    await this.#request('load', { path, bytes });
     this.bytes = bytes;
   }
 
   /**
    * Opens the file at `path` (`flags` as for `fs.open`: `'w'` creates it, `'r+'` continues it) on
-   * the thread: the chunks handed over next are written there from `position` on, before they are
-   * hashed. An error opening or writing shows in {@link UploadSession.drain}.
+   * the thread, when the session's next message gets there: the chunks handed over next are
+   * written there from `position` on, before they are hashed. An error opening or writing shows
+   * in {@link UploadSession.drain} and {@link UploadSession.syncFile}.
    */
   openFile(path: string, flags: 'r+' | 'w', position: number): void {
-    this.#pool._post(this.#generation, { op: 'open', id: this.#id, path, flags, position });
+    this.#open = { path, flags, position };
   }
 
-  /**
+/**
    * Appends `chunks`, handing them over to the thread: a chunk that is the whole of its memory
    * (as the request body chunks Node's HTTP parser allocates are) is transferred, without a copy,
    * and is empty afterwards; any other chunk is copied. So pass only chunks nothing else will read.
@@ -293,34 +332,63 @@ export class UploadSession {
       buffers.push(whole ? (chunk.buffer as ArrayBuffer) : (Uint8Array.prototype.slice.call(chunk).buffer as ArrayBuffer));
     }
     this.bytes += length;
-    if (buffers.length > 0) this.#pool._update(this.#id, buffers, length);
+    if (buffers.length === 0) return;
+    this.#lane.update(this.#id, buffers, length, this.#open);
+    this.#open = undefined;
+  }
+
+  /** Resolves once the bytes queued for this session's thread are below the limit (wait before handing over more). */
+  capacity(): Promise<void> {
+    return this.#lane.capacity();
   }
 
   /** Resolves once every chunk handed over so far is written to the open file; rejects with the first error opening or writing it. */
   async drain(): Promise<void> {
-    await this.#pool._request(this.#generation, { op: 'drain', id: this.#id });
+    await this.#request('drain');
   }
 
-  /** Syncs the open file's data (`fdatasync`, beside the thread) and closes it; rejects on any error opening, writing or syncing it. */
-  async syncFile(): Promise<void> {
-    await this.#pool._request(this.#generation, { op: 'sync', id: this.#id });
+  /**
+   * Once every chunk handed over is written: syncs the file's data (`fdatasync`, beside the
+   * thread), closes it and resolves with the digest of all the session's bytes. That ends the
+   * session on the thread; {@link UploadSession.digest} answers from here afterwards. Rejects on
+   * any error opening, writing or syncing the file.
+   */
+  async syncFile(): Promise<string> {
+    const bytes = this.bytes;
+    const hex = await this.#request('sync');
+    if (hex === undefined) throw new Error('the upload worker answered without a digest');
+    if (this.bytes === bytes) this.#final = hex;
+    return hex;
   }
 
   /** Closes the open file, if any; resolves once it is closed (everything handed over before was written or failed). */
   async closeFile(): Promise<void> {
-    await this.#pool._request(this.#generation, { op: 'closefile', id: this.#id });
+    // Not opened yet (nothing was sent since openFile): nothing to close, and no file is created.
+    if (this.#open !== undefined) {
+      this.#open = undefined;
+      return;
+    }
+    await this.#request('closefile');
   }
 
   /** Lowercase hex SHA-256 of the bytes so far; the session goes on. Rejects when it is broken. */
   async digest(): Promise<string> {
+    if (this.#final !== undefined) return this.#final;
     if (this.broken) throw new Error('the upload worker that held this hash is gone');
-    const hex = await this.#pool._request(this.#generation, { op: 'digest', id: this.#id });
+    const hex = await this.#request('digest');
     if (hex === undefined) throw new Error('the upload worker answered without a digest');
     return hex;
   }
 
   /** Frees the session on the thread (closing its file, if open). */
   dispose(): void {
-    this.#pool._post(this.#generation, { op: 'drop', id: this.#id });
+    if (this.#final !== undefined) return;
+    this.#lane.post(this.#generation, { op: 'drop', id: this.#id });
+  }
+
+  #request(op: string, fields: Record<string, unknown> = {}): Promise<string | undefined> {
+    const open = this.#open;
+    this.#open = undefined;
+    return this.#lane.request(this.#generation, { op, id: this.#id, open, ...fields });
   }
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@plaza/protocol';
 import type { ResolvedGrants } from '@plaza/protocol';
@@ -127,9 +126,15 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
   // possibly a thumbnail's worth of CPU and memory, so one user cannot take them all.
   const maxConcurrent = files.policy.maxConcurrentUploadsPerUser ?? DEFAULT_MAX_CONCURRENT_UPLOADS;
   const active = new Map<string, number>();
-  const slots = new AsyncLocalStorage<Slot>();
-  const occupy = (userId: string) => {
-    const slot = slots.getStore();
+  // Per-request state, found from tus's web Request through the Node request it wraps (a map, not
+  // an AsyncLocalStorage: that would turn on promise hooks, a cost on every promise of the server).
+  const slots = new WeakMap<IncomingMessage, Slot>();
+  const slotOf = (req: Request) => {
+    const raw = nodeRequestOf(req);
+    return raw ? slots.get(raw) : undefined;
+  };
+  const occupy = (req: Request, userId: string) => {
+    const slot = slotOf(req);
     if (!slot || slot.userId !== null) return;
     const count = active.get(userId) ?? 0;
     if (count >= maxConcurrent) {
@@ -151,8 +156,8 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
    * web-stream body path (see {@link DirectBody}).
    */
   const readBodyDirectly = (req: Request, uploadId: string) => {
-    const raw = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
-    const slot = slots.getStore();
+    const raw = nodeRequestOf(req);
+    const slot = slotOf(req);
     if (!raw || !slot || req.headers.get('content-type') !== 'application/offset+octet-stream') return;
     let close = () => {};
     const placeholder = new ReadableStream<Uint8Array>({
@@ -188,7 +193,7 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
         const principal = await authenticate(req);
         principals.set(req, principal);
         if (req.method === 'POST' || req.method === 'PATCH') {
-          occupy(principal.userId);
+          occupy(req, principal.userId);
           readBodyDirectly(req, uploadId);
         }
         if (req.method === 'POST') return;
@@ -269,8 +274,10 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
       jsonErrors(reply.raw);
       const slot: Slot = { userId: null, detach: null };
       try {
-        await slots.run(slot, () => tus.handle(request.raw, reply.raw));
+        slots.set(request.raw, slot);
+        await tus.handle(request.raw, reply.raw);
       } finally {
+        slots.delete(request.raw);
         vacate(slot);
         slot.detach?.();
       }
@@ -280,6 +287,11 @@ export function registerUploadRoutes(http: FastifyInstance, options: UploadRoute
     scope.route({ method: [...methods], url: `${UPLOAD_PATH}/:uploadId`, handler });
   });
   return tus;
+}
+
+/** The Node request under one of tus's web Requests (srvx keeps it there). */
+function nodeRequestOf(req: Request): IncomingMessage | undefined {
+  return (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
 }
 
 /** Per-request state of an upload request. */
