@@ -47,7 +47,7 @@ interface UploadRecord {
  *   refused type never reaches the disk (when a request ends before that many bytes arrived, they
  *   are written and the decision is made when the rest arrives, on the stored prefix plus the new
  *   bytes);
- * - hands the bytes over in batches of about 1 MiB to a worker thread ({@link UploadWorker}) that
+ * - hands the bytes over in batches of about 256 KiB to a worker thread ({@link UploadWorker}) that
  *   writes them to the upload's data file and feeds them to a SHA-256 beside the request
  *   handling; the hash is kept per upload and rebuilt from the stored prefix when it does not
  *   match the write's offset (after a restart, a failed write or a lost worker);
@@ -401,8 +401,12 @@ export class UploadStore extends FileStore {
 /** How many finished uploads {@link UploadStore.getUpload} still answers as complete. */
 const FINISHED_REMEMBERED = 10_000;
 
-/** Bytes gathered before they are handed to the worker thread (one message each). */
-const BATCH_BYTES = 1024 * 1024;
+/**
+ * Bytes gathered before they are handed to the worker thread (one message each): small enough
+ * that the thread writes and hashes while the rest of a request arrives (the last batch is what
+ * the answer waits for), large enough that a GiB takes only 4096 messages.
+ */
+const BATCH_BYTES = 256 * 1024;
 
 /** Chunks gathered before they are handed over, at most. */
 const BATCH_BUFFERS = 512;
