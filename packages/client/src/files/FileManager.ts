@@ -104,6 +104,7 @@ export class FileManager {
   readonly #nodeStack: boolean;
   readonly #urlStorage: UrlStorage | undefined;
   readonly #httpStack: HttpStack;
+  #endpoint: { path: string; url: string } | null = null;
 
   /** @internal Created by `PlazaClient`. */
   constructor(ctx: FileManagerContext) {
@@ -217,7 +218,7 @@ export class FileManager {
     }
     if (source.size === 0) throw new PlazaError(ErrorCode.INVALID_REQUEST, 'empty files are not accepted');
     const sha256 = wantSha256 ? await sha256Of(source) : null;
-    const endpoint = resolveServerPath(this.#ctx.baseUrl, limits.uploadPath ?? DEFAULT_UPLOAD_PATH);
+    const endpoint = this.#endpointFor(limits.uploadPath ?? DEFAULT_UPLOAD_PATH);
     const userId = (this.#ctx.session() ?? session).user.id;
     return new TusTransfer({
       endpoint,
@@ -238,6 +239,12 @@ export class FileManager {
       logger: () => this.#ctx.logger(),
       httpStack: this.#httpStack,
     });
+  }
+
+  /** The tus endpoint for the announced upload path, resolved once per path rather than per upload. */
+  #endpointFor(uploadPath: string): string {
+    if (this.#endpoint?.path !== uploadPath) this.#endpoint = { path: uploadPath, url: resolveServerPath(this.#ctx.baseUrl, uploadPath) };
+    return this.#endpoint.url;
   }
 
   /** `file:get`, waiting for the connection when it is down. */

@@ -3,6 +3,7 @@ import { Upload } from 'tus-js-client';
 import type { DetailedError, HttpRequest, HttpResponse, HttpStack, UploadOptions, UrlStorage } from 'tus-js-client';
 import { PlazaError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { decodeBase64Url } from './base64url.js';
 import { isRetryableStatus, toUploadError } from './httpErrors.js';
 import type { UploadSource } from './input.js';
 import { TusFileReader, UploadSourceError } from './TusFileReader.js';
@@ -232,12 +233,16 @@ export class TusTransfer {
   }
 }
 
+/** One decoder for every answer (a `TextDecoder` is stateless when used without `stream`). */
+const utf8 = new TextDecoder();
+
 /** A `FileInfo` from its header value (base64url JSON); `null` when missing or not one. @internal */
 export function decodeFileInfo(value: string | undefined): FileInfo | null {
   if (!value) return null;
+  const bytes = decodeBase64Url(value);
+  if (!bytes) return null;
   try {
-    const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'));
-    const info = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))) as Partial<FileInfo> | null;
+    const info = JSON.parse(utf8.decode(bytes)) as Partial<FileInfo> | null;
     const strings = [info?.fileId, info?.name, info?.mimeType, info?.sha256, info?.conversationId, info?.uploaderId, info?.createdAt];
     if (!info || strings.some((v) => typeof v !== 'string') || typeof info.size !== 'number' || info.image === undefined) return null;
     return info as FileInfo;
