@@ -238,6 +238,8 @@ export class FileManager {
       onProgress: report,
       logger: () => this.#ctx.logger(),
       httpStack: this.#httpStack,
+      // Node: a file in memory that fits one request skips tus-js-client's per-upload machinery.
+      singleRequest: this.#nodeStack,
     });
   }
 

@@ -56,10 +56,16 @@ export async function startStallingProxy(target: string): Promise<StallingProxy>
 }
 
 /**
+ * Sees each HTTP request the prefix proxy gets (not WebSocket upgrades) with the path it forwards;
+ * `'reset'` cuts the client's connection instead of forwarding (a network failure).
+ */
+export type ProxyRequestHook = (method: string, path: string) => 'forward' | 'reset';
+
+/**
  * An HTTP reverse proxy that serves `target` under `prefix` (for example `/plaza`), stripping the
  * prefix as nginx's `location /plaza/ { proxy_pass http://plaza/; }` does; WebSocket upgrades included.
  */
-export async function startPrefixProxy(target: string, prefix: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPrefixProxy(target: string, prefix: string, onRequest?: ProxyRequestHook): Promise<{ url: string; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   const strip = (req: IncomingMessage): string | null => {
     const url = req.url ?? '/';
@@ -70,6 +76,10 @@ export async function startPrefixProxy(target: string, prefix: string): Promise<
     const path = strip(req);
     if (path === null) {
       res.writeHead(404).end('not under the prefix');
+      return;
+    }
+    if (onRequest?.(req.method ?? 'GET', path) === 'reset') {
+      req.socket.destroy();
       return;
     }
     const upstream = request({ host: hostname, port, method: req.method, path, headers: req.headers }, (answer) => {
