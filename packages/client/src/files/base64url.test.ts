@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Url } from './base64url.js';
+import { decodeBase64Url, encodeBase64 } from './base64url.js';
 
 describe('decodeBase64Url', () => {
   it('decodes what Node encodes as base64url and base64, with and without padding, for every length', () => {
@@ -24,5 +24,14 @@ describe('decodeBase64Url', () => {
     expect(decodeBase64Url('abcde')).toBeNull();
     expect(decodeBase64Url('ab===')).toBeNull();
     expect(decodeBase64Url('a=bc')).toBeNull();
+  });
+});
+
+describe('encodeBase64', () => {
+  it('writes standard padded base64, as Node and tus Upload-Metadata do, for every length', () => {
+    const bytes = Uint8Array.from({ length: 64 }, (_, i) => (i * 53 + 7) & 0xff);
+    for (let n = 0; n <= bytes.length; n++) {
+      expect(encodeBase64(bytes.subarray(0, n))).toBe(Buffer.from(bytes.subarray(0, n)).toString('base64'));
+    }
   });
 });
