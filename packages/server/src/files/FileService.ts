@@ -269,10 +269,10 @@ export class FileService {
     const image = THUMBNAILED_TYPES.includes(mimeType) ? await this.#measure(id, path) : null;
     if (image?.thumbnail) await this.storage.put(`${id}.thumb`, image.thumbnail);
     // Not stripped: the bytes stay at the upload's path until moved, where the start looks for them.
-    // They are on disk before the row that says they are stored (synced by the completing write
-    // in this process, or by adopt).
     await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id), recoverable: !stripped });
     if (stripped) await unlink(uploaded).catch(() => undefined);
+    // The bytes are on disk before the row that says they are stored (the sync began when the last byte came).
+    if (!stripped) await this.uploads.whenSynced(id);
     let stored: StoredFile;
     try {
       // Not under the uploader's quota lock: the bytes count as reserved until the row exists and

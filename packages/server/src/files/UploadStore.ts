@@ -52,8 +52,8 @@ interface UploadRecord {
  *   handling; the hash is kept per upload and rebuilt from the stored prefix when it does not
  *   match the write's offset (after a restart, a failed write or a lost worker);
  * - answers a write only once its bytes are written; only the write that completes the upload
- *   syncs them, once, before it answers (so `FileService.finish` records a file whose bytes are
- *   on disk).
+ *   syncs them, once, and `FileService.finish` waits for that sync ({@link UploadStore.whenSynced})
+ *   before it records the file and answers.
  *
  * Upload records (`.json`, for resuming after a restart) are written once at creation and then
  * kept in memory, so continuing an upload reads no record from disk; the offset is always the
@@ -66,8 +66,8 @@ export class UploadStore extends FileStore {
   readonly #sizes = new Map<string, number>();
   readonly #finished = new Map<string, number>();
   readonly #records = new Map<string, UploadRecord>();
-  /** Uploads whose completing write synced their bytes (see {@link UploadStore.isSynced}). */
-  readonly #synced = new Set<string>();
+  /** Data syncs started by the writes that completed uploads (see {@link UploadStore.whenSynced}). */
+  readonly #synced = new Map<string, Promise<void>>();
   readonly #bodies = new Map<string, DirectBody>();
   /** Uploads whose record is in memory only (see {@link UploadStore.create}). */
   readonly #unrecorded = new Set<string>();
@@ -181,10 +181,14 @@ export class UploadStore extends FileStore {
       for (const h of held) pass(h);
       sink.flush();
       if (size !== undefined && offset + sink.written === size) {
-        // The write that completes the upload makes its bytes durable (once per upload) before it
-        // answers, and learns their digest with the same message.
-        await hash.syncFile();
-        this.#synced.add(uploadId);
+        // The write that completes the upload starts making its bytes durable (once per upload)
+        // and learns their digest with the same message; the completion (`FileService.finish`)
+        // waits for the sync before it records the file, so the answer still comes after it,
+        // and what the completion does first (the move) runs meanwhile.
+        const finished = hash.finishFile();
+        finished.synced.catch(() => undefined);
+        await finished.digest;
+        this.#synced.set(uploadId, finished.synced);
       } else {
         await hash.drain();
       }
@@ -254,9 +258,14 @@ export class UploadStore extends FileStore {
     return upload;
   }
 
-  /** Whether the write that completed the upload (in this process) synced its bytes. */
+  /** Whether the write that completed the upload (in this process) syncs its bytes (await {@link UploadStore.whenSynced}). */
   isSynced(uploadId: string): boolean {
     return this.#synced.has(uploadId);
+  }
+
+  /** Resolves once the sync started by the completing write finished; rejects if it failed. */
+  async whenSynced(uploadId: string): Promise<void> {
+    await this.#synced.get(uploadId);
   }
 
   /** Deletes an upload's `.json` record (its bytes moved into file storage). */

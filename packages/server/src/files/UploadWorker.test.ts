@@ -118,11 +118,15 @@ describe('UploadSession files', () => {
     await session.load(path, head.length);
     session.openFile(path, 'r+', head.length);
     session.update([Buffer.from(tail)]);
-    expect(await session.syncFile()).toBe(sha256(Buffer.concat([head, tail])));
+    const finished = session.finishFile();
+    expect(await finished.digest).toBe(sha256(Buffer.concat([head, tail])));
+    await finished.synced;
     expect(readFileSync(path).equals(Buffer.concat([head, tail]))).toBe(true);
     // The sync ended the session on the thread; its digest is remembered.
     expect(await session.digest()).toBe(sha256(Buffer.concat([head, tail])));
-    await expect(session.syncFile()).rejects.toThrow(/no such session/);
+    const again = session.finishFile();
+    await expect(again.digest).rejects.toThrow(/no such session/);
+    await expect(again.synced).rejects.toThrow(/no such session/);
   });
 
   it('reports an error opening or writing the file in drain and sync, and hashes on', async () => {
@@ -132,7 +136,9 @@ describe('UploadSession files', () => {
     session.update([Buffer.from('abc')]);
     await expect(session.drain()).rejects.toThrow(/ENOENT/);
     expect(await session.digest()).toBe(sha256(Buffer.from('abc')));
-    await expect(session.syncFile()).rejects.toThrow(/ENOENT/);
+    const finished = session.finishFile();
+    await expect(finished.digest).rejects.toThrow(/ENOENT/);
+    await expect(finished.synced).rejects.toThrow(/ENOENT/);
   });
 
   it('opens the file with the next message: closing before any creates none, closing after waits for it', async () => {
@@ -148,7 +154,9 @@ describe('UploadSession files', () => {
     expect(existsSync(path)).toBe(true);
     session.dispose();
     // A dropped session has no file to sync.
-    await expect(session.syncFile()).rejects.toThrow(/no such session/);
+    const finished = session.finishFile();
+    await expect(finished.digest).rejects.toThrow(/no such session/);
+    await expect(finished.synced).rejects.toThrow(/no such session/);
   });
 
   it('fails the writes of a session whose thread stopped', async () => {

@@ -11,8 +11,8 @@ import { Worker } from 'node:worker_threads';
  * file that later chunks are written to (from `position` on) before the message is handled:
  * `update {id, buffers, length}` (transferred ArrayBuffers: written to the open file if any, one
  * write per buffer, then hashed; answered by `ack`), `drain {id, req}` (answers once everything
- * before it was written, with the first error), `sync {id, req}` (fdatasync beside the thread,
- * close, answer with the digest, end the session), `closefile {id, req}`,
+ * before it was written, with the first error), `sync {id, req, syncReq}` (answers `req` with the
+ * digest, ends the session, then fdatasync beside the thread, close, and answers `syncReq`), `closefile {id, req}`,
  * `load {id, path, bytes, req}` (hashes the first `bytes` of a file as the session's start),
  * `digest {id, req}` (hex of what the session has seen; it continues), `drop {id}`.
  */
@@ -68,13 +68,19 @@ parentPort.on('message', (m) => {
       reply(m, s ? s.error : 'no such session');
       return;
     case 'sync': {
-      if (!s) { reply(m, 'no such session'); return; }
+      if (!s) { reply(m, 'no such session'); reply({ req: m.syncReq }, 'no such session'); return; }
       sessions.delete(m.id);
       const fd = s.fd;
       s.fd = -1;
-      if (s.error !== null || fd < 0) { if (fd >= 0) close(fd, () => {}); reply(m, s.error ?? 'no file is open'); return; }
-      const hex = s.hash.digest('hex');
-      fdatasync(fd, (error) => close(fd, () => reply(m, error ? text(error) : null, hex)));
+      if (s.error !== null || fd < 0) {
+        if (fd >= 0) close(fd, () => {});
+        reply(m, s.error ?? 'no file is open');
+        reply({ req: m.syncReq }, s.error ?? 'no file is open');
+        return;
+      }
+      // The digest now (everything before was written), the sync's outcome when it is done.
+      reply(m, null, s.hash.digest('hex'));
+      fdatasync(fd, (error) => close(fd, () => reply({ req: m.syncReq }, error ? text(error) : null)));
       return;
     }
     case 'closefile':
@@ -212,13 +218,25 @@ class Lane {
 
   /** Sends a request that is answered; rejects unless `generation`'s thread still runs. */
   request(generation: number, message: Record<string, unknown>): Promise<string | undefined> {
+    return this.requestTwice(generation, message)[0];
+  }
+
+  /** Sends a request answered twice (as `req`, then as `syncReq`); both reject unless `generation`'s thread still runs. */
+  requestTwice(generation: number, message: Record<string, unknown>): [Promise<string | undefined>, Promise<string | undefined>] {
     const worker = this.#worker;
-    if (!worker || generation !== this.#generation) return Promise.reject(new Error('the upload worker that held this session is gone'));
+    if (!worker || generation !== this.#generation) {
+      const gone = () => Promise.reject(new Error('the upload worker that held this session is gone'));
+      return [gone(), gone()];
+    }
     const req = this.#nextReq++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(req, { resolve, reject });
-      worker.postMessage({ ...message, req });
-    });
+    const syncReq = this.#nextReq++;
+    const answer = (id: number) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        this.#pending.set(id, { resolve, reject });
+      });
+    const answers: [Promise<string | undefined>, Promise<string | undefined>] = [answer(req), answer(syncReq)];
+    worker.postMessage({ ...message, req, syncReq });
+    return answers;
   }
 
   /** Starts the thread unless it runs; returns its generation. */
@@ -273,7 +291,7 @@ interface FileToOpen {
 
 /**
  * One upload on the {@link UploadWorker} thread: its SHA-256, kept across requests, and while a
- * request writes ({@link UploadSession.openFile} until {@link UploadSession.syncFile} or
+ * request writes ({@link UploadSession.openFile} until {@link UploadSession.finishFile} or
  * {@link UploadSession.closeFile}), its open data file.
  */
 export class UploadSession {
@@ -284,7 +302,7 @@ export class UploadSession {
   bytes = 0;
   /** The file to open, sent along with the next message (saves one). */
   #open: FileToOpen | undefined;
-  /** The digest {@link UploadSession.syncFile} brought back; the session on the thread is gone then. */
+  /** The digest {@link UploadSession.finishFile} brought back; the session on the thread is gone then. */
   #final: string | undefined;
 
   /** @internal Use {@link UploadWorker.session}. */
@@ -309,7 +327,7 @@ export class UploadSession {
    * Opens the file at `path` (`flags` as for `fs.open`: `'w'` creates it, `'r+'` continues it) on
    * the thread, when the session's next message gets there: the chunks handed over next are
    * written there from `position` on, before they are hashed. An error opening or writing shows
-   * in {@link UploadSession.drain} and {@link UploadSession.syncFile}.
+   * in {@link UploadSession.drain} and {@link UploadSession.finishFile}.
    */
   openFile(path: string, flags: 'r+' | 'w', position: number): void {
     this.#open = { path, flags, position };
@@ -348,17 +366,25 @@ export class UploadSession {
   }
 
   /**
-   * Once every chunk handed over is written: syncs the file's data (`fdatasync`, beside the
-   * thread), closes it and resolves with the digest of all the session's bytes. That ends the
-   * session on the thread; {@link UploadSession.digest} answers from here afterwards. Rejects on
-   * any error opening, writing or syncing the file.
+   * Ends the session's writing: once every chunk handed over is written, `digest` resolves with
+   * the digest of all the session's bytes, and the file's data is synced (`fdatasync`, beside the
+   * thread) and closed, which `synced` tells. That ends the session on the thread;
+   * {@link UploadSession.digest} answers from here afterwards. Both reject on an error opening or
+   * writing the file; `synced` also on one syncing it.
    */
-  async syncFile(): Promise<string> {
+  finishFile(): { digest: Promise<string>; synced: Promise<void> } {
     const bytes = this.bytes;
-    const hex = await this.#request('sync');
-    if (hex === undefined) throw new Error('the upload worker answered without a digest');
-    if (this.bytes === bytes) this.#final = hex;
-    return hex;
+    const open = this.#open;
+    this.#open = undefined;
+    const [digest, synced] = this.#lane.requestTwice(this.#generation, { op: 'sync', id: this.#id, open });
+    return {
+      digest: digest.then((hex) => {
+        if (hex === undefined) throw new Error('the upload worker answered without a digest');
+        if (this.bytes === bytes) this.#final = hex;
+        return hex;
+      }),
+      synced: synced.then(() => undefined),
+    };
   }
 
   /** Closes the open file, if any; resolves once it is closed (everything handed over before was written or failed). */
