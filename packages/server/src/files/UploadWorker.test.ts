@@ -125,8 +125,7 @@ describe('UploadSession files', () => {
     // The sync ended the session on the thread; its digest is remembered.
     expect(await session.digest()).toBe(sha256(Buffer.concat([head, tail])));
     const again = session.finishFile();
-    await expect(again.digest).rejects.toThrow(/no such session/);
-    await expect(again.synced).rejects.toThrow(/no such session/);
+    await Promise.all([expect(again.digest).rejects.toThrow(/no such session/), expect(again.synced).rejects.toThrow(/no such session/)]);
   });
 
   it('reports an error opening or writing the file in drain and sync, and hashes on', async () => {
@@ -137,8 +136,7 @@ describe('UploadSession files', () => {
     await expect(session.drain()).rejects.toThrow(/ENOENT/);
     expect(await session.digest()).toBe(sha256(Buffer.from('abc')));
     const finished = session.finishFile();
-    await expect(finished.digest).rejects.toThrow(/ENOENT/);
-    await expect(finished.synced).rejects.toThrow(/ENOENT/);
+    await Promise.all([expect(finished.digest).rejects.toThrow(/ENOENT/), expect(finished.synced).rejects.toThrow(/ENOENT/)]);
   });
 
   it('opens the file with the next message: closing before any creates none, closing after waits for it', async () => {
@@ -155,8 +153,7 @@ describe('UploadSession files', () => {
     session.dispose();
     // A dropped session has no file to sync.
     const finished = session.finishFile();
-    await expect(finished.digest).rejects.toThrow(/no such session/);
-    await expect(finished.synced).rejects.toThrow(/no such session/);
+    await Promise.all([expect(finished.digest).rejects.toThrow(/no such session/), expect(finished.synced).rejects.toThrow(/no such session/)]);
   });
 
   it('fails the writes of a session whose thread stopped', async () => {

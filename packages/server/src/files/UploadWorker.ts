@@ -218,24 +218,28 @@ class Lane {
 
   /** Sends a request that is answered; rejects unless `generation`'s thread still runs. */
   request(generation: number, message: Record<string, unknown>): Promise<string | undefined> {
-    return this.requestTwice(generation, message)[0];
+    const [answer] = this.#send(generation, message, ['req']);
+    return answer as Promise<string | undefined>;
   }
 
   /** Sends a request answered twice (as `req`, then as `syncReq`); both reject unless `generation`'s thread still runs. */
   requestTwice(generation: number, message: Record<string, unknown>): [Promise<string | undefined>, Promise<string | undefined>] {
+    const [first, second] = this.#send(generation, message, ['req', 'syncReq']);
+    return [first as Promise<string | undefined>, second as Promise<string | undefined>];
+  }
+
+  /** Posts `message` with a fresh request id in each of `fields`; one promise per answer. */
+  #send(generation: number, message: Record<string, unknown>, fields: readonly string[]): Promise<string | undefined>[] {
     const worker = this.#worker;
     if (!worker || generation !== this.#generation) {
-      const gone = () => Promise.reject(new Error('the upload worker that held this session is gone'));
-      return [gone(), gone()];
+      return fields.map(() => Promise.reject(new Error('the upload worker that held this session is gone')));
     }
-    const req = this.#nextReq++;
-    const syncReq = this.#nextReq++;
-    const answer = (id: number) =>
-      new Promise<string | undefined>((resolve, reject) => {
-        this.#pending.set(id, { resolve, reject });
-      });
-    const answers: [Promise<string | undefined>, Promise<string | undefined>] = [answer(req), answer(syncReq)];
-    worker.postMessage({ ...message, req, syncReq });
+    const ids: Record<string, number> = {};
+    const answers = fields.map((field) => {
+      const id = (ids[field] = this.#nextReq++);
+      return new Promise<string | undefined>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    });
+    worker.postMessage({ ...message, ...ids });
     return answers;
   }
 
