@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { ErrorCode } from '@plaza/protocol';
@@ -97,6 +98,9 @@ export class FileService {
   readonly #thumbnails = new TaskQueue(THUMBNAIL_CONCURRENCY);
   /** The type sniffed from each upload's first bytes when they arrived (so completion need not read them again). */
   readonly #sniffed = new Map<string, string>();
+  /** Files whose bytes were synced after their row was recorded, to be confirmed (see `#confirm`). */
+  readonly #toConfirm: string[] = [];
+  #confirming: Promise<void> = Promise.resolve();
   #sweep: NodeJS.Timeout | undefined;
 
   /** @param options - see {@link FileServiceOptions} */
@@ -136,6 +140,7 @@ export class FileService {
     await chmod(this.uploads.directory, 0o700);
     await this.#collectGarbage();
     await this.#recoverUnrecorded();
+    await this.#verifyPendingFiles();
     const ids = (await this.uploads.configstore.list?.()) ?? [];
     for (const id of ids) {
       try {
@@ -179,10 +184,11 @@ export class FileService {
     return total;
   }
 
-  /** Stops the sweep, waits for completions in progress and stops the hashing thread. */
+  /** Stops the sweep, waits for completions in progress and stops the upload threads. */
   async close(): Promise<void> {
     if (this.#sweep) clearInterval(this.#sweep);
     await Promise.allSettled([...this.#finishing.values()]);
+    await this.#flushConfirmations();
     await this.uploads.close();
   }
 
@@ -271,15 +277,18 @@ export class FileService {
     // Not stripped: the bytes stay at the upload's path until moved, where the start looks for them.
     await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id), recoverable: !stripped });
     if (stripped) await unlink(uploaded).catch(() => undefined);
-    // The bytes are on disk before the row that says they are stored (the sync began when the last byte came).
-    if (!stripped) await this.uploads.whenSynced(id);
+    // The sync of the bytes began when the last one came (in this process). The row is recorded
+    // meanwhile, marked pending until the sync is done, and the answer waits for both: a crash in
+    // between leaves a marked row, and the next start verifies its bytes (`#verifyPendingFiles`).
+    // Bytes synced otherwise (stripped, or moved by adopt after a restart) are on disk already.
+    const overlap = !stripped && this.uploads.isSynced(id);
     let stored: StoredFile;
     try {
       // Not under the uploader's quota lock: the bytes count as reserved until the row exists and
       // as stored from then on, so a quota check meanwhile counts them twice (errs towards refusing)
       // and never misses them; holding the lock would make the user's uploads wait for each
       // other's commit sync instead of sharing one.
-      stored = await this.#store.insertFile({
+      const inserting = this.#store.insertFile({
         id,
         conversationId,
         uploaderId,
@@ -291,16 +300,68 @@ export class FileService {
         height: image?.height ?? null,
         thumbnailMime: image?.thumbnail ? 'image/webp' : null,
         storageKey: id,
+        bytesPending: overlap,
       });
+      const [inserted, synced] = await Promise.allSettled([inserting, overlap ? this.uploads.whenSynced(id) : undefined]);
+      if (inserted.status === 'rejected') throw inserted.reason;
+      if (synced.status === 'rejected') {
+        // Recorded, but the bytes did not reach the disk: take the row back (nobody was told of it).
+        await this.#store.deleteLostFile(id).catch((error: unknown) => this.#logger.error({ err: error, fileId: id }, 'could not delete a file whose bytes failed to sync'));
+        throw synced.reason;
+      }
+      stored = inserted.value;
       this.ledger.release(id);
     } catch (error) {
       await this.deleteBytes([{ storageKey: id, thumbnailMime: image?.thumbnail ? 'image/webp' : null }]);
       await this.#discardRecord(id, null);
       throw error;
     }
+    if (overlap) this.#confirm(id);
     await this.#discardRecord(id, size);
     this.#logger.info({ fileId: id, conversationId, size, mimeType }, 'file stored');
     return stored;
+  }
+
+  /** Clears the pending mark of a file whose bytes are synced (gathered: one write for the files confirmed together). */
+  #confirm(fileId: string): void {
+    this.#toConfirm.push(fileId);
+    if (this.#toConfirm.length === 1) setImmediate(() => void this.#flushConfirmations());
+  }
+
+  #flushConfirmations(): Promise<void> {
+    const ids = this.#toConfirm.splice(0);
+    if (ids.length === 0) return this.#confirming;
+    const previous = this.#confirming;
+    this.#confirming = previous
+      .then(() => this.#store.confirmFileBytes(ids))
+      .catch((error: unknown) => this.#logger.warn({ err: error, count: ids.length }, 'could not clear the pending mark of synced files (verified at the next start)'));
+    return this.#confirming;
+  }
+
+  /**
+   * Verifies, after a crash, the files recorded while the sync of their bytes still ran (marked
+   * pending): a file whose stored bytes still have its SHA-256 is kept, any other is deleted
+   * (row, links of messages to it, bytes; a `file.deleted` event with reason `lost`). Its uploader
+   * was never told it was stored: the answer waited for the sync.
+   */
+  async #verifyPendingFiles(): Promise<void> {
+    for (const file of await this.#store.filesWithBytesPending()) {
+      const digest = await this.#hashStored(file.storageKey).catch(() => null);
+      if (digest === file.sha256) {
+        await this.#store.confirmFileBytes([file.fileId]);
+        continue;
+      }
+      this.#logger.warn({ fileId: file.fileId }, 'deleting a file recorded just before a crash whose bytes did not survive it');
+      const lost = await this.#store.deleteLostFile(file.fileId);
+      if (lost) await this.deleteBytes([lost]);
+    }
+  }
+
+  /** SHA-256 (lowercase hex) of stored bytes; rejects when they are missing. */
+  async #hashStored(key: string): Promise<string> {
+    const hash = createHash('sha256');
+    for await (const chunk of await this.storage.get(key)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
   }
 
   /** Removes an upload's tus record once its bytes moved into storage (`storedSize` `null`: they did not make it). */

@@ -20,6 +20,12 @@ export interface NewFileRecord {
   thumbnailMime: string | null;
   /** Key of the original in the file storage (the thumbnail is `<storageKey>.thumb`). */
   storageKey: string;
+  /**
+   * Whether the sync of the bytes may still be running: the row is then marked until
+   * `confirmFileBytes`, and a start after a crash verifies marked files (`filesWithBytesPending`).
+   * @default false
+   */
+  bytesPending?: boolean;
 }
 
 /** A file as the server knows it: what members see plus where its bytes are. */
@@ -64,4 +70,16 @@ export interface FileRecords {
    * message failed. Returns them so their bytes can go.
    */
   deleteUnattachedFiles(createdBefore: string, limit: number): Promise<StoredFile[]>;
+  /**
+   * Clears the `bytesPending` mark of these files (their bytes are synced). Not synced itself:
+   * a mark a crash brings back only costs a verification at the next start.
+   */
+  confirmFileBytes(fileIds: readonly string[]): Promise<void>;
+  /** The files still marked `bytesPending` (after a crash: recorded while their bytes were synced). */
+  filesWithBytesPending(): Promise<StoredFile[]>;
+  /**
+   * Deletes a file whose bytes did not survive a crash: its row, the links of messages to it and
+   * a `file.deleted` outbox event (reason `lost`). Returns it (its bytes can go), or `null`.
+   */
+  deleteLostFile(fileId: string): Promise<StoredFile | null>;
 }

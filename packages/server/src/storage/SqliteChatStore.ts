@@ -37,6 +37,7 @@ import type { DirectoryRecords } from './DirectoryRecords.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
+import { unsyncedTransaction } from './unsyncedTransaction.js';
 import { PreparedReads } from './PreparedReads.js';
 import * as retention from './retentionQueries.js';
 import type { RetentionBatch } from './retentionQueries.js';
@@ -433,6 +434,20 @@ export class SqliteChatStore implements ChatStore {
 
   deleteUnattachedFiles(createdBefore: string, limit: number): Promise<StoredFile[]> {
     return this.#tx((trx, now) => files.deleteUnattachedFiles(trx, createdBefore, limit, now));
+  }
+
+  async confirmFileBytes(fileIds: readonly string[]): Promise<void> {
+    if (fileIds.length === 0) return;
+    // Not synced: a mark that a crash brings back only costs a verification at the next start.
+    await unsyncedTransaction(await this.#open(), (trx) => files.confirmFileBytes(trx, fileIds));
+  }
+
+  async filesWithBytesPending(): Promise<StoredFile[]> {
+    return files.filesWithBytesPending(await this.#open());
+  }
+
+  deleteLostFile(fileId: string): Promise<StoredFile | null> {
+    return this.#tx((trx, now) => files.deleteLostFile(trx, fileId, now));
   }
 
   async listStorageKeys(): Promise<string[]> {

@@ -29,8 +29,8 @@ function prepareFileStatements(sqlite: Database.Database) {
     // One statement checks the conversation, skips a recorded id and returns the new row: the
     // `where` keeps the insert from failing on the foreign key, `do nothing` keeps it idempotent.
     insert: sqlite.prepare<[FileRow], FileRow>(
-      'insert into files (id, conversation_id, uploader_id, name, size, mime_type, sha256, width, height, has_thumbnail, thumbnail_mime, storage_key, created_at)' +
-        ' select @id, @conversation_id, @uploader_id, @name, @size, @mime_type, @sha256, @width, @height, @has_thumbnail, @thumbnail_mime, @storage_key, @created_at' +
+      'insert into files (id, conversation_id, uploader_id, name, size, mime_type, sha256, width, height, has_thumbnail, thumbnail_mime, storage_key, created_at, bytes_pending)' +
+        ' select @id, @conversation_id, @uploader_id, @name, @size, @mime_type, @sha256, @width, @height, @has_thumbnail, @thumbnail_mime, @storage_key, @created_at, @bytes_pending' +
         ' where exists (select 1 from conversations where id = @conversation_id)' +
         ' on conflict (id) do nothing returning *',
     ),
@@ -76,6 +76,7 @@ export function prepareFileWrites(sqlite: Database.Database): FileWrites {
       thumbnail_mime: file.thumbnailMime,
       storage_key: file.storageKey,
       created_at: now,
+      bytes_pending: file.bytesPending ? 1 : 0,
     });
     if (!row) {
       // Nothing inserted: the id is recorded already, or the conversation is gone.
@@ -87,6 +88,26 @@ export function prepareFileWrites(sqlite: Database.Database): FileWrites {
     return { file: toStoredFile(row), created: true };
   });
   return { insertFile: (file, now) => insert(file, now) };
+}
+
+/** Clears the `bytes_pending` mark of `fileIds` (inside `trx`). */
+export async function confirmFileBytes(trx: Db, fileIds: readonly string[]): Promise<void> {
+  for (const part of chunks([...fileIds])) await trx.updateTable('files').set({ bytes_pending: 0 }).where('id', 'in', part).execute();
+}
+
+/** The files still marked `bytes_pending`. */
+export async function filesWithBytesPending(db: Db): Promise<StoredFile[]> {
+  const rows = await db.selectFrom('files').selectAll().where('bytes_pending', '=', 1).execute();
+  return rows.map(toStoredFile);
+}
+
+/** Deletes a file whose bytes were lost, with the links to it and a `file.deleted` event (inside `trx`). */
+export async function deleteLostFile(trx: Db, fileId: string, now: string): Promise<StoredFile | null> {
+  await trx.deleteFrom('message_attachments').where('file_id', '=', fileId).execute();
+  const row = await trx.deleteFrom('files').where('id', '=', fileId).returningAll().executeTakeFirst();
+  if (!row) return null;
+  await writeOutbox(trx, OutboxEventType.fileDeleted, { conversationId: row.conversation_id, fileId: row.id, messageId: null, reason: 'lost' }, now);
+  return toStoredFile(row);
 }
 
 /** Attachments of each message id, in the sender's order (one query per 500 messages). */

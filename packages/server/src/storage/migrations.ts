@@ -316,6 +316,20 @@ const fileUsage = (dialect: ChatDialect): Migration => ({
 });
 
 /**
+ * Files whose bytes may not be on disk yet (issue 4): a file row is recorded while the sync of
+ * its bytes still runs, marked `bytes_pending = 1` until that sync is known to be done; a start
+ * after a crash verifies the files still marked (see `FileService`).
+ */
+const fileBytesPending: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('files').addColumn('bytes_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('files').dropColumn('bytes_pending').execute();
+  },
+};
+
+/**
  * The chat migrations for one dialect, by name (Kysely applies them in name order), as a Kysely
  * migration provider.
  *
@@ -331,6 +345,7 @@ export function chatMigrationProvider(dialect: ChatDialect): MigrationProvider {
     '0006_webhooks': webhookSecretRotation,
     '0007_desk': deskMigration(dialect),
     '0008_file_usage': fileUsage(dialect),
+    '0009_file_bytes_pending': fileBytesPending,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -156,6 +156,8 @@ export interface FilesTable {
   thumbnail_mime: string | null;
   storage_key: string;
   created_at: string;
+  /** 1 while the sync of the file's bytes may still be running (recorded meanwhile); verified at start if still 1. */
+  bytes_pending: ColumnType<number, number | undefined, number>;
 }
 
 /** A file attached to a message, in the sender's order. */
