@@ -49,7 +49,8 @@ interface UploadRecord {
  *   bytes);
  * - hands the bytes over in batches of about 256 KiB to a worker thread ({@link UploadWorker}) that
  *   writes them to the upload's data file and feeds them to a SHA-256 beside the request
- *   handling; the hash is kept per upload and rebuilt from the stored prefix when it does not
+ *   handling (uploads up to 8 MiB are hashed on the event loop as their chunks arrive, which
+ *   answers them sooner); the hash is kept per upload and rebuilt from the stored prefix when it does not
  *   match the write's offset (after a restart, a failed write or a lost worker);
  * - answers a write only once its bytes are written; only the write that completes the upload
  *   syncs them, once, and `FileService.finish` waits for that sync ({@link UploadStore.whenSynced})
@@ -127,7 +128,10 @@ export class UploadStore extends FileStore {
       state.dispose();
       state = undefined;
     }
-    state ??= await this.#rebuild(uploadId, offset);
+    // A small upload is hashed here as its chunks arrive (still in this thread's cache), beside
+    // the thread that writes them: at one upload at a time, the thread doing both finished about
+    // 1 ms after the last byte of a 1 MiB upload came. Larger ones are hashed on the thread.
+    state ??= offset === 0 ? this.#worker.session({ hashHere: size !== undefined && size <= HASH_HERE_MAX_BYTES }) : await this.#rebuild(uploadId, offset);
     const prefix = offset > 0 && offset < sniffTarget ? await this.#readPrefix(uploadId, offset) : Buffer.alloc(0);
     const hash = state;
     // The write of a creation with upload creates the data file (see `create`).
@@ -416,6 +420,9 @@ const FINISHED_REMEMBERED = 10_000;
  * the answer waits for), large enough that a GiB takes only 4096 messages.
  */
 const BATCH_BYTES = 256 * 1024;
+
+/** Uploads up to this size are hashed on the event loop as they arrive (see `write`). */
+const HASH_HERE_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Chunks gathered before they are handed over, at most. */
 const BATCH_BUFFERS = 512;

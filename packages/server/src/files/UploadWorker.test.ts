@@ -166,3 +166,39 @@ describe('UploadSession files', () => {
     expect(session.broken).toBe(true);
   });
 });
+
+describe('UploadSession hashing here', () => {
+  const workers: UploadWorker[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hashes on the calling thread while the worker writes, and keeps its digest when the worker is lost', async () => {
+    const worker = new UploadWorker();
+    workers.push(worker);
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-upload-here-'));
+    dirs.push(dir);
+    const path = join(dir, 'upload');
+    const bytes = randomBytes(700_000);
+    const session = worker.session({ hashHere: true });
+    session.openFile(path, 'w', 0);
+    session.update([Buffer.from(bytes.subarray(0, 300_000)), Buffer.from(bytes.subarray(300_000))]);
+    expect(await session.digest()).toBe(sha256(bytes));
+    const finished = session.finishFile();
+    expect(await finished.digest).toBe(sha256(bytes));
+    await finished.synced;
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    await expect(session.load(path, 10)).rejects.toThrow(/starts empty/);
+
+    const other = worker.session({ hashHere: true });
+    other.openFile(join(dir, 'other'), 'w', 0);
+    await worker.close();
+    other.update([Buffer.from('abc')]);
+    // The hash lives here: it survives; the write does not.
+    expect(other.broken).toBe(false);
+    expect(await other.digest()).toBe(sha256(Buffer.from('abc')));
+    await expect(other.drain()).rejects.toThrow(/gone/);
+  });
+});

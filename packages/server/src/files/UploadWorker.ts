@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -9,7 +11,7 @@ import { Worker } from 'node:worker_threads';
  * Each session is a SHA-256 and, while a request writes, the upload's open data file. Messages
  * in, handled in order; any of them may carry `open {path, flags, position}`, which opens the
  * file that later chunks are written to (from `position` on) before the message is handled:
- * `update {id, buffers, length}` (transferred ArrayBuffers: written to the open file if any, one
+ * `update {id, buffers, length, hashed}` (transferred ArrayBuffers; `hashed`: the caller hashes them: written to the open file if any, one
  * write per buffer, then hashed; answered by `ack`), `drain {id, req}` (answers once everything
  * before it was written, with the first error), `sync {id, req, syncReq}` (answers `req` with the
  * digest, ends the session, then fdatasync beside the thread, close, and answers `syncReq`), `closefile {id, req}`,
@@ -61,7 +63,7 @@ parentPort.on('message', (m) => {
       if (s.fd >= 0 && s.error === null) {
         try { write(s, m.buffers); } catch (error) { s.error = text(error); closeFile(s); }
       }
-      for (const buffer of m.buffers) s.hash.update(new Uint8Array(buffer));
+      if (!m.hashed) for (const buffer of m.buffers) s.hash.update(new Uint8Array(buffer));
       parentPort.postMessage({ op: 'ack', length: m.length });
       return;
     case 'drain':
@@ -162,11 +164,16 @@ export class UploadWorker {
     this.#lanes = Array.from({ length: threads }, () => new Lane());
   }
 
-  /** A new session, on the thread with the fewest bytes queued (started if not running). */
-  session(): UploadSession {
+  /**
+   * A new session, on the thread with the fewest bytes queued (started if not running).
+   *
+   * @param options - `hashHere`: the session hashes the chunks on the calling thread, as they are
+   * handed over, and the worker thread only writes them (for small uploads: see `UploadStore`)
+   */
+  session(options: { hashHere?: boolean } = {}): UploadSession {
     let lane = this.#lanes[0] as Lane;
     for (const other of this.#lanes) if (other.inFlight < lane.inFlight) lane = other;
-    return new UploadSession(lane, this.#nextId++, lane.ensure());
+    return new UploadSession(lane, this.#nextId++, lane.ensure(), options.hashHere ? createHash('sha256') : null);
   }
 
   /** Stops the threads; sessions still open are broken. */
@@ -206,9 +213,9 @@ class Lane {
   }
 
   /** Hands `buffers` (transferred: unusable afterwards) to session `id`. */
-  update(id: number, buffers: ArrayBuffer[], length: number, open: FileToOpen | undefined): void {
+  update(id: number, buffers: ArrayBuffer[], length: number, open: FileToOpen | undefined, hashed: boolean): void {
     this.inFlight += length;
-    this.#worker?.postMessage({ op: 'update', id, buffers, length, open }, buffers);
+    this.#worker?.postMessage({ op: 'update', id, buffers, length, open, hashed }, buffers);
   }
 
   /** Sends a message that is not answered, if `generation`'s thread still runs. */
@@ -308,21 +315,25 @@ export class UploadSession {
   #open: FileToOpen | undefined;
   /** The digest {@link UploadSession.finishFile} brought back; the session on the thread is gone then. */
   #final: string | undefined;
+  /** The hash, when this session hashes on the calling thread (`hashHere`). */
+  readonly #local: Hash | null;
 
   /** @internal Use {@link UploadWorker.session}. */
-  constructor(lane: Lane, id: number, generation: number) {
+  constructor(lane: Lane, id: number, generation: number, local: Hash | null) {
     this.#lane = lane;
     this.#id = id;
     this.#generation = generation;
+    this.#local = local;
   }
 
   /** Whether the thread that holds this session's state is gone (its digest would be wrong). */
   get broken(): boolean {
-    return this.#final === undefined && !this.#lane.alive(this.#generation);
+    return this.#final === undefined && this.#local === null && !this.#lane.alive(this.#generation);
   }
 
   /** Starts the session with the first `bytes` of the file at `path` (read and hashed on the thread). */
   async load(path: string, bytes: number): Promise<void> {
+    if (this.#local) throw new Error('a session that hashes here starts empty');
     await this.#request('load', { path, bytes });
     this.bytes = bytes;
   }
@@ -348,14 +359,16 @@ export class UploadSession {
     for (const chunk of chunks) {
       if (chunk.length === 0) continue;
       length += chunk.length;
-      if (this.broken) continue;
+      // Hashed here while the chunk is still in this thread's cache (before its memory goes).
+      this.#local?.update(chunk);
+      if (!this.#lane.alive(this.#generation)) continue;
       const whole = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length && chunk.buffer instanceof ArrayBuffer;
       // A slice of a larger (possibly pooled) block is copied into memory of its own.
       buffers.push(whole ? (chunk.buffer as ArrayBuffer) : (Uint8Array.prototype.slice.call(chunk).buffer as ArrayBuffer));
     }
     this.bytes += length;
     if (buffers.length === 0) return;
-    this.#lane.update(this.#id, buffers, length, this.#open);
+    this.#lane.update(this.#id, buffers, length, this.#open, this.#local !== null);
     this.#open = undefined;
   }
 
@@ -382,7 +395,8 @@ export class UploadSession {
     this.#open = undefined;
     const [digest, synced] = this.#lane.requestTwice(this.#generation, { op: 'sync', id: this.#id, open });
     return {
-      digest: digest.then((hex) => {
+      digest: digest.then((answer) => {
+        const hex = this.#local ? this.#local.digest('hex') : answer;
         if (hex === undefined) throw new Error('the upload worker answered without a digest');
         if (this.bytes === bytes) this.#final = hex;
         return hex;
@@ -404,6 +418,7 @@ export class UploadSession {
   /** Lowercase hex SHA-256 of the bytes so far; the session goes on. Rejects when it is broken. */
   async digest(): Promise<string> {
     if (this.#final !== undefined) return this.#final;
+    if (this.#local) return this.#local.copy().digest('hex');
     if (this.broken) throw new Error('the upload worker that held this hash is gone');
     const hex = await this.#request('digest');
     if (hex === undefined) throw new Error('the upload worker answered without a digest');
