@@ -37,7 +37,6 @@ import type { DirectoryRecords } from './DirectoryRecords.js';
 import type { AppendStats } from './MessageAppender.js';
 import * as messages from './messageQueries.js';
 import { chatMigrationProvider } from './migrations.js';
-import { unsyncedTransaction } from './unsyncedTransaction.js';
 import { PreparedReads } from './PreparedReads.js';
 import * as retention from './retentionQueries.js';
 import type { RetentionBatch } from './retentionQueries.js';
@@ -227,9 +226,10 @@ export class SqliteChatStore implements ChatStore {
   /**
    * As {@link #tx} for a synchronous write made of prepared better-sqlite3 statements (`write`
    * opens and commits its own transaction): run while holding the connection, committed without
-   * a sync of its own, then durable once the log is synced off the event loop.
+   * a sync of its own, then durable once the log is synced off the event loop (unless `durable`
+   * is false: then it is not waited for, and a crash may take it back).
    */
-  async #preparedTx<T>(write: (now: string) => T): Promise<T> {
+  async #preparedTx<T>(write: (now: string) => T, durable = true): Promise<T> {
     const db = await this.#open();
     const result = await db.connection().execute(async () => {
       if (!this.#walSync) return write(nowIso());
@@ -240,7 +240,7 @@ export class SqliteChatStore implements ChatStore {
         this.#sqlite.pragma('synchronous = FULL');
       }
     });
-    await this.#walSync?.sync();
+    if (durable) await this.#walSync?.sync();
     return result;
   }
 
@@ -439,7 +439,8 @@ export class SqliteChatStore implements ChatStore {
   async confirmFileBytes(fileIds: readonly string[]): Promise<void> {
     if (fileIds.length === 0) return;
     // Not synced: a mark that a crash brings back only costs a verification at the next start.
-    await unsyncedTransaction(await this.#open(), (trx) => files.confirmFileBytes(trx, fileIds));
+    const writes = (this.#fileWrites ??= files.prepareFileWrites(this.#sqlite));
+    await this.#preparedTx(() => writes.confirmFileBytes(fileIds), false);
   }
 
   async filesWithBytesPending(): Promise<StoredFile[]> {

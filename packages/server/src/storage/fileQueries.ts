@@ -35,6 +35,7 @@ function prepareFileStatements(sqlite: Database.Database) {
         ' on conflict (id) do nothing returning *',
     ),
     byId: sqlite.prepare<[string], FileRow>('select * from files where id = ?'),
+    confirm: sqlite.prepare<[string]>('update files set bytes_pending = 0 where id = ?'),
     outbox: sqlite.prepare<[string, string, string]>('insert into outbox (type, payload, created_at, delivered_at, message_id) values (?, ?, ?, null, null)'),
   };
 }
@@ -49,6 +50,8 @@ export interface FileWrites {
    * @throws PlazaError `CONVERSATION_NOT_FOUND` when the file's conversation does not exist
    */
   insertFile(file: NewFileRecord, now: string): InsertedFile;
+  /** Clears the `bytes_pending` mark of `fileIds`, in one transaction (synchronous; the caller holds the connection). */
+  confirmFileBytes(fileIds: readonly string[]): void;
 }
 
 /**
@@ -87,12 +90,10 @@ export function prepareFileWrites(sqlite: Database.Database): FileWrites {
     st.outbox.run(OutboxEventType.fileUploaded, JSON.stringify({ conversationId: file.conversationId, file: toFileInfo(row) }), now);
     return { file: toStoredFile(row), created: true };
   });
-  return { insertFile: (file, now) => insert(file, now) };
-}
-
-/** Clears the `bytes_pending` mark of `fileIds` (inside `trx`). */
-export async function confirmFileBytes(trx: Db, fileIds: readonly string[]): Promise<void> {
-  for (const part of chunks([...fileIds])) await trx.updateTable('files').set({ bytes_pending: 0 }).where('id', 'in', part).execute();
+  const confirm = sqlite.transaction((fileIds: readonly string[]) => {
+    for (const id of fileIds) st.confirm.run(id);
+  });
+  return { insertFile: (file, now) => insert(file, now), confirmFileBytes: (fileIds) => confirm(fileIds) };
 }
 
 /** The files still marked `bytes_pending`. */
