@@ -9,14 +9,17 @@ import { Worker } from 'node:worker_threads';
  * its own to locate.
  *
  * Each session is a SHA-256 and, while a request writes, the upload's open data file. Messages
- * in, handled in order; any of them may carry `open {path, flags, position}`, which opens the
- * file that later chunks are written to (from `position` on) before the message is handled:
- * `update {id, buffers, length, hashed}` (transferred ArrayBuffers; `hashed`: the caller hashes them: written to the open file if any, one
- * write per buffer, then hashed; answered by `ack`), `drain {id, req}` (answers once everything
- * before it was written, with the first error), `sync {id, req, syncReq}` (answers `req` with the
- * digest, ends the session, then fdatasync beside the thread, close, and answers `syncReq`), `closefile {id, req}`,
- * `load {id, path, bytes, req}` (hashes the first `bytes` of a file as the session's start),
- * `digest {id, req}` (hex of what the session has seen; it continues), `drop {id}`.
+ * are handled in order; any of them may carry `open {path, flags, position}`, which first opens
+ * the file that later chunks are written to (from `position` on):
+ * - `update {id, buffers, length, hashed}`: transferred ArrayBuffers, each written to the open
+ *   file (if any) with one write(2), then hashed unless `hashed` (the caller hashes them);
+ *   answered by `ack`;
+ * - `drain {id, req}`: answers once everything before it was written, with the first error;
+ * - `sync {id, req, syncReq}`: answers `req` with the digest and ends the session, then syncs
+ *   the file (fdatasync, beside the thread), closes it and answers `syncReq`;
+ * - `closefile {id, req}`, `drop {id}`;
+ * - `load {id, path, bytes, req}`: hashes the first `bytes` of a file as the session's start;
+ * - `digest {id, req}`: hex of what the session has hashed; it continues.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -150,6 +153,9 @@ interface Pending {
  * {@link UploadSession.capacity} waits while more than 16 MiB are queued for its thread. The data
  * sync runs beside the threads (in the thread pool), so one upload's sync never holds up
  * another's bytes.
+ *
+ * Uploads small enough to be hashed on the event loop as their chunks arrive (while they are
+ * still in the cache) use sessions that hash there (`hashHere`); the thread then only writes.
  *
  * When a thread dies, every session it held is broken: its writes and digest fail, and the
  * caller hashes the stored bytes again (see `UploadStore`); the next session on that slot starts
