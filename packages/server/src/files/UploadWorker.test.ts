@@ -7,19 +7,26 @@ import { UploadWorker } from './UploadWorker.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-describe('UploadWorker', () => {
-  const workers: UploadWorker[] = [];
-  const dirs: string[] = [];
-  const start = () => {
-    const worker = new UploadWorker();
-    workers.push(worker);
-    return worker;
-  };
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+// Workers and directories of the running test, stopped and removed after it.
+const workers: UploadWorker[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const start = () => {
+  const worker = new UploadWorker();
+  workers.push(worker);
+  return worker;
+};
+/** A worker and an empty directory. */
+const setup = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plaza-upload-worker-'));
+  dirs.push(dir);
+  return { worker: start(), dir };
+};
 
+describe('UploadWorker', () => {
   it('hashes the chunks of each session in order, sessions side by side, and goes on after a digest', async () => {
     const pool = start();
     const a = randomBytes(3 * 1024 * 1024 + 17);
@@ -50,9 +57,7 @@ describe('UploadWorker', () => {
   });
 
   it('starts a session from the first bytes of a file', async () => {
-    const pool = start();
-    const dir = mkdtempSync(join(tmpdir(), 'plaza-hash-'));
-    dirs.push(dir);
+    const { worker: pool, dir } = setup();
     const bytes = randomBytes(2_500_000);
     writeFileSync(join(dir, 'upload'), bytes);
     const session = pool.session();
@@ -81,20 +86,6 @@ describe('UploadWorker', () => {
 });
 
 describe('UploadSession files', () => {
-  const workers: UploadWorker[] = [];
-  const dirs: string[] = [];
-  const setup = () => {
-    const worker = new UploadWorker();
-    workers.push(worker);
-    const dir = mkdtempSync(join(tmpdir(), 'plaza-upload-worker-'));
-    dirs.push(dir);
-    return { worker, dir };
-  };
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   it('writes the chunks handed over to the open file, in order, before it hashes them', async () => {
     const { worker, dir } = setup();
     const path = join(dir, 'upload');
@@ -168,18 +159,8 @@ describe('UploadSession files', () => {
 });
 
 describe('UploadSession hashing here', () => {
-  const workers: UploadWorker[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   it('hashes on the calling thread while the worker writes, and keeps its digest when the worker is lost', async () => {
-    const worker = new UploadWorker();
-    workers.push(worker);
-    const dir = mkdtempSync(join(tmpdir(), 'plaza-upload-here-'));
-    dirs.push(dir);
+    const { worker, dir } = setup();
     const path = join(dir, 'upload');
     const bytes = randomBytes(700_000);
     const session = worker.session({ hashHere: true });
