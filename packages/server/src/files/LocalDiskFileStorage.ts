@@ -3,7 +3,8 @@ import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:f
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ByteRange, FileStorage, StoredObjectStat } from './FileStorage.js';
+import { FileRangeSender } from './FileRangeSender.js';
+import type { ByteRange, FileStorage, StoredBytesSender, StoredObjectStat } from './FileStorage.js';
 
 /** Bytes per read when streaming a stored file out. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -82,6 +83,17 @@ export class LocalDiskFileStorage implements FileStorage {
     // Large reads: fewer syscalls and fewer, larger socket writes than the 64 KiB default.
     const options = { fd: handle, highWaterMark: READ_CHUNK_BYTES };
     return createReadStream('', range ? { ...options, start: range.start, end: range.end } : options);
+  }
+
+  async sender(key: string, range?: ByteRange): Promise<StoredBytesSender> {
+    const handle = await open(this.#path(key), 'r');
+    try {
+      const end = range ? range.end : (await handle.stat()).size - 1;
+      return new FileRangeSender(handle, range?.start ?? 0, end);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   async stat(key: string): Promise<StoredObjectStat | null> {

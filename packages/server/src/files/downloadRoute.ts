@@ -1,10 +1,11 @@
 import { ErrorCode } from '@plaza/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ChatStore } from '../storage/ChatStore.js';
 import { answerDownloadPreflight, applyDownloadCors } from './downloadCors.js';
-import type { FileStorage } from './FileStorage.js';
+import type { FileStorage, StoredBytesSender } from './FileStorage.js';
 import { errorBody } from './httpErrors.js';
 import { verifyFileUrl } from './signedUrl.js';
 
@@ -143,9 +144,12 @@ export function registerDownloadRoute(http: FastifyInstance, options: DownloadRo
       );
     }
     let body: Readable | '' = '';
+    let sender: StoredBytesSender | null = null;
     if (size > 0) {
       try {
-        body = await storage.get(key, range ?? undefined);
+        // A HEAD answer has no body: nothing to read.
+        if (storage.sender && request.method === 'GET') sender = await storage.sender(key, range ?? undefined);
+        else body = await storage.get(key, range ?? undefined);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return missing();
         throw error;
@@ -163,6 +167,19 @@ export function registerDownloadRoute(http: FastifyInstance, options: DownloadRo
     } else {
       reply.code(200).header('Content-Length', size);
     }
-    return reply.send(body);
+    if (!sender) return reply.send(body);
+    // The storage writes the bytes itself (reusing its buffers); fastify only sent nothing.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    try {
+      await sender.sendTo(res);
+      res.end();
+    } catch (error) {
+      // Too late for an error answer: the status line went out. Cut the connection.
+      logger.debug({ err: error, fileId }, 'download ended early');
+      res.destroy();
+    }
+    return reply;
   });
 }
