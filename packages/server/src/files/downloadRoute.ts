@@ -148,7 +148,8 @@ export function registerDownloadRoute(http: FastifyInstance, options: DownloadRo
     if (size > 0) {
       try {
         // A HEAD answer has no body: nothing to read.
-        if (storage.sender && request.method === 'GET') sender = await storage.sender(key, range ?? undefined);
+        // The size is known: the whole file is the range 0..size-1 (no stat).
+        if (storage.sender && request.method === 'GET') sender = await storage.sender(key, range ?? { start: 0, end: size - 1 });
         else body = await storage.get(key, range ?? undefined);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return missing();
