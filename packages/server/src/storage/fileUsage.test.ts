@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewConversation } from './ChatStore.js';
 import type { NewFileRecord } from './FileRecords.js';
 import { chatMigrationProvider } from './migrations.js';
 import { createSqliteChatStore } from './SqliteChatStore.js';
 import type { SqliteChatStore } from './SqliteChatStore.js';
+import { groupConversation as group } from './testing.js';
 
 let dir: string;
 let store: SqliteChatStore;
@@ -24,14 +24,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const group = (createdBy: string, ...others: string[]): NewConversation => ({
-  kind: 'group',
-  title: 'Potholes',
-  topic: null,
-  externalRef: null,
-  createdBy,
-  members: [{ userId: createdBy, role: 'owner' }, ...others.map((userId) => ({ userId, role: 'member' as const }))],
-});
 
 let nextId = 0;
 const file = (conversationId: string, uploaderId: string, size: number): NewFileRecord => {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewConversation } from './ChatStore.js';
 import { createSqliteChatStore } from './SqliteChatStore.js';
 import type { SqliteChatStore } from './SqliteChatStore.js';
+import { groupConversation as group } from './testing.js';
 
 let dir: string;
 let store: SqliteChatStore;
@@ -19,14 +19,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const group = (createdBy: string, ...others: string[]): NewConversation => ({
-  kind: 'group',
-  title: 'Street lights',
-  topic: null,
-  externalRef: null,
-  createdBy,
-  members: [{ userId: createdBy, role: 'owner' }, ...others.map((userId) => ({ userId, role: 'member' as const }))],
-});
 
 describe('hot-path reads', () => {
   it('getConversationForMember returns the conversation with the membership, or without it for a non-member', async () => {
