@@ -18,7 +18,7 @@ export type { PlazaIo, PlazaSocket, SocketData } from './signaling/context.js';
 export { SERVER_VERSION } from './version.js';
 export { FileService, THUMBNAIL_MAX_PX } from './files/FileService.js';
 export type { FilePolicy, FileServiceOptions } from './files/FileService.js';
-export type { ByteRange, FileStorage, StoredObjectStat } from './files/FileStorage.js';
+export type { ByteRange, FileStorage, StoredBytesSender, StoredObjectStat } from './files/FileStorage.js';
 export { LocalDiskFileStorage } from './files/LocalDiskFileStorage.js';
 export { MAX_FILE_NAME_BYTES, sanitizeFileName } from './files/sanitizeFileName.js';
 export { DANGEROUS_EXTENSIONS, EXTENSIONS_BY_TYPE, safeFileName } from './files/safeFileName.js';
