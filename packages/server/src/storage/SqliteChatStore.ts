@@ -200,48 +200,49 @@ export class SqliteChatStore implements ChatStore {
     return (this.#reads ??= new PreparedReads(this.#sqlite, (fn) => this.#db.connection().execute(async () => fn())));
   }
 
-  /** Runs `fn` in one transaction with one timestamp. */
   /**
    * Runs `fn` in a transaction and resolves once its commit is durable: committed without a sync of
    * its own, then the log synced off the event loop ({@link WalSync}), shared with the commits
    * that happened meanwhile.
    */
-  async #tx<T>(fn: (trx: Kysely<ChatDatabase>, now: string) => Promise<T>): Promise<T> {
-    const db = await this.#open();
-    if (!this.#walSync) return db.transaction().execute((trx) => fn(trx, nowIso()));
-    // As `unsyncedTransaction`, with the level switched on the connection directly (three Kysely
-    // statements less per write).
-    const result = await db.connection().execute(async (conn) => {
-      this.#sqlite.pragma('synchronous = NORMAL');
-      try {
-        return await conn.transaction().execute((trx) => fn(trx, nowIso()));
-      } finally {
-        this.#sqlite.pragma('synchronous = FULL');
-      }
-    });
-    await this.#walSync.sync();
-    return result;
+  #tx<T>(fn: (trx: Kysely<ChatDatabase>, now: string) => Promise<T>): Promise<T> {
+    return this.#commit((conn) => conn.transaction().execute((trx) => fn(trx, nowIso())));
   }
 
   /**
    * As {@link #tx} for a synchronous write made of prepared better-sqlite3 statements (`write`
-   * opens and commits its own transaction): run while holding the connection, committed without
-   * a sync of its own, then durable once the log is synced off the event loop (unless `durable`
-   * is false: then it is not waited for, and a crash may take it back).
+   * opens and commits its own transaction). With `durable` false the log sync is not waited for,
+   * and a crash may take the write back.
    */
-  async #preparedTx<T>(write: (now: string) => T, durable = true): Promise<T> {
+  #preparedTx<T>(write: (now: string) => T, durable = true): Promise<T> {
+    return this.#commit(() => write(nowIso()), durable);
+  }
+
+  /**
+   * Runs `write` holding the connection, its commit made without a sync of its own (the level is
+   * switched on the connection directly, as `unsyncedTransaction` does, three Kysely statements
+   * less per write), then, when `durable`, waits for the log sync off the event loop. Without a
+   * {@link WalSync} (a lower configured level), commits are as that level makes them.
+   */
+  async #commit<T>(write: (conn: Kysely<ChatDatabase>) => Promise<T> | T, durable = true): Promise<T> {
     const db = await this.#open();
-    const result = await db.connection().execute(async () => {
-      if (!this.#walSync) return write(nowIso());
+    const result = await db.connection().execute(async (conn) => {
+      if (!this.#walSync) return write(conn);
       this.#sqlite.pragma('synchronous = NORMAL');
       try {
-        return write(nowIso());
+        return await write(conn);
       } finally {
         this.#sqlite.pragma('synchronous = FULL');
       }
     });
     if (durable) await this.#walSync?.sync();
     return result;
+  }
+
+  /** The upload path's file writes, prepared at their first use (once the schema exists). */
+  async #fileWritesReady(): Promise<files.FileWrites> {
+    await this.#open();
+    return (this.#fileWrites ??= files.prepareFileWrites(this.#sqlite));
   }
 
   migrate(): Promise<void> {
@@ -416,8 +417,7 @@ export class SqliteChatStore implements ChatStore {
   }
 
   async insertFile(file: NewFileRecord): Promise<StoredFile> {
-    await this.#open();
-    const writes = (this.#fileWrites ??= files.prepareFileWrites(this.#sqlite));
+    const writes = await this.#fileWritesReady();
     const { file: stored, created } = await this.#preparedTx((now) => writes.insertFile(file, now));
     // Written outside Kysely, so its dialect saw no outbox insert: wake the dispatcher here.
     if (created) this.#outboxSignal.notify();
@@ -439,7 +439,7 @@ export class SqliteChatStore implements ChatStore {
   async confirmFileBytes(fileIds: readonly string[]): Promise<void> {
     if (fileIds.length === 0) return;
     // Not synced: a mark that a crash brings back only costs a verification at the next start.
-    const writes = (this.#fileWrites ??= files.prepareFileWrites(this.#sqlite));
+    const writes = await this.#fileWritesReady();
     await this.#preparedTx(() => writes.confirmFileBytes(fileIds), false);
   }
 
