@@ -274,14 +274,14 @@ export class FileService {
     const storedSha256 = stripped ? stripped.sha256 : sha256;
     const image = THUMBNAILED_TYPES.includes(mimeType) ? await this.#measure(id, path) : null;
     if (image?.thumbnail) await this.storage.put(`${id}.thumb`, image.thumbnail);
-    // Not stripped: the bytes stay at the upload's path until moved, where the start looks for them.
-    await this.storage.adopt(id, path, { synced: !stripped && this.uploads.isSynced(id), recoverable: !stripped });
-    if (stripped) await unlink(uploaded).catch(() => undefined);
     // The sync of the bytes began when the last one came (in this process). The row is recorded
     // meanwhile, marked pending until the sync is done, and the answer waits for both: a crash in
     // between leaves a marked row, and the next start verifies its bytes (`#verifyPendingFiles`).
     // Bytes synced otherwise (stripped, or moved by adopt after a restart) are on disk already.
     const overlap = !stripped && this.uploads.isSynced(id);
+    // Not stripped: the bytes stay at the upload's path until moved, where the start looks for them.
+    await this.storage.adopt(id, path, { synced: overlap, recoverable: !stripped });
+    if (stripped) await unlink(uploaded).catch(() => undefined);
     let stored: StoredFile;
     try {
       // Not under the uploader's quota lock: the bytes count as reserved until the row exists and

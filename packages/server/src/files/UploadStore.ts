@@ -322,7 +322,7 @@ export class UploadStore extends FileStore {
     return state.digest();
   }
 
-  /** Stops the upload worker thread (uploads in progress then finish on rebuilt hashes, if ever). */
+  /** Stops the upload threads (uploads in progress then finish on rebuilt hashes, if ever). */
   async close(): Promise<void> {
     for (const state of this.#hashes.values()) state.dispose();
     this.#hashes.clear();
@@ -429,8 +429,9 @@ const BATCH_BUFFERS = 512;
 
 /**
  * Gathers a write's chunks into batches of about {@link BATCH_BYTES} and hands each to the
- * upload's {@link UploadSession} (written to its file, then hashed, on the worker thread; the
- * chunks' memory goes with them). Counts the bytes handed over.
+ * upload's {@link UploadSession} (written to its file on the worker thread and hashed there or,
+ * for a session that hashes here, as handed over; the chunks' memory goes to the thread). Counts
+ * the bytes handed over.
  */
 class Batcher {
   #pending: Buffer[] = [];
