@@ -228,6 +228,8 @@ export class SqliteChatStore implements ChatStore {
     const db = await this.#open();
     const result = await db.connection().execute(async (conn) => {
       if (!this.#walSync) return write(conn);
+      // Not a prepared statement: `PRAGMA synchronous` takes effect when it is prepared, not when
+      // a prepared one runs again, so it is issued anew each time.
       this.#sqlite.pragma('synchronous = NORMAL');
       try {
         return await write(conn);
